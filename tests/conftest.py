@@ -1,0 +1,32 @@
+"""Shared test fixtures: where the repository and the shared reference data live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PYCCF_SHARED", REPO.parent / "shared"))
+SCENARIOS = SHARED / "ccf_raft_scenarios"
+CCF_TRACES = SHARED / "ccf_raft_traces"
+
+# Reproducible property tests in CI: no example database, derandomised.
+settings.register_profile(
+    "ci", database=None, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"shared reference data not found at {SHARED}")
+    return SHARED
