@@ -30,3 +30,13 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared reference data not found at {SHARED}")
     return SHARED
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long checks are marked ``slow`` and run only with PYCCF_SLOW=1 (the normal suite stays short)."""
+    if os.environ.get("PYCCF_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set PYCCF_SLOW=1 to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
