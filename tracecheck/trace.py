@@ -24,13 +24,7 @@ from pyccf.vocabulary import (
     MessageType,
     RetirementPhase,
 )
-
-try:
-    from tracecheck.errors import BadInput
-except ImportError:  # pragma: no cover - the tools layer (tracecheck.errors) has not landed yet
-
-    class BadInput(Exception):  # type: ignore[no-redef]
-        pass
+from tracecheck.errors import BadInput
 
 # The test driver logs drop_pending_to without the node's committable indices.
 _STATE_FIELDS_NOT_LOGGED = {Event.DROP_PENDING_TO: frozenset({"committable_indices"})}
@@ -43,12 +37,7 @@ class TraceFormatError(BadInput):
 
     def __init__(self, path: Path | str, line: int | None, message: str, field: str | None = None):
         self.path = Path(path)
-        self.line = line
-        self.field = field
-        self.message = message
-        where = f"{self.path}:{line}" if line is not None else str(self.path)
-        what = f" {field}:" if field else ""
-        super().__init__(f"{where}:{what} {message}")
+        super().__init__(message, file=self.path, line=line, field=field)
 
 
 @dataclass(frozen=True)
@@ -134,6 +123,12 @@ def parse_trace(path: Path, lines: Iterable[str]) -> Trace:
         events.append(event)
     if not events:
         raise TraceFormatError(path, None, "empty trace: no raft_trace events")
+    if events[0].function is not Event.BOOTSTRAP:
+        raise TraceFormatError(
+            path, events[0].line,
+            f"a trace must start with bootstrap, not {events[0].function}",
+            "msg.function"
+        )
     nodes: set[str] = set()
     for e in events:
         nodes.add(e.node)

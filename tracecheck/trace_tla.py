@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tracecheck.trace import Trace, TraceEvent
+from tracecheck.values import tla_string
+from tracecheck.values import to_tla as tla
 
 DATA_MODULE = "TraceData"
 
@@ -36,29 +38,6 @@ _STATE_DEFAULTS: dict[str, Any] = {
     "retirement_committable_idx": 0,
     "retired_committed_idx": 0,
 }
-
-
-def tla_string(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def tla(value: Any) -> str:
-    """JSON-like Python value -> TLA+ expression (dict -> record, list/tuple -> sequence, set -> set)."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return tla_string(value)
-    if isinstance(value, dict):
-        if not value:
-            raise ValueError("TLA+ has no empty record")
-        return "[" + ", ".join(f"{k} |-> {tla(v)}" for k, v in value.items()) + "]"
-    if isinstance(value, (list, tuple)):
-        return "<<" + ", ".join(tla(v) for v in value) + ">>"
-    if isinstance(value, (set, frozenset)):
-        return "{" + ", ".join(sorted(tla(v) for v in value)) + "}"
-    raise TypeError(f"no TLA+ form for {type(value).__name__}")
 
 
 def _configuration(conf: dict[str, Any]) -> dict[str, Any]:
