@@ -162,7 +162,7 @@ class ScenarioGenerator:
         self.members.extend(new)
         if self.removed or self.cleaned:
             # trust_node(s) would configure every known node, bringing retired ones back
-            return self._swap_line(term, lead, new, sorted(self.removed.keys() | self.cleaned, key=_id_order))
+            return self._swap_line(term, lead, new, [])
         if len(new) == 1 and self.rng.random() < 0.5:
             return f"trust_node,{term},{new[0]}"
         return f"trust_nodes,{term},{','.join(new)}"
@@ -180,11 +180,16 @@ class ScenarioGenerator:
         self.members.extend(new)
         return self._swap_line(term, lead, new, out)
 
-    def _swap_line(self, term: str, lead: dict[int, str], new: list[str], out: list[str]) -> str:
-        """A swap line; nodes newly going out are remembered so :meth:`observe` can note the index."""
-        for o in out:
-            if o in self.members:
-                self.members.remove(o)
+    def _swap_line(self, term: str, lead: dict[int, str], new: list[str], going: list[str]) -> str:
+        """A swap line taking ``going`` out of the members and ``new`` in.
+
+        Like CCF's driver, the configuration is every known node not listed ``out``, so the line lists
+        every node that has ever left, not only those leaving now. Nodes out of it are remembered so
+        :meth:`observe` can note the index of the entry that retires them.
+        """
+        for o in going:
+            self.members.remove(o)
+        out = sorted(set(going) | self.removed.keys() | self.cleaned, key=_id_order)
         t = self._leader_term(term, lead)
         # every node out of this configuration, newly or again, is retired once this entry commits
         self._pending_removal = [str(t), lead[t], *(o for o in out if o not in self.cleaned)]

@@ -176,3 +176,42 @@ def test_cleanup_ignores_a_removal_that_was_rolled_back() -> None:
 def test_same_seed_same_lines() -> None:
     assert _run(11, 200, FakeDriver())[1] == _run(11, 200, FakeDriver())[1]
     assert _run(11, 200, FakeDriver())[1] != _run(12, 200, FakeDriver())[1]
+
+
+def _configuration(text: str, known: set[str]) -> set[str] | None:
+    """The configuration CCF's driver replicates for a reconfiguration line (None for other lines)."""
+    cmd, _, *args = text.split(",")
+    if cmd in ("trust_node", "trust_nodes"):
+        return known | set(args)
+    if cmd == "swap_node":
+        return (known | {args[1]}) - {args[0]}
+    if cmd == "swap_nodes":
+        groups: dict[str, set[str]] = {"in": set(), "out": set()}
+        group = "in"
+        for a in args:
+            if a in groups:
+                group = a
+            else:
+                groups[group].add(a)
+        return (known | groups["in"]) - groups["out"]
+    return None
+
+
+def test_each_reconfiguration_is_exactly_the_intended_members() -> None:
+    for seed in range(60):
+        driver = FakeDriver()
+        gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(nodes=3))
+        for text in gen.opening():
+            driver.run_line(text)
+        reconfigs = 0
+        for _ in range(300):
+            known = set(driver.nodes)
+            text = gen.next_line(driver)
+            config = _configuration(text, known)
+            driver.run_line(text)
+            gen.observe(driver)
+            if config is not None:
+                reconfigs += 1
+                assert config == set(gen.members), (seed, text)
+                assert config, (seed, text)
+        assert reconfigs > 0
