@@ -180,7 +180,8 @@ def test_same_seed_same_lines() -> None:
 
 def _configuration(text: str, known: set[str]) -> set[str] | None:
     """The configuration CCF's driver replicates for a reconfiguration line (None for other lines)."""
-    cmd, _, *args = text.split(",")
+    cmd, *args = text.split(",")
+    args = args[1:]
     if cmd in ("trust_node", "trust_nodes"):
         return known | set(args)
     if cmd == "swap_node":
