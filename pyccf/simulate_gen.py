@@ -294,8 +294,5 @@ def _link(a: str, b: str) -> tuple[str, str]:
 
 def _term_at(node: Any, idx: int) -> int | None:
     """The term of the node's log entry at ``idx`` (None if it has none)."""
-    term_at = getattr(node, "term_at", None)
-    if callable(term_at):
-        return term_at(idx)
-    log = node.log
-    return int(log[idx - 1].term) if 0 < idx <= len(log) else None
+    entry = node.entry(idx)
+    return None if entry is None else int(entry.term)

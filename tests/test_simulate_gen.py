@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from pyccf.simulate_gen import GeneratorConfig, ScenarioGenerator
 from pyccf.vocabulary import LeadershipState, MembershipState
@@ -22,8 +23,8 @@ class FakeNode:
     last_idx: int = 0
     terms: list[int] = field(default_factory=list)
 
-    def term_at(self, idx: int) -> int | None:
-        return self.terms[idx - 1] if 0 < idx <= len(self.terms) else None
+    def entry(self, idx: int) -> SimpleNamespace | None:
+        return SimpleNamespace(term=self.terms[idx - 1]) if 0 < idx <= len(self.terms) else None
 
 
 @dataclass
