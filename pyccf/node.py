@@ -25,6 +25,7 @@ from pyccf.messages import (
     RequestVote,
     RequestVoteResponse,
 )
+from pyccf.peer_order import UnorderedMap
 from pyccf.progress import Progress
 from pyccf.vocabulary import (
     AppendEntriesResult,
@@ -89,8 +90,8 @@ class Node:
         self.should_sign = False
         self.ticking = False
         self.configurations: list[Configuration] = []
-        # Peers in insertion order; iterated newest-first, the order CCF's unordered_map yields them in.
-        self.peers: dict[str, Progress] = {}
+        # Peers, iterated in the order CCF's std::unordered_map yields them (it shows in traces).
+        self.peers: UnorderedMap[Progress] = UnorderedMap()
         self.log: list[Entry] = []
         # retired_committed entries not yet acted upon: (index, node ids) - CCF's store hook emulation.
         self.retired_committed_entries: list[tuple[int, tuple[str, ...]]] = []
@@ -178,9 +179,6 @@ class Node:
     def entry(self, idx: int) -> Entry | None:
         return self.log[idx - 1] if 0 < idx <= len(self.log) else None
 
-    def _peers_newest_first(self) -> list[tuple[str, Progress]]:
-        return list(reversed(self.peers.items()))
-
     def other_nodes_in_active_configs(self) -> list[str]:
         return sorted({n for c in self.configurations for n in c.nodes if n != self.node_id})
 
@@ -205,9 +203,9 @@ class Node:
         if self.timeout_elapsed >= REQUEST_TIMEOUT_MS:
             self.timeout_elapsed = 0
             self._update_batch_size()
-            for peer, progress in self._peers_newest_first():
+            for peer, progress in self.peers.items():
                 self._send_append_entries(peer, progress.sent_idx + 1)
-        for _, progress in self._peers_newest_first():
+        for _, progress in self.peers.items():
             progress.last_ack_timeout += elapsed_ms
 
         def alive(n: str) -> bool:
@@ -274,7 +272,7 @@ class Node:
             self._update_batch_size()
             self._entry_count = 0
             self._entry_size_not_limited = 0
-            for peer, progress in self._peers_newest_first():
+            for peer, progress in self.peers.items():
                 self._send_append_entries(peer, progress.sent_idx + 1)
         if not self.other_nodes_in_active_configs():
             self._update_commit()
@@ -632,7 +630,7 @@ class Node:
         if not self.other_nodes_in_active_configs():
             self._update_commit()
         next_idx = self.last_idx + 1
-        for peer, progress in self._peers_newest_first():
+        for peer, progress in self.peers.items():
             progress.match_idx = 0
             progress.sent_idx = next_idx - 1
             self._send_append_entries(peer, next_idx)
@@ -661,7 +659,7 @@ class Node:
         successor: str | None = None
         max_match = 0
         reconf_of_max = 0
-        for peer, progress in self._peers_newest_first():
+        for peer, progress in self.peers.items():
             if progress.match_idx >= max_match:
                 latest = 0
                 for c in reversed(self.configurations):
