@@ -1,0 +1,98 @@
+"""Running a tool as a child process that never outlives the call.
+
+The child gets its own process group; on timeout, Ctrl-C or any other exception the whole group is
+killed and reaped before control returns. Output is streamed line by line to an optional callback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class ProcResult:
+    returncode: int | None  # None when killed on timeout
+    stdout: str
+    stderr: str
+    duration_s: float
+    timed_out: bool
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a zombie that will not die
+        proc.kill()
+        proc.wait()
+
+
+def run_streaming(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    timeout: float | None = None,
+    on_line: Callable[[str], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> ProcResult:
+    """Run ``argv`` in ``cwd``; call ``on_line`` for each stdout line; kill the process group on timeout."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+        env=env,
+    )
+    out_lines: list[str] = []
+    err_chunks: list[str] = []
+
+    def pump_stdout() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out_lines.append(line)
+            if on_line is not None:
+                # A progress display must never break a run.
+                with contextlib.suppress(Exception):
+                    on_line(line)
+
+    def pump_stderr() -> None:
+        assert proc.stderr is not None
+        err_chunks.append(proc.stderr.read())
+
+    readers = [threading.Thread(target=f, daemon=True) for f in (pump_stdout, pump_stderr)]
+    for t in readers:
+        t.start()
+    timed_out = False
+    try:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+    except BaseException:  # Ctrl-C or anything else: no JVM may survive us
+        _kill_group(proc)
+        raise
+    finally:
+        for t in readers:
+            t.join(timeout=10)
+    return ProcResult(
+        returncode=None if timed_out else proc.returncode,
+        stdout="".join(out_lines),
+        stderr="".join(err_chunks),
+        duration_s=time.monotonic() - start,
+        timed_out=timed_out,
+    )
