@@ -31,16 +31,20 @@ BUGS: dict[str, str] = {
         "Votes are tallied as one majority of the union of the active configurations, instead of a majority "
         "in each: during a reconfiguration two leaders can be elected in one term."
     ),
-    "vote_on_last_idx": (
-        "Votes are granted by comparing last index and its term instead of the last committable (signed) "
-        "index, so a candidate with a long unsigned tail can beat one holding committed entries."
-    ),
-    "no_rollback_on_leader": (
-        "A new leader keeps its unsigned suffix instead of rolling back to its last committable index, and "
-        "replicates entries no signature covers."
-    ),
     "commit_unsigned": (
         "Commit is not restricted to signature entries: a leader commits whatever index a quorum holds."
+    ),
+    "vote_twice": (
+        "A node grants its vote in a term even though it already voted for another candidate in that term."
+    ),
+    "accept_stale_append_entries": (
+        "A follower processes AppendEntries from a leader of an older term instead of rejecting them."
+    ),
+    "ignore_prev_term": (
+        "A follower appends entries without checking that its entry at prev_idx has term prev_term."
+    ),
+    "no_check_quorum": (
+        "A leader never steps down when it stops hearing from a quorum (CheckQuorum switched off)."
     ),
 }
 

@@ -212,6 +212,8 @@ class Node:
             p = self.peers.get(n)
             return p is None or p.last_ack_timeout < ELECTION_TIMEOUT_MS
 
+        if "no_check_quorum" in self.bugs:  # seeded bug: CheckQuorum switched off
+            return
         if not quorum.every_config_has_quorum((c.nodes for c in self.configurations), alive):
             self.become_follower()
 
@@ -356,12 +358,13 @@ class Node:
         if self.current_view == r.term and self.leadership_state in (
                 LeadershipState.CANDIDATE, LeadershipState.PRE_VOTE_CANDIDATE) or self.current_view < r.term:
             self.become_aware_of_new_term(r.term)
-        elif self.current_view > r.term:
+        elif self.current_view > r.term and "accept_stale_append_entries" not in self.bugs:  # seeded bug
             self._send_nack(sender)
             return
 
         prev_term = self.term_of(r.prev_idx)
-        if prev_term != r.prev_term:
+        if prev_term != r.prev_term and not (  # seeded bug ignore_prev_term: no consistency check
+                "ignore_prev_term" in self.bugs and prev_term != UNKNOWN_VIEW):
             if prev_term == UNKNOWN_VIEW:
                 self._send_nack(sender)
             else:
@@ -499,14 +502,11 @@ class Node:
         grant = True
         if regular and self.leader_id is not None:
             grant = False
-        if regular and self.voted_for is not None and self.voted_for != sender:
+        if (regular and self.voted_for is not None and self.voted_for != sender
+                and "vote_twice" not in self.bugs):  # seeded bug: a second vote in one term
             grant = False
-        if "vote_on_last_idx" in self.bugs:
-            # Seeded bug: compare whole logs, including their unsigned (uncommittable) tails.
-            mine, my_term = self.last_idx, self.term_of(self.last_idx)
-        else:
-            mine = self.last_committable_index()
-            my_term = self.term_of(mine)
+        mine = self.last_committable_index()
+        my_term = self.term_of(mine)
         up_to_date = r.term_of_last_committable_idx > my_term or (
             r.term_of_last_committable_idx == my_term and r.last_committable_idx >= mine)
         if not up_to_date:
@@ -618,7 +618,7 @@ class Node:
         if self.is_retired_committed():
             return
         election_index = self.last_committable_index()
-        if self.commit_idx > 0 and "no_rollback_on_leader" not in self.bugs:
+        if self.commit_idx > 0:
             self.rollback(election_index)
         self.leadership_state = LeadershipState.LEADER
         self.leader_id = self.node_id

@@ -1,0 +1,40 @@
+"""Tracing: off costs nothing (no event dicts built); on, the writer applies CCF's preprocessing."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SCENARIOS
+
+from pyccf.driver import ScenarioDriver, run_scenario
+from pyccf.node import Node
+from pyccf.tracing import TraceWriter
+
+
+def test_tracing_off_builds_no_event_state(shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(self: Node, committable: bool = True) -> dict[str, Any]:
+        raise AssertionError("trace state built with tracing off")
+
+    monkeypatch.setattr(Node, "trace_state", boom)
+    assert run_scenario(SCENARIOS / "reconfiguration").ok
+    assert run_scenario(SCENARIOS / "bad_network").ok
+
+
+def test_writer_folds_bootstrap_and_attaches_commands() -> None:
+    out = io.StringIO()
+    d = ScenarioDriver(trace=TraceWriter(out))
+    lines = ["start_node,0", "emit_signature,2", "assert_commit_idx,0,2", "trust_node,2,1",
+             "emit_signature,2   # trailing comment", "dispatch_all"]
+    for i, line in enumerate(lines, start=1):
+        d.run_line(line, i)
+    events = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert events[0]["msg"]["function"] == "bootstrap" and events[0]["cmd"] == ""
+    assert (events[1]["msg"]["function"], events[1]["cmd"], events[1]["cmd_prefix"]) == (
+        "add_configuration", "trust_node,2,1", "")
+    sig = [e for e in events if e["cmd"].startswith("emit_signature")]
+    assert sig and sig[0]["cmd"] == "emit_signature,2" and sig[0]["cmd_prefix"] == "emit_signature"
+    assert sum(1 for e in events if e["cmd"]) == 3  # each line attached once, to its first event
