@@ -16,7 +16,14 @@ from typing import Any, TextIO
 
 from pyccf.errors import ScenarioAssertionFailed, ScenarioSyntaxError
 from pyccf.log import Entry
-from pyccf.messages import AppendEntries, AppendEntriesResponse, Message
+from pyccf.messages import (
+    AppendEntries,
+    AppendEntriesResponse,
+    Message,
+    ProposeRequestVote,
+    RequestVote,
+    RequestVoteResponse,
+)
 from pyccf.network import Network
 from pyccf.node import Node
 from pyccf.quorum import majority
@@ -29,6 +36,10 @@ _SKIP_INVARIANTS = frozenset(
      "assert_commit_idx", ""}
 )
 _MAX_SYNC_ITERATIONS = 20
+_SHORT_NAMES = {RequestVote: "RV", RequestVoteResponse: "RVR", ProposeRequestVote: "PRV"}
+# Older scenario files assert roles with these commands.
+_ROLE_ASSERTIONS = {"assert_is_primary": "Leader", "assert_is_backup": "Follower",
+                    "assert_is_candidate": "Candidate"}
 
 
 @dataclass(frozen=True)
@@ -109,8 +120,12 @@ class ScenarioDriver:
             "assert_config": (2, None, lambda a: self.assert_config(self._id(a[0]), self._int(a[1]), a[2:])),
             "assert_absent_config": (2, 2, lambda a: self.assert_absent_config(self._id(a[0]),
                                                                                 self._int(a[1]))),
+            "assert_last_txid": (2, 2, lambda a: self.assert_last_txid(self._id(a[0]), a[1])),
             "loop_until_sync": (0, 0, lambda a: self.loop_until_sync()),
         }
+        for name, role in _ROLE_ASSERTIONS.items():
+            self._commands[name] = (1, 1, lambda a, role=role: self.assert_detail(
+                self._id(a[0]), "leadership_state", role, True))
 
     # ------------------------------------------------------------------ running lines
 
@@ -337,7 +352,7 @@ class ScenarioDriver:
                 reps.append(f"AER({'ACK' if msg.success.value == 'OK' else 'NACK'}, t{msg.term}, "
                             f"i{msg.last_log_idx})")
             else:
-                reps.append(type(msg).__name__)
+                reps.append(_SHORT_NAMES[type(msg)])
         return f"{src}: {len(reps)} message(s) to {dst} = [{', '.join(reps)}]"
 
     # ------------------------------------------------------------------ assertions
@@ -351,6 +366,12 @@ class ScenarioDriver:
         if (actual != expected) if equal else (actual == expected):
             op = "==" if equal else "!="
             raise _Fail(f"{key} {op} {expected}", actual, f"node {nid} detail {key} is not as expected")
+
+    def assert_last_txid(self, nid: str, txid: str) -> None:
+        n = self.nodes[nid]
+        actual = f"{n.term_of(n.last_idx)}.{n.last_idx}"
+        if actual != txid:
+            raise _Fail(txid, actual, f"node {nid} last transaction id is not as expected")
 
     def assert_commit_idx(self, nid: str, idx: int) -> None:
         actual = self.nodes[nid].commit_idx
