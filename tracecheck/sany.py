@@ -42,6 +42,7 @@ class SanyResult:
 _PARSING = re.compile(r"^Parsing file (.+)$", re.M)
 _PARSE_AT = re.compile(r"Encountered .*? at line (\d+), column (\d+)")
 _LEXICAL = re.compile(r"Lexical error at line (\d+), column (\d+)\.\s*(.*)")
+_LEXICAL_EOF = re.compile(r"Lexical \{?error: (.*?around line (\d+).*)")
 _SEMANTIC_LOC = re.compile(r"^line (\d+), col (\d+) to line \d+, col \d+ of module (\w+)\s*$")
 _SECTION = re.compile(r"^\*\*\* (Errors|Warnings|Abort messages): \d+\s*$", re.M)
 _IMPORTED_IN = re.compile(r"imported in module (\w+)")
@@ -82,6 +83,10 @@ def parse_sany_report(report: str, *, cwd: Path | None = None) -> tuple[str | No
         errors.append(
             SanyError(current, int(lex.group(1)), int(lex.group(2)), f"lexical error: {lex.group(3).strip()}")
         )
+
+    for lex in _LEXICAL_EOF.finditer(report):
+        kind = "parse"
+        errors.append(SanyError(current, int(lex.group(2)), None, f"lexical error: {lex.group(1).strip()}"))
 
     # "*** Errors: N" / "*** Abort messages: N" sections: blocks of "location" then "message".
     headers = list(_SECTION.finditer(report))

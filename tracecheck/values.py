@@ -123,10 +123,10 @@ class _ToPython(Transformer):
     def string(self, tok):
         return _unquote(str(tok))
 
-    def true(self):
+    def true(self, _tok):
         return True
 
-    def false(self):
+    def false(self, _tok):
         return False
 
     def model_value(self, tok):
