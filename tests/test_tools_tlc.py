@@ -1,0 +1,266 @@
+"""run_tlc on tiny specs written to temp folders: every status, the counterexample values, statistics,
+liveness lassos, simulation, Print output, and process hygiene (timeout kills the JVM, no litter)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tracecheck.errors import BadInput
+from tracecheck.tlc import run_tlc
+from tracecheck.values import Function, ModelValue, Record
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "tracecheck" / "examples"
+
+
+def write_spec(folder: Path, name: str, body: str, cfg: str) -> Path:
+    spec = folder / f"{name}.tla"
+    spec.write_text(f"---- MODULE {name} ----\n{body.strip()}\n====\n")
+    (folder / f"{name}.cfg").write_text(cfg.strip() + "\n")
+    return spec
+
+
+def run(spec: Path, config: Path | None = None, **kw):
+    kw.setdefault("timeout", 120)
+    kw.setdefault("fast_start", True)
+    return run_tlc(spec, config, **kw)
+
+
+RICH = """
+EXTENDS Integers, Sequences, TLC
+CONSTANTS n1, n2
+VARIABLES i, log, store, owner
+Init == /\\ i = 0
+        /\\ log = <<>>
+        /\\ store = [k \\in {"a", "b"} |-> {}]
+        /\\ owner = (n1 :> 0 @@ n2 :> -1)
+Step == /\\ i' = i + 1
+        /\\ log' = Append(log, [term |-> i, who |-> IF i % 2 = 0 THEN n1 ELSE n2])
+        /\\ store' = [store EXCEPT !["a"] = @ \\cup {<<i, "v">>}]
+        /\\ owner' = [owner EXCEPT ![n1] = i + 1]
+Next == Step
+Small == i < 2
+"""
+RICH_CFG = "CONSTANTS n1 = n1\n n2 = n2\nINIT Init\nNEXT Next\nINVARIANT Small"
+
+
+def test_invariant_counterexample_values_and_actions(tmp_path):
+    res = run(write_spec(tmp_path, "Rich", RICH, RICH_CFG))
+    assert res.status == "invariant_violated" and res.violated == "Small"
+    assert [s.index for s in res.trace] == [1, 2, 3]
+    assert [s.action for s in res.trace] == [None, "Step", "Step"]
+    assert res.trace[1].location is not None and res.trace[1].location.endswith("of module Rich")
+    n1, n2 = ModelValue("n1"), ModelValue("n2")
+    assert res.trace[0].state == {
+        "i": 0, "log": (), "store": Record({"a": frozenset(), "b": frozenset()}),
+        "owner": Function({n1: 0, n2: -1}),
+    }  # fmt: skip
+    assert res.trace[2].state == {
+        "i": 2,
+        "log": (Record({"term": 0, "who": n1}), Record({"term": 1, "who": n2})),
+        "store": Record({"a": frozenset({(0, "v"), (1, "v")}), "b": frozenset()}),
+        "owner": Function({n1: 2, n2: -1}),
+    }
+    # Statistics are TLC's own figures, read from its final report.
+    counts = re.findall(r"(\d+) states generated, (\d+) distinct states found, (\d+) states left", res.output)
+    assert (res.states_generated, res.distinct_states, res.left_on_queue) == tuple(map(int, counts[-1]))
+    assert res.depth == 3 and res.returncode == 12 and res.tlc_version
+    assert res.duration_s > 0
+
+
+def test_ok_with_statistics_on_the_builtin_example():
+    res = run(EXAMPLES / "Counters.tla")
+    assert res.status == "ok" and res.ok and not res.trace and res.violated is None
+    assert (res.states_generated, res.distinct_states, res.left_on_queue, res.depth) == (302, 125, 0, 13)
+
+
+def test_initial_state_violation(tmp_path):
+    body = "EXTENDS Naturals\nVARIABLE x\nInit == x = 5\nNext == x' = x\nLow == x < 5"
+    spec = write_spec(tmp_path, "Init0", body, "INIT Init\nNEXT Next\nINVARIANT Low")
+    res = run(spec)
+    assert res.status == "invariant_violated" and res.violated == "Low"
+    assert [(s.index, s.action, s.state) for s in res.trace] == [(1, None, {"x": 5})]
+
+
+DEAD = "EXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 2 /\\ x' = x + 1"
+
+
+def test_deadlock_and_turning_the_check_off(tmp_path):
+    spec = write_spec(tmp_path, "Dead", DEAD, "INIT Init\nNEXT Next")
+    res = run(spec)
+    assert res.status == "deadlock" and [s.state["x"] for s in res.trace] == [0, 1, 2]
+    assert run(spec, deadlock_check=False).status == "ok"
+
+
+LIVE = """
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x' = (x + 1) % 3
+Fair == Init /\\ [][Next]_x /\\ WF_x(Next)
+Unfair == Init /\\ [][Next]_x
+Five == <>(x = 5)
+One == <>(x = 1)
+Grows == [][x' > x]_x
+"""
+
+
+def test_liveness_lasso_loops_back(tmp_path):
+    res = run(write_spec(tmp_path, "Live", LIVE, "SPECIFICATION Fair\nPROPERTY Five"))
+    assert res.status == "property_violated" and res.violated == "Five"
+    assert [s.state["x"] for s in res.trace] == [0, 1, 2]
+    assert res.back_to_state == 1 and not res.stuttering
+
+
+def test_liveness_stuttering(tmp_path):
+    write_spec(tmp_path, "Live", LIVE, "SPECIFICATION Unfair\nPROPERTY One")
+    res = run(tmp_path / "Live.tla")
+    assert res.status == "property_violated" and res.violated == "One"
+    assert res.stuttering and res.back_to_state is None
+    assert [s.state for s in res.trace] == [{"x": 0}]
+
+
+def test_action_property_violation(tmp_path):
+    write_spec(tmp_path, "Live", LIVE, "SPECIFICATION Fair\nPROPERTY Grows")
+    res = run(tmp_path / "Live.tla")
+    assert res.status == "property_violated" and res.violated == "Grows"
+    assert [s.state["x"] for s in res.trace] == [0, 1, 2, 0]
+
+
+def test_assumption_and_print_output(tmp_path):
+    body = """
+EXTENDS Naturals, TLC
+CONSTANT N
+VARIABLE x
+ASSUME PrintT(<<"N is", N>>)
+ASSUME N > 5
+Init == x = 0 /\\ PrintT([n |-> N])
+Next == UNCHANGED x
+"""
+    write_spec(tmp_path, "Asm", body, "CONSTANT N = 3\nINIT Init\nNEXT Next")
+    res = run(tmp_path / "Asm.tla")
+    assert res.status == "assumption_failed" and "line 6" in res.violated
+    assert res.printed == ['<<"N is", 3>>']
+    (tmp_path / "Big.cfg").write_text("CONSTANT N = 7\nINIT Init\nNEXT Next\n")
+    ok = run(tmp_path / "Asm.tla", tmp_path / "Big.cfg")
+    assert ok.status == "ok" and ok.printed == ['<<"N is", 7>>', "[n |-> 7]"]
+
+
+def test_parse_error_has_file_and_line(tmp_path):
+    spec = write_spec(
+        tmp_path, "Broken", "VARIABLE x\nInit == x = 0\nNext == x' = x + + 1", "INIT Init\nNEXT Next"
+    )
+    res = run(spec)
+    assert res.status == "parse_error"
+    (err,) = res.sany_errors
+    assert (Path(err.file).name, err.line) == ("Broken.tla", 4)
+    assert any(e.startswith(f"{spec}:4:") for e in res.errors)
+
+
+def test_semantic_error_has_file_line_col(tmp_path):
+    spec = write_spec(tmp_path, "Sem", "VARIABLE x\nInit == x = 0\nNext == x' = y", "INIT Init\nNEXT Next")
+    res = run(spec)
+    assert res.status == "semantic_error"
+    assert [(Path(e.file).name, e.line, e.col) for e in res.sany_errors] == [("Sem.tla", 4, 14)]
+    assert "Unknown operator" in res.sany_errors[0].message
+
+
+def test_evaluation_error_is_a_spec_error_with_trace(tmp_path):
+    body = (
+        'EXTENDS Naturals, TLC\nVARIABLE x\nInit == x = 0\nNext == x\' = x + 1 /\\ Assert(x < 1, "too big")'
+    )
+    res = run(write_spec(tmp_path, "Ev", body, "INIT Init\nNEXT Next"))
+    assert res.status == "semantic_error"
+    assert any("too big" in e for e in res.errors)
+
+
+def test_config_errors(tmp_path):
+    write_spec(tmp_path, "Cfg", DEAD, "INIT Init\nNEXT Next\nINVARIANT NoSuchThing")
+    assert run(tmp_path / "Cfg.tla", deadlock_check=False).status == "semantic_error"
+    (tmp_path / "Bad.cfg").write_text("INIT Init\nNEXT Next\nBOGUS keyword\n")
+    assert run(tmp_path / "Cfg.tla", tmp_path / "Bad.cfg").status == "parse_error"
+
+
+def test_bad_input_is_raised_before_running(tmp_path):
+    with pytest.raises(BadInput, match="no such file"):
+        run_tlc(tmp_path / "Nope.tla")
+    spec = write_spec(tmp_path, "NoCfg", DEAD, "")
+    (tmp_path / "NoCfg.cfg").unlink()
+    with pytest.raises(BadInput, match="no config"):
+        run_tlc(spec)
+    with pytest.raises(BadInput, match="simulation only"):
+        run_tlc(EXAMPLES / "Counters.tla", depth=3)
+    with pytest.raises(BadInput, match="never stops"):
+        run_tlc(EXAMPLES / "Counters.tla", simulate=True)
+
+
+def test_simulation_finds_violation_and_is_reproducible_by_seed(tmp_path):
+    spec = EXAMPLES / "Bounded.tla"
+    a = run(spec, simulate=True, num=20, depth=10, seed=7)
+    b = run(spec, simulate=True, num=20, depth=10, seed=7)
+    assert a.status == "invariant_violated" and a.violated == "SumBelowLimit"
+    assert [s.state for s in a.trace] == [s.state for s in b.trace]
+    assert a.trace[-1].state["a"] + a.trace[-1].state["b"] == 3
+    assert a.distinct_states is None and a.states_generated
+
+
+def test_library_paths(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "Helper.tla").write_text("---- MODULE Helper ----\nStart == 41\n====\n")
+    main = tmp_path / "main"
+    main.mkdir()
+    spec = write_spec(main, "UsesLib", "EXTENDS Helper\nVARIABLE x\nInit == x = Start\nNext == UNCHANGED x",
+                      "INIT Init\nNEXT Next")  # fmt: skip
+    assert run(spec).status == "parse_error"
+    assert run(spec, library_paths=[lib]).status == "ok"
+
+
+def _processes_in(folder: Path) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == folder:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+SLOW = """
+EXTENDS Naturals
+VARIABLES a, b, c
+Init == a = 0 /\\ b = 0 /\\ c = 0
+Next == \\/ a' = (a + 1) % 5000 /\\ UNCHANGED <<b, c>>
+        \\/ b' = (b + 1) % 5000 /\\ UNCHANGED <<a, c>>
+        \\/ c' = (c + 1) % 5000 /\\ UNCHANGED <<a, b>>
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
+def test_timeout_kills_the_jvm_and_leaves_no_litter(tmp_path, monkeypatch):
+    work = tmp_path / "spec"
+    work.mkdir()
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.chdir(tmp_path)
+    res = run(write_spec(work, "Slow", SLOW, "INIT Init\nNEXT Next"), timeout=3)
+    assert res.status == "timeout" and res.returncode is None
+    assert 2.5 < res.duration_s < 15
+    assert _processes_in(work) == []  # the JVM (whose cwd was the spec folder) is gone
+    assert list(temp.iterdir()) == []  # the metadir was removed
+    assert sorted(p.name for p in work.iterdir()) == ["Slow.cfg", "Slow.tla"]
+    assert not (tmp_path / "states").exists()
+
+
+def test_many_runs_in_one_folder_do_not_clash(tmp_path):
+    spec = write_spec(tmp_path, "Dead", DEAD, "INIT Init\nNEXT Next")
+    statuses = {run(spec).status for _ in range(2)}
+    assert statuses == {"deadlock"}
+    assert not (tmp_path / "states").exists()
