@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pyccf.errors import ScenarioAssertionFailed, ScenarioSyntaxError
-from pyccf.log import Entry
+from pyccf.log import Entry, ViewHistoryError
 from pyccf.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -25,7 +25,7 @@ from pyccf.messages import (
     RequestVoteResponse,
 )
 from pyccf.network import Network
-from pyccf.node import Node
+from pyccf.node import InternalError, Node
 from pyccf.quorum import majority
 from pyccf.tracing import TraceWriter
 from pyccf.vocabulary import EntryType, Event
@@ -165,6 +165,10 @@ class ScenarioDriver:
                                           f.message) from None
         except _Syntax as s:
             raise ScenarioSyntaxError(self.file, self.lineno, str(s)) from None
+        except (InternalError, ViewHistoryError) as e:
+            # CCF would throw out of its driver here; report it against the line instead.
+            raise ScenarioAssertionFailed(self.file, self.lineno, line, "no internal error", str(e),
+                                          f"internal consistency check failed: {e}") from None
 
     def _id(self, node_id: str) -> str:
         if node_id not in self.nodes:
