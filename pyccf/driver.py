@@ -126,6 +126,11 @@ class ScenarioDriver:
         for name, role in _ROLE_ASSERTIONS.items():
             self._commands[name] = (1, 1, lambda a, role=role: self.assert_detail(
                 self._id(a[0]), "leadership_state", role, True))
+            negated = name.replace("assert_is_", "assert_isnot_")
+            self._commands[negated] = (1, 1, lambda a, role=role: self.assert_detail(
+                self._id(a[0]), "leadership_state", role, False))
+        self._commands["assert_is_active"] = (1, 1, lambda a: self.assert_detail(
+            self._id(a[0]), "membership_state", "Active", True))
 
     # ------------------------------------------------------------------ running lines
 
