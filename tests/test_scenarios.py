@@ -108,3 +108,11 @@ def test_cli_exit_codes(shared: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and f"{bad}:2" in r.output and "unknown command" in r.output
     assert runner.invoke(main, ["scenario", "run", str(tmp_path / "missing")]).exit_code == 2
     assert runner.invoke(main, ["scenario", "run", str(failing), "--bug", "no_such_bug"]).exit_code == 2
+
+
+def test_older_and_newer_assertion_commands() -> None:
+    text = ("start_node,0\nemit_signature,2\nassert_is_primary,0\nassert_isnot_backup,0\nassert_is_active,0\n"
+            "assert_last_txid,0,2.2\n")
+    assert run_scenario_text(text, "t").ok
+    f = run_scenario_text("start_node,0\nassert_last_txid,0,2.5\n", "t").failure
+    assert f is not None and (f.line, f.expected, f.actual) == (2, "2.5", "2.1")
