@@ -1,0 +1,78 @@
+"""ITF export and the JSON value encoding --json shares with it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from test_values import TLA_VALUES
+
+from tracecheck.itf import from_json_value, to_itf, to_json_value, write_itf
+from tracecheck.tlcresult import TlcResult, TraceStep
+from tracecheck.values import Function, ModelValue, Record
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        (5, 5),
+        (2**60, {"#bigint": str(2**60)}),
+        ("s", "s"),
+        (True, True),
+        (ModelValue("n1"), "n1"),
+        ((1, "a"), [1, "a"]),
+        (frozenset({2, 1}), {"#set": [1, 2]}),
+        (Record({"a": 1}), {"a": 1}),
+        (Function({2: "x", 1: "y"}), ["y", "x"]),  # a function on 1..n is a sequence
+        (Function({3: "x"}), {"#map": [[3, "x"]]}),
+        (Function({ModelValue("n1"): 0}), {"#map": [["n1", 0]]}),
+        (Function({(1, 2): frozenset()}), {"#map": [[[1, 2], {"#set": []}]]}),
+    ],
+)
+def test_value_encoding(value, encoded):
+    assert to_json_value(value) == encoded
+
+
+@settings(max_examples=200)
+@given(TLA_VALUES)
+def test_encoding_round_trip_up_to_model_values(value):
+    encoded = json.loads(json.dumps(to_json_value(value)))
+    assert from_json_value(encoded) == plain(value)
+
+
+def plain(value):
+    """``value`` with model values as plain strings (ITF has no model values)."""
+    if isinstance(value, ModelValue):
+        return str(value)
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, frozenset):
+        return frozenset(plain(v) for v in value)
+    if isinstance(value, Function):
+        return Function({plain(k): plain(v) for k, v in value.items()})
+    return value
+
+
+def lasso() -> TlcResult:
+    states = [{"x": 0, "s": frozenset()}, {"x": 1, "s": frozenset({ModelValue("n")})}]
+    return TlcResult(
+        status="property_violated",
+        violated="Live",
+        trace=[TraceStep(i + 1, None if i == 0 else "Next", None, st) for i, st in enumerate(states)],
+        back_to_state=1,
+        tlc_version="2.15",
+    )
+
+
+def test_itf_trace_with_loop(tmp_path):
+    itf = to_itf(lasso())
+    assert itf["vars"] == ["x", "s"] and itf["loop"] == 0
+    assert itf["states"][1] == {"#meta": {"index": 1, "action": "Next"}, "x": 1, "s": {"#set": ["n"]}}
+    assert itf["#meta"]["format"] == "ITF" and itf["#meta"]["violated"] == "Live"
+    path = write_itf(lasso(), tmp_path / "t.itf.json")
+    assert json.loads(path.read_text()) == itf
+
+
+def test_itf_without_counterexample():
+    assert to_itf(TlcResult(status="ok"))["states"] == []
