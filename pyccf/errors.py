@@ -30,6 +30,10 @@ class ScenarioAssertionFailed(PyccfError):
         self.message = message
 
 
+class InternalError(PyccfError):
+    """A consistency check inside the core failed (CCF throws; a message handler drops the message)."""
+
+
 class TraceFormatError(PyccfError):
     """A trace file is not ndjson in CCF's raft_trace shape."""
 

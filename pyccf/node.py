@@ -4,7 +4,8 @@ Messages go in through :meth:`Node.step`, time through :meth:`Node.periodic`; me
 ``Node.outbox`` as ``(to, message)`` pairs for the network to deliver. No threads, sockets or clocks.
 The behaviour follows CCF's ``src/consensus/aft/raft.h`` decision for decision (including the order in
 which peers are visited, which shows in traces), because pyccf's traces must match CCF's event for event.
-Handlers are one function per message type; periodic behaviour is one function per role.
+Handlers are one function per message type (replication in :mod:`pyccf.replication`, elections in
+:mod:`pyccf.election`); periodic behaviour is one function per role.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyccf import quorum
-from pyccf.log import NO_VERSION, UNKNOWN_VIEW, Entry, ViewHistory, ViewHistoryError
+from pyccf.election import Elections
+from pyccf.errors import InternalError
+from pyccf.log import UNKNOWN_VIEW, Entry, ViewHistory, ViewHistoryError
 from pyccf.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -27,9 +30,8 @@ from pyccf.messages import (
 )
 from pyccf.peer_order import UnorderedMap
 from pyccf.progress import Progress
+from pyccf.replication import APPEND_ENTRIES_SIZE_LIMIT, Replication
 from pyccf.vocabulary import (
-    AppendEntriesResult,
-    ElectionType,
     EntryType,
     Event,
     LeadershipState,
@@ -40,12 +42,6 @@ from pyccf.vocabulary import (
 REQUEST_TIMEOUT_MS = 10
 ELECTION_TIMEOUT_MS = 100
 STARTING_VIEW_CHANGE = 2
-APPEND_ENTRIES_SIZE_LIMIT = 20000
-BATCH_WINDOW_SIZE = 100
-
-
-class InternalError(RuntimeError):
-    """A consistency check inside the core failed (CCF throws; a message handler drops the message)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +59,12 @@ class Configuration:
 Tracer = Callable[[str, dict[str, Any], dict[str, Any]], None]
 
 
-class Node:
-    """A CCF replica. Public attributes mirror CCF's ``aft::State`` and the fields of ``aft::Aft``."""
+class Node(Replication, Elections):
+    """A CCF replica. Public attributes mirror CCF's ``aft::State`` and the fields of ``aft::Aft``.
+
+    Replication (:mod:`pyccf.replication`) and elections (:mod:`pyccf.election`) are mixed in; this class
+    holds the state, time, client requests, configurations, commit and rollback.
+    """
 
     def __init__(self, node_id: str, *, pre_vote_enabled: bool = False, rng: random.Random | None = None,
                  bugs: Collection[str] = (), tracer: Tracer | None = None) -> None:
@@ -231,13 +231,6 @@ class Node:
         for progress in self.peers.values():
             progress.last_ack_timeout = 0
 
-    def _update_batch_size(self) -> None:
-        avg = APPEND_ENTRIES_SIZE_LIMIT if self._entry_count == 0 else (
-            self._entry_size_not_limited // self._entry_count)
-        batch = APPEND_ENTRIES_SIZE_LIMIT // 2 if avg == 0 else APPEND_ENTRIES_SIZE_LIMIT // avg
-        batch_avg = self._batch_window_sum // BATCH_WINDOW_SIZE
-        self._batch_window_sum += batch - batch_avg
-        self.entries_batch_size = max(self._batch_window_sum // BATCH_WINDOW_SIZE, 1)
 
     # ------------------------------------------------------------------ leader: client requests
 
@@ -313,34 +306,6 @@ class Node:
 
     # ------------------------------------------------------------------ sending AppendEntries
 
-    def _send_append_entries(self, to: str, start_idx: int) -> None:
-        while True:
-            end_idx = self._batch_end(start_idx)
-            self._send_append_entries_range(to, start_idx, end_idx)
-            start_idx = min(end_idx + 1, self.last_idx)
-            if end_idx == self.last_idx:
-                break
-
-    def _batch_end(self, start: int) -> int:
-        max_idx = self.last_idx
-        end_of_term = self.view_history.end_of_view(self.view_history.view_at(start))
-        if end_of_term != NO_VERSION:
-            max_idx = end_of_term
-        return min(start + self.entries_batch_size - 1, max_idx)
-
-    def _send_append_entries_range(self, to: str, start_idx: int, end_idx: int) -> None:
-        prev_idx = start_idx - 1
-        if self.is_retired_committed() and start_idx >= end_idx:
-            return
-        ae = AppendEntries(idx=end_idx, prev_idx=prev_idx, term=self.current_view,
-                           prev_term=self.term_of(prev_idx), leader_commit_idx=self.commit_idx,
-                           term_of_idx=self.term_of(end_idx))
-        progress = self.peers[to]
-        if self.tracer is not None:
-            self._emit(Event.SEND_APPEND_ENTRIES, packet=ae.to_json(), to_node_id=to,
-                       match_idx=progress.match_idx, sent_idx=progress.sent_idx)
-        self._send(to, ae)
-        progress.sent_idx = end_idx
 
     # ------------------------------------------------------------------ receiving
 
@@ -352,262 +317,7 @@ class Node:
         except (InternalError, ViewHistoryError):
             return
 
-    def _on_append_entries(self, sender: str, r: AppendEntries, entries: list[Entry] | None) -> None:
-        if self.tracer is not None:
-            self._emit(Event.RECV_APPEND_ENTRIES, packet=r.to_json(), from_node_id=sender)
-        if self.current_view == r.term and self.leadership_state in (
-                LeadershipState.CANDIDATE, LeadershipState.PRE_VOTE_CANDIDATE) or self.current_view < r.term:
-            self.become_aware_of_new_term(r.term)
-        elif self.current_view > r.term and "accept_stale_append_entries" not in self.bugs:  # seeded bug
-            self._send_nack(sender)
-            return
 
-        prev_term = self.term_of(r.prev_idx)
-        if prev_term != r.prev_term and not (  # seeded bug ignore_prev_term: no consistency check
-                "ignore_prev_term" in self.bugs and prev_term != UNKNOWN_VIEW):
-            if prev_term == UNKNOWN_VIEW:
-                self._send_nack(sender)
-            else:
-                self._send_nack(sender, (r.prev_term, r.prev_idx))
-            return
-
-        self._restart_election_timeout()
-        self.leader_id = sender
-
-        early = "truncate_on_early_append_entries" in self.bugs
-        if r.prev_idx < self.commit_idx and not early:
-            return
-        if r.prev_idx > self.last_idx:
-            return
-
-        to_apply: list[Entry] = []
-        payload = entries or []
-        for i in range(r.prev_idx + 1, r.idx + 1):
-            if i <= self.last_idx:
-                if r.term_of_idx != self.view_history.view_at(i):
-                    if self.is_new_follower:
-                        self.rollback(i - 1)
-                        self.is_new_follower = False
-                    else:
-                        return
-                else:
-                    continue
-            entry = payload[i - r.prev_idx - 1]
-            if entry.kind is EntryType.RETIRED_COMMITTED:
-                self.retired_committed_entries.append((i, entry.nodes))
-            to_apply.append(entry)
-        if early and r.idx < self.last_idx and not to_apply:
-            # Seeded bug: a stale AppendEntries cuts off the (matching, possibly committed) suffix.
-            self._truncate_unchecked(r.idx)
-        self._execute_append_entries(to_apply, sender, r)
-
-    def _execute_append_entries(self, entries: list[Entry], sender: str, r: AppendEntries) -> None:
-        for entry in entries:
-            i = entry.index
-            if self.tracer is not None and entry.kind is not EntryType.RECONFIGURATION:
-                self.tracer(Event.EXECUTE_APPEND_ENTRIES_SYNC.value, self.trace_state(),
-                            {"from_node_id": sender})
-            if entry.term != r.term_of_idx or entry.index != i:
-                del self.log[i - 1:]
-                self._send_nack(sender)
-                return
-            self.last_idx = i
-            if entry.kind is EntryType.RECONFIGURATION:
-                self.add_configuration(i, frozenset(entry.nodes))
-            if entry.committable:
-                self._start_ticking_if_necessary()
-            self._put_entry(entry)
-            if entry.committable:
-                if (self.membership_state is MembershipState.RETIRED
-                        and self.retirement_phase is RetirementPhase.ORDERED):
-                    self._become_retired(i, RetirementPhase.SIGNED)
-                self.committable_indices.append(i)
-                if entry.term != 0:
-                    if r.term_of_idx == UNKNOWN_VIEW:
-                        self.view_history.update(1, r.term)
-                    else:
-                        self.view_history.update(r.prev_idx + 1, entry.term)
-                    self._commit_if_possible(r.leader_commit_idx)
-        self._commit_if_possible(r.leader_commit_idx)
-        lci = self.last_committable_index()
-        if r.term_of_idx == UNKNOWN_VIEW:
-            self.view_history.update(1, r.term)
-        elif r.idx > lci:
-            self.view_history.update(lci + 1, r.term_of_idx)
-        ack_idx = self.last_idx if "inaccurate_ack" in self.bugs else r.idx
-        self._send_aer(sender, AppendEntriesResult.OK, self.current_view, ack_idx)
-
-    def _send_nack(self, to: str, rejected: tuple[int, int] | None = None) -> None:
-        if rejected is None:
-            self._send_aer(to, AppendEntriesResult.FAIL, self.current_view, self.last_idx)
-        else:
-            idx = self._find_highest_possible_match(*rejected)
-            self._send_aer(to, AppendEntriesResult.FAIL, self.term_of(idx), idx)
-
-    def _send_aer(self, to: str, result: AppendEntriesResult, term: int, idx: int) -> None:
-        aer = AppendEntriesResponse(term=term, last_log_idx=idx, success=result)
-        if self.tracer is not None:
-            self._emit(Event.SEND_APPEND_ENTRIES_RESPONSE, packet=aer.to_json(), to_node_id=to)
-        self._send(to, aer)
-
-    def _find_highest_possible_match(self, view: int, seqno: int) -> int:
-        """Highest index this node holds that may still agree with ``view.seqno``."""
-        probe = min(seqno, self.last_idx)
-        term = self.view_history.view_at(probe)
-        while term > view:
-            probe = self.view_history.start_of_view(term)
-            if probe > 0:
-                probe -= 1
-            term = self.view_history.view_at(probe)
-        return probe
-
-    def _on_append_entries_response(self, sender: str, r: AppendEntriesResponse, _: Any) -> None:
-        progress = self.peers.get(sender)
-        if progress is None:
-            return
-        if self.tracer is not None:
-            self._emit(Event.RECV_APPEND_ENTRIES_RESPONSE, packet=r.to_json(), from_node_id=sender,
-                       match_idx=progress.match_idx, sent_idx=progress.sent_idx)
-        if not self.is_leader:
-            return
-        progress.last_ack_timeout = 0
-        ok = r.success is AppendEntriesResult.OK
-        if self.current_view < r.term:
-            self.become_aware_of_new_term(r.term)
-            return
-        if self.current_view != r.term:
-            if ok:
-                return
-        elif r.last_log_idx < progress.match_idx and ok:
-            return
-        if not ok:
-            progress.on_nack(self._find_highest_possible_match(r.term, r.last_log_idx))
-            if "commit_on_nack" in self.bugs:
-                # Seeded bug: the NACK's index is taken as a match, moving match_idx (even backwards).
-                progress.match_idx = min(r.last_log_idx, self.last_idx)
-                self._update_commit()
-            return
-        progress.on_ack(r.last_log_idx)
-        self._update_commit()
-
-    def _on_request_vote(self, sender: str, r: RequestVote, _: Any) -> None:
-        if self.tracer is not None:
-            self._emit(Event.RECV_REQUEST_VOTE, packet=r.to_json(), from_node_id=sender)
-        regular = r.election_type is ElectionType.REGULAR_VOTE
-        if self.current_view > r.term:
-            self._send(sender, RequestVoteResponse(self.current_view, False, r.election_type))
-            return
-        if self.current_view < r.term:
-            self.become_aware_of_new_term(r.term)
-        grant = True
-        if regular and self.leader_id is not None:
-            grant = False
-        if (regular and self.voted_for is not None and self.voted_for != sender
-                and "vote_twice" not in self.bugs):  # seeded bug: a second vote in one term
-            grant = False
-        mine = self.last_committable_index()
-        my_term = self.term_of(mine)
-        up_to_date = r.term_of_last_committable_idx > my_term or (
-            r.term_of_last_committable_idx == my_term and r.last_committable_idx >= mine)
-        if not up_to_date:
-            grant = False
-        if grant and regular:
-            self._restart_election_timeout()
-            self.leader_id = None
-            self.voted_for = sender
-        self._send(sender, RequestVoteResponse(self.current_view, grant, r.election_type))
-
-    def _on_request_vote_response(self, sender: str, r: RequestVoteResponse, _: Any) -> None:
-        if self.tracer is not None:
-            self._emit(Event.RECV_REQUEST_VOTE_RESPONSE, packet=r.to_json(), from_node_id=sender)
-        if sender not in self.peers:
-            return
-        if self.current_view < r.term:
-            self.become_aware_of_new_term(r.term)
-            return
-        if self.current_view != r.term:
-            return
-        if self.leadership_state not in (LeadershipState.PRE_VOTE_CANDIDATE, LeadershipState.CANDIDATE):
-            return
-        if (r.election_type is ElectionType.REGULAR_VOTE
-                and self.leadership_state is not LeadershipState.CANDIDATE):
-            return
-        if (r.election_type is ElectionType.PRE_VOTE
-                and self.leadership_state is not LeadershipState.PRE_VOTE_CANDIDATE):
-            return
-        if not r.vote_granted:
-            return
-        self._add_vote_for_me(sender)
-
-    def _on_propose_request_vote(self, sender: str, r: ProposeRequestVote, _: Any) -> None:
-        if self.tracer is not None:
-            self._emit(Event.RECV_PROPOSE_REQUEST_VOTE, packet=r.to_json(), from_node_id=sender)
-        if not self.is_retired_committed() and self.ticking and r.term == self.current_view:
-            self.become_candidate()
-
-    # ------------------------------------------------------------------ elections and roles
-
-    def _reset_votes_for_me(self) -> None:
-        self.votes_for_me = {c.idx: (set(), quorum.majority(len(c.nodes))) for c in self.configurations}
-
-    def become_pre_vote_candidate(self) -> None:
-        if not self.configurations:
-            return
-        self.leadership_state = LeadershipState.PRE_VOTE_CANDIDATE
-        self.leader_id = None
-        self._reset_votes_for_me()
-        self._restart_election_timeout()
-        if self.tracer is not None:
-            self._emit(Event.BECOME_PRE_VOTE_CANDIDATE, configurations=self._configs_json())
-        self._add_vote_for_me(self.node_id)
-        for n in self.other_nodes_in_active_configs():
-            self._send_request_vote(n, ElectionType.PRE_VOTE)
-
-    def become_candidate(self) -> None:
-        if not self.configurations:
-            return
-        self.leadership_state = LeadershipState.CANDIDATE
-        self.leader_id = None
-        self.voted_for = self.node_id
-        self._reset_votes_for_me()
-        self.current_view += 1
-        self._restart_election_timeout()
-        self._reset_last_ack_timeouts()
-        if self.tracer is not None:
-            self._emit(Event.BECOME_CANDIDATE, configurations=self._configs_json())
-        self._add_vote_for_me(self.node_id)
-        for n in self.other_nodes_in_active_configs():
-            self._send_request_vote(n, ElectionType.REGULAR_VOTE)
-
-    def _send_request_vote(self, to: str, election_type: ElectionType) -> None:
-        lci = self.last_committable_index()
-        rv = RequestVote(self.current_view, lci, self.term_of(lci), election_type)
-        if self.tracer is not None:
-            self._emit(Event.SEND_REQUEST_VOTE, packet=rv.to_json(), to_node_id=to)
-        self._send(to, rv)
-
-    def _add_vote_for_me(self, voter: str) -> None:
-        if not self.configurations:
-            return
-        for c in self.configurations:
-            if voter in c.nodes:
-                votes, _ = self.votes_for_me.setdefault(c.idx, (set(), 0))
-                votes.add(voter)
-        if "union_vote_quorum" in self.bugs:
-            # Seeded bug: one majority of the union of all active configurations.
-            union = {n for c in self.configurations for n in c.nodes}
-            granted = set().union(*(v for v, _ in self.votes_for_me.values()))
-            elected = quorum.has_quorum(union, granted)
-        else:
-            elected = quorum.votes_won(self.votes_for_me)
-        if not elected:
-            return
-        if self.leadership_state is LeadershipState.PRE_VOTE_CANDIDATE:
-            self.become_candidate()
-        elif self.leadership_state is LeadershipState.CANDIDATE:
-            self.become_leader()
-        else:
-            raise InternalError("vote counted while not a candidate")
 
     def force_become_primary(self) -> None:
         """Start node only: jump to the starting view and lead it."""
@@ -651,27 +361,6 @@ class Node:
         self.become_follower()
         self.is_new_follower = True
 
-    def nominate_successor(self) -> None:
-        if self.is_leader:
-            self._send_propose_request_vote()
-
-    def _send_propose_request_vote(self) -> None:
-        successor: str | None = None
-        max_match = 0
-        reconf_of_max = 0
-        for peer, progress in self.peers.items():
-            if progress.match_idx >= max_match:
-                latest = 0
-                for c in reversed(self.configurations):
-                    if peer in c.nodes:
-                        latest = c.idx
-                        break
-                if not (progress.match_idx == max_match and latest < reconf_of_max):
-                    reconf_of_max = latest
-                    successor = peer
-                    max_match = progress.match_idx
-        if successor is not None:
-            self._send(successor, ProposeRequestVote(self.current_view))
 
     def _become_retired(self, idx: int, phase: RetirementPhase) -> None:
         if phase is RetirementPhase.ORDERED:
