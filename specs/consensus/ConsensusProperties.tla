@@ -1,0 +1,286 @@
+------------------------- MODULE ConsensusProperties -------------------------
+(***************************************************************************)
+(* Properties of Consensus.tla: type invariants, safety invariants, action *)
+(* properties, liveness properties (under the fairness of SIMConsensus),   *)
+(* and "debug" reachability invariants that model checking or simulation  *)
+(* MUST violate (run with --expect-violation) so that no bound or flag     *)
+(* silently makes a property vacuous.                                      *)
+(***************************************************************************)
+EXTENDS Consensus
+
+------------------------------------------------------------------------------
+\* Type invariants.
+
+EntryOK(e) ==
+    /\ e.term \in Nat \ {0}
+    /\ e.type \in EntryTypes
+    /\ e.nodes \subseteq Servers
+
+MessageOK(m) ==
+    /\ m.source \in Servers /\ m.dest \in Servers /\ m.source /= m.dest
+    /\ m.term \in Nat
+    /\ CASE m.type = AppendEntriesRequest ->
+              /\ m.prevIdx \in Nat /\ m.idx \in Nat /\ m.prevIdx <= m.idx
+              /\ m.prevTerm \in Nat /\ m.termOfIdx \in Nat /\ m.leaderCommitIdx \in Nat
+              /\ Len(m.entries) = m.idx - m.prevIdx
+              /\ \A k \in DOMAIN m.entries : EntryOK(m.entries[k]) /\ m.entries[k].term = m.termOfIdx
+         [] m.type = AppendEntriesResponse ->
+              m.lastLogIdx \in Nat /\ m.success \in {OK, FAIL}
+         [] m.type = RequestVoteRequest ->
+              /\ m.lastCommittableIdx \in Nat /\ m.termOfLastCommittableIdx \in Nat
+              /\ m.electionType \in {PreVote, RegularVote}
+         [] m.type = RequestVoteResponse ->
+              m.voteGranted \in BOOLEAN /\ m.electionType \in {PreVote, RegularVote}
+         [] m.type = ProposeVoteRequest -> TRUE
+         [] OTHER -> FALSE
+
+TypeOK ==
+    /\ \A i \in Servers :
+        /\ currentTerm[i] \in Nat
+        /\ leadershipState[i] \in LeadershipStates
+        /\ membershipState[i] \in MembershipStates
+        /\ retirementPhase[i] \in RetirementPhases
+        /\ retirementIdx[i] \in Nat /\ retirementCommittableIdx[i] \in Nat
+        /\ retiredCommittedIdx[i] \in Nat
+        /\ votedFor[i] \in Servers \cup {Nil}
+        /\ votesGranted[i] \subseteq Servers
+        /\ leaderId[i] \in Servers \cup {Nil}
+        /\ isNewFollower[i] \in BOOLEAN
+        /\ preVoteEnabled[i] \in BOOLEAN
+        /\ \A k \in DOMAIN log[i] : EntryOK(log[i][k])
+        /\ commitIndex[i] \in Nat
+        /\ DOMAIN configurations[i] \subseteq 1..Len(log[i])
+        /\ \A k \in DOMAIN configurations[i] : configurations[i][k] \subseteq Servers
+        /\ sentIndex[i] \in [Servers -> Nat]
+        /\ matchIndex[i] \in [Servers -> Nat]
+    /\ \A m \in Net!Messages : MessageOK(m)
+
+------------------------------------------------------------------------------
+\* Safety invariants.
+
+Committed(i) == SubSeq(log[i], 1, commitIndex[i])
+
+\* At most one leader per term.
+MoreThanOneLeaderInv ==
+    \A i, j \in Servers :
+        (i /= j /\ leadershipState[i] = Leader /\ leadershipState[j] = Leader)
+            => currentTerm[i] /= currentTerm[j]
+
+\* The committed prefixes of any two nodes are prefix-related.
+LogInv ==
+    \A i, j \in Servers : IsPrefix(Committed(i), Committed(j)) \/ IsPrefix(Committed(j), Committed(i))
+
+\* Log matching: same index and term means the same prefix.
+LogMatchingInv ==
+    \A i, j \in Servers :
+        \A k \in 1..Min({Len(log[i]), Len(log[j])}) :
+            log[i][k].term = log[j][k].term => SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+
+\* Leader completeness: a leader holds every entry committed (at any node)
+\* at a signature of an earlier term.
+LeaderCompletenessInv ==
+    \A l, i \in Servers :
+        (/\ leadershipState[l] = Leader
+         /\ commitIndex[i] > 0
+         /\ log[i][commitIndex[i]].term < currentTerm[l])
+            => IsPrefix(Committed(i), log[l])
+
+\* The committed prefix is held by a quorum of the node's current configuration.
+QuorumLogInv ==
+    \A i \in Servers :
+        configurations[i] /= <<>> =>
+            IsQuorumOf({j \in Servers : IsPrefix(Committed(i), log[j])},
+                       configurations[i][Min(DOMAIN configurations[i])])
+
+\* Every committed signature, with all before it, is held by a quorum of the
+\* configuration in force at that signature.
+ReplicationInv ==
+    \A i \in Servers :
+        \A k \in SignaturesIn(log[i], 0, commitIndex[i]) :
+            LET cfgs == ConfigsOfLog(SubSeq(log[i], 1, k))
+                cfg == cfgs[Max(DOMAIN cfgs)]
+            IN IsQuorumOf({j \in Servers : IsPrefix(SubSeq(log[i], 1, k), log[j])}, cfg)
+
+\* The commit index is 0 or a signature, and within the ledger.
+CommitIndexInv ==
+    \A i \in Servers :
+        /\ commitIndex[i] <= Len(log[i])
+        /\ commitIndex[i] = 0 \/ IsSignature(log[i][commitIndex[i]])
+
+\* Terms in a ledger never decrease and only rise right after a signature.
+LogTermsInv ==
+    \A i \in Servers :
+        \A k \in 1..(Len(log[i]) - 1) :
+            /\ log[i][k].term <= log[i][k + 1].term
+            /\ log[i][k].term < log[i][k + 1].term => IsSignature(log[i][k])
+
+\* A leader's and a candidate's term is at least the terms in its ledger.
+TermOfLogInv ==
+    \A i \in Servers : \A k \in DOMAIN log[i] : log[i][k].term <= currentTerm[i]
+
+\* The configurations agree with the ledger and commit index.
+ConfigurationsInv ==
+    \A i \in Servers : configurations[i] = ActiveConfigsOf(log[i], commitIndex[i])
+
+\* Membership and retirement agree with the ledger.
+MembershipInv ==
+    \A i \in Servers :
+        /\ (membershipState[i] = Active) <=> (retirementPhase[i] = NoRetirement)
+        /\ retirementPhase[i] \in {PhaseOrdered, PhaseSigned, PhaseCompleted} =>
+            /\ retirementIdx[i] \in DOMAIN log[i]
+            /\ IsReconfiguration(log[i][retirementIdx[i]])
+            /\ i \notin log[i][retirementIdx[i]].nodes
+        /\ retirementPhase[i] \in {PhaseSigned, PhaseCompleted} =>
+            /\ retirementCommittableIdx[i] \in DOMAIN log[i]
+            /\ retirementCommittableIdx[i] > retirementIdx[i]
+            /\ IsSignature(log[i][retirementCommittableIdx[i]])
+        /\ retirementPhase[i] = PhaseCompleted => commitIndex[i] >= retirementCommittableIdx[i]
+        /\ retirementPhase[i] = PhaseRetiredCommitted => leadershipState[i] = None
+        /\ leadershipState[i] = Leader => leaderId[i] = i
+
+\* A node in None has never taken part, unless its retirement is committed.
+NoneInv ==
+    \A i \in Servers :
+        leadershipState[i] = None =>
+            retirementPhase[i] = PhaseRetiredCommitted \/ (currentTerm[i] = 0 /\ log[i] = <<>>)
+
+SafetyInv ==
+    /\ MoreThanOneLeaderInv
+    /\ LogInv
+    /\ LogMatchingInv
+    /\ LeaderCompletenessInv
+    /\ QuorumLogInv
+    /\ ReplicationInv
+    /\ CommitIndexInv
+    /\ LogTermsInv
+    /\ TermOfLogInv
+    /\ ConfigurationsInv
+    /\ MembershipInv
+    /\ NoneInv
+
+------------------------------------------------------------------------------
+\* Action properties.
+
+\* Committed ledgers only grow.
+CommittedLogAppendOnlyProp ==
+    [][\A i \in Servers : IsPrefix(Committed(i), Committed(i)')]_vars
+
+\* Terms never decrease.
+MonotonicTermProp ==
+    [][\A i \in Servers : currentTerm'[i] >= currentTerm[i]]_vars
+
+\* A leader's match indices never decrease while it stays leader of its term.
+MonotonicMatchIndexProp ==
+    [][\A i \in Servers :
+        (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+            => \A j \in Servers : matchIndex'[i][j] >= matchIndex[i][j]]_vars
+
+\* The commit index never decreases.
+MonotonicCommitIndexProp ==
+    [][\A i \in Servers : commitIndex'[i] >= commitIndex[i]]_vars
+
+\* Ledgers change only by appends and by rollbacks that keep the committed
+\* prefix; a leader of an unchanged term only appends.
+CommonPrefixLen(s, t) ==
+    MaxOr0({k \in 0..Min({Len(s), Len(t)}) : SubSeq(s, 1, k) = SubSeq(t, 1, k)})
+PermittedLogChangesProp ==
+    [][\A i \in Servers :
+        /\ CommonPrefixLen(log[i], log'[i]) >= commitIndex[i]
+        /\ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+               => IsPrefix(log[i], log'[i])]_vars
+
+\* Leadership transitions raft.h can make in one step.
+LeadershipTransitions ==
+    { <<None, Follower>>,
+      <<Follower, PreVoteCandidate>>, <<Follower, Candidate>>, <<Follower, None>>,
+      <<PreVoteCandidate, Candidate>>, <<PreVoteCandidate, Follower>>, <<PreVoteCandidate, None>>,
+      <<Candidate, Leader>>, <<Candidate, Follower>>, <<Candidate, PreVoteCandidate>>, <<Candidate, None>>,
+      <<Leader, Follower>>, <<Leader, None>> }
+PermittedLeadershipProp ==
+    [][\A i \in Servers :
+        leadershipState'[i] /= leadershipState[i]
+            => <<leadershipState[i], leadershipState'[i]>> \in LeadershipTransitions]_vars
+
+\* Retirement moves forward, except a rollback may undo Ordered/Signed.
+PermittedMembershipProp ==
+    [][\A i \in Servers :
+        \/ PhaseRank(retirementPhase'[i]) >= PhaseRank(retirementPhase[i])
+        \/ /\ retirementPhase[i] \in {PhaseOrdered, PhaseSigned}
+           /\ retirementPhase'[i] \in {NoRetirement, PhaseOrdered}]_vars
+
+\* A leader commits an entry of an earlier term only together with a
+\* signature of its own term, never by counting replicas of the old entry.
+NoCommitByCountingOldTermProp ==
+    [][\A i \in Servers :
+        (/\ leadershipState[i] = Leader /\ leadershipState'[i] = Leader
+         /\ currentTerm'[i] = currentTerm[i] /\ commitIndex'[i] > commitIndex[i])
+            => log'[i][commitIndex'[i]].term = currentTerm[i]]_vars
+
+------------------------------------------------------------------------------
+\* Liveness (meaningful under the fairness of SIMConsensus).
+
+EventuallyLeader == <>(\E i \in Servers : leadershipState[i] = Leader)
+
+\* Eventually all nodes of the current configuration of some node hold the
+\* same ledger.
+EventuallyLogsMatch ==
+    <>(\E i \in Servers :
+          /\ configurations[i] /= <<>>
+          /\ \A j \in configurations[i][Min(DOMAIN configurations[i])] : log[j] = log[i])
+
+------------------------------------------------------------------------------
+\* Debug (reachability) properties: each MUST be violated.  Checked with
+\* --expect-violation so that no bound makes the behaviour unreachable.
+
+\* A leader steps down through CheckQuorum (same term, Leader -> Follower).
+DebugNoCheckQuorumProp ==
+    [][\A i \in Servers :
+        ~(leadershipState[i] = Leader /\ leadershipState'[i] = Follower
+          /\ currentTerm'[i] = currentTerm[i])]_vars
+
+\* A reconfiguration (other than the start configuration) commits.
+DebugNoReconfigurationCommittedInv ==
+    \A i \in Servers : \A k \in 2..commitIndex[i] : ~IsReconfiguration(log[i][k])
+
+\* A retirement completes.
+DebugNoRetirementCompletedInv ==
+    \A i \in Servers : retirementPhase[i] \notin {PhaseCompleted, PhaseRetiredCommitted}
+
+\* A node learns its retirement is committed.
+DebugNoRetiredCommittedInv ==
+    \A i \in Servers : retirementPhase[i] /= PhaseRetiredCommitted
+
+\* A retiring leader nominates a successor.
+DebugNoProposeVoteInv ==
+    \A m \in Net!Messages : m.type /= ProposeVoteRequest
+
+\* A PreVote election is won (PreVoteCandidate -> Candidate).
+DebugNoPreVoteWinProp ==
+    [][\A i \in Servers :
+        ~(leadershipState[i] = PreVoteCandidate /\ leadershipState'[i] = Candidate)]_vars
+
+\* A node becomes leader in a later term.
+DebugNoNewLeaderInv ==
+    \A i \in Servers : leadershipState[i] = Leader => currentTerm[i] = StartTerm
+
+\* A message is lost.
+DebugNoDropProp ==
+    [][~(\E m \in Net!Messages : DropMessage(m))]_vars
+
+\* A leader receives a NACK and rolls sent_idx back.
+DebugNoSentIndexRollbackProp ==
+    [][\A i, j \in Servers :
+        (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+            => sentIndex'[i][j] >= sentIndex[i][j]]_vars
+
+\* A new follower rolls back a conflicting suffix.
+DebugNoConflictRollbackProp ==
+    [][\A i \in Servers :
+        (isNewFollower[i] /\ ~isNewFollower'[i] /\ currentTerm'[i] = currentTerm[i])
+            => IsPrefix(log[i], log'[i])]_vars
+
+\* Something beyond the start ledger commits.
+DebugNoCommitInv ==
+    \A i \in Servers : commitIndex[i] <= 2
+
+=============================================================================
