@@ -120,6 +120,8 @@ class ScenarioDriver:
             "assert_config": (2, None, lambda a: self.assert_config(self._id(a[0]), self._int(a[1]), a[2:])),
             "assert_absent_config": (2, 2, lambda a: self.assert_absent_config(self._id(a[0]),
                                                                                 self._int(a[1]))),
+            "assert_missing_config": (2, 2, lambda a: self.assert_absent_config(self._id(a[0]),
+                                                                                 self._int(a[1]))),
             "assert_last_txid": (2, 2, lambda a: self.assert_last_txid(self._id(a[0]), a[1])),
             "loop_until_sync": (0, 0, lambda a: self.loop_until_sync()),
         }
