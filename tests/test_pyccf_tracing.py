@@ -38,3 +38,24 @@ def test_writer_folds_bootstrap_and_attaches_commands() -> None:
     sig = [e for e in events if e["cmd"].startswith("emit_signature")]
     assert sig and sig[0]["cmd"] == "emit_signature,2" and sig[0]["cmd_prefix"] == "emit_signature"
     assert sum(1 for e in events if e["cmd"]) == 3  # each line attached once, to its first event
+
+
+def _final_state(driver: ScenarioDriver) -> dict[str, tuple[Any, ...]]:
+    return {nid: (n.current_view, n.commit_idx, n.leadership_state, tuple(n.log))
+            for nid, n in driver.nodes.items()}
+
+
+@pytest.mark.parametrize("name", ["fancy_election.1", "retire_one", "suffix_collision.1"])
+def test_tracing_does_not_change_behaviour_and_is_deterministic(shared: Path, name: str) -> None:
+    text = (SCENARIOS / name).read_text()
+    states, traces = [], []
+    for traced in (False, True, True):
+        out = io.StringIO()
+        d = ScenarioDriver(seed=7, trace=TraceWriter(out) if traced else None)
+        for i, line in enumerate(text.splitlines(), start=1):
+            d.run_line(line, i)
+        d.finish()
+        states.append(_final_state(d))
+        traces.append(out.getvalue())
+    assert states[0] == states[1] == states[2]
+    assert traces[1] == traces[2] and traces[1]
