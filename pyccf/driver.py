@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,7 +201,8 @@ class ScenarioDriver:
             raise _Syntax(f"node {node_id} already exists")
         tracer = self.trace.event if self.trace is not None else None
         node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
-                    rng=random.Random(f"{self.seed}/{node_id}"), bugs=self.bugs, tracer=tracer)
+                    rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,
+                    tracer=tracer)
         node.start_ticking()
         self.nodes[node_id] = node
         # Keep iteration in CCF's std::map order (node ids sorted as strings).
@@ -452,14 +454,8 @@ class ScenarioDriver:
                     f"failed to reach state sync after {_MAX_SYNC_ITERATIONS} iterations")
 
     def _prefix(self, nid: str, upto: int) -> list[Entry]:
-        prefix = []
-        node = self.nodes[nid]
-        for i in range(1, upto + 1):
-            e = node.entry(i)
-            if e is None:
-                break
-            prefix.append(e)
-        return prefix
+        """Entries 1..upto of ``nid``'s ledger (fewer if it is shorter)."""
+        return self.nodes[nid].log[:upto]
 
     def assert_commit_safety(self, nid: str) -> None:
         """The committed prefix of ``nid`` is on a majority of each of its configurations at or below it."""
