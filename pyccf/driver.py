@@ -65,7 +65,9 @@ class ScenarioDriver:
     """Runs scenario lines one at a time against a set of pyccf nodes and a simulated network."""
 
     def __init__(self, *, seed: int = 0, trace: TraceWriter | None = None, bugs: Collection[str] = (),
-                 out: TextIO | None = None) -> None:
+                 out: TextIO | None = None, pre_vote_default: bool = False) -> None:
+        """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
+        the CCF version of the shared traces; later CCF versions switched it on)."""
         from pyccf.bugs import validate
 
         self.seed = seed
@@ -74,7 +76,7 @@ class ScenarioDriver:
         self.out = out
         self.nodes: dict[str, Node] = {}
         self.network = Network(self.nodes, self._on_drop)
-        self.pre_vote_enabled = False
+        self.pre_vote_enabled = pre_vote_default
         self.file = "<scenario>"
         self.lineno = 0
         self._commands: dict[str, tuple[int, int | None, Callable[[list[str]], None]]] = {
@@ -485,12 +487,13 @@ def _lines(text: str) -> list[str]:
 
 
 def run_scenario_text(text: str, name: str, *, trace_path: Path | None = None, seed: int = 0,
-                      bugs: Collection[str] = (), out: TextIO | None = None) -> ScenarioResult:
+                      bugs: Collection[str] = (), out: TextIO | None = None,
+                      pre_vote_default: bool = False) -> ScenarioResult:
     """Run a whole scenario (then the implicit ``loop_until_sync``). Syntax errors raise."""
     trace_file = open(trace_path, "w") if trace_path is not None else None  # noqa: SIM115
     try:
         driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file) if trace_file else None, bugs=bugs,
-                                out=out)
+                                out=out, pre_vote_default=pre_vote_default)
         try:
             for lineno, line in enumerate(_lines(text), start=1):
                 if not driver.run_line(line, lineno, name):
@@ -505,6 +508,6 @@ def run_scenario_text(text: str, name: str, *, trace_path: Path | None = None, s
 
 
 def run_scenario(path: Path, *, trace_path: Path | None = None, seed: int = 0, bugs: Collection[str] = (),
-                 out: TextIO | None = None) -> ScenarioResult:
+                 out: TextIO | None = None, pre_vote_default: bool = False) -> ScenarioResult:
     return run_scenario_text(Path(path).read_text(), str(path), trace_path=trace_path, seed=seed, bugs=bugs,
-                             out=out)
+                             out=out, pre_vote_default=pre_vote_default)

@@ -25,8 +25,10 @@ def scenario() -> None:
 @click.option("--bug", "bugs", multiple=True, metavar="NAME",
               help=f"Switch on a seeded bug ({', '.join(sorted(BUGS))}).")
 @click.option("--verbose", "-v", is_flag=True, help="Print the output of state/summarise commands.")
+@click.option("--pre-vote-default/--no-pre-vote-default", default=False, show_default=True,
+              help="PreVote for nodes created before any pre_vote_enabled line (on in later CCF versions).")
 def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[str, ...],
-        verbose: bool) -> None:
+        verbose: bool, pre_vote_default: bool) -> None:
     """Run each FILE; report file:line, the command, expected vs actual for a failed assertion."""
     if trace_dir is not None:
         trace_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +40,7 @@ def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[
         trace_path = trace_dir / f"{path.name}.ndjson" if trace_dir is not None else None
         try:
             result = run_scenario(path, trace_path=trace_path, seed=seed, bugs=bugs,
-                                  out=sys.stdout if verbose else None)
+                                  out=sys.stdout if verbose else None, pre_vote_default=pre_vote_default)
         except ScenarioSyntaxError as e:
             click.echo(f"{e.file}:{e.line}: error: {e.message}", err=True)
             sys.exit(2)

@@ -116,3 +116,12 @@ def test_older_and_newer_assertion_commands() -> None:
     assert run_scenario_text(text, "t").ok
     f = run_scenario_text("start_node,0\nassert_last_txid,0,2.5\n", "t").failure
     assert f is not None and (f.line, f.expected, f.actual) == (2, "2.5", "2.1")
+
+
+def test_pre_vote_default_switch() -> None:
+    text = "start_node,0\ntrust_node,2,1\nemit_signature,2\ndispatch_all\nperiodic_one,1,100\n"
+    d = ScenarioDriver(pre_vote_default=True)
+    for i, line in enumerate(text.splitlines(), start=1):
+        d.run_line(line, i)
+    assert d.nodes["1"].leadership_state.value == "PreVoteCandidate"
+    assert run_scenario_text(text + "assert_detail,1,leadership_state,Candidate\n", "t").ok
