@@ -119,7 +119,8 @@ def test_older_and_newer_assertion_commands() -> None:
 
 
 def test_pre_vote_default_switch() -> None:
-    text = "start_node,0\ntrust_node,2,1\nemit_signature,2\ndispatch_all\nperiodic_one,1,100\n"
+    text = ("start_node,0\ntrust_node,2,1\nemit_signature,2\ndispatch_all\nperiodic_all,10\ndispatch_all\n"
+            "periodic_one,1,100\n")
     d = ScenarioDriver(pre_vote_default=True)
     for i, line in enumerate(text.splitlines(), start=1):
         d.run_line(line, i)
