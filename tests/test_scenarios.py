@@ -73,6 +73,7 @@ def test_driver_api_line_by_line() -> None:
                               "periodic_all,10", "dispatch_all", "state_all"], start=1):
         d.run_line(line, i)
     assert d.leader_of(2) == "0" and d.leader_of("latest") == "0" and d.latest_term() == 2
+    assert d.leader_of(3) is None
     assert set(d.nodes) == {"0", "1"} and d.network.connected("0", "1")
     d.finish()
     assert d.nodes["1"].commit_idx == d.nodes["0"].commit_idx
