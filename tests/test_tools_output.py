@@ -113,3 +113,17 @@ def test_cfg_properties():
     cfg = "\\* comment PROPERTY Fake\nSPECIFICATION Spec\nPROPERTIES\n  A\n  B (* C *)\n"
     cfg += "INVARIANT Inv\nPROPERTY D\n"
     assert cfg_properties(cfg) == ["A", "B", "D"]
+
+
+def test_progress_callback_sees_tlc_progress_messages():
+    from tracecheck.tlc import _ProgressWatcher
+
+    seen = []
+    watch = _ProgressWatcher(seen.append)
+    for line in (TLC18_LIVENESS + frame(2209, 0, "Progress(-1) at x: 16 states generated, -1 distinct "
+                                               "states found, -1 states left on queue.")).splitlines(True):  # fmt: skip
+        watch(line)
+    assert [(p.states_generated, p.distinct_states, p.left_on_queue) for p in seen] == [
+        (1234567, 234567, 12),
+        (16, None, None),
+    ]

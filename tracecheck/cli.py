@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from tracecheck.errors import BadInput, ToolFailed, ToolsNotFound, TracecheckError
 from tracecheck.itf import result_to_json, write_itf
+from tracecheck.pcal import pcal_translate
 from tracecheck.progress import tlc_progress
 from tracecheck.sany import sany_parse
 from tracecheck.tlc import TlcResult, run_tlc
@@ -115,6 +116,21 @@ def parse(spec: str, library_paths: tuple[str, ...]) -> int:
     kind = "timed out" if result.kind == "timeout" else f"{result.kind} error"
     _err().print(f"[red]{escape(spec)}: {kind}[/]")
     return EXIT_TOOL if result.kind == "timeout" else EXIT_BAD_INPUT
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--write-cfg", is_flag=True, help="Also write the generated SPEC.cfg if there is none.")
+@_handle_errors
+def translate(spec: str, write_cfg: bool) -> int:
+    """Translate the PlusCal algorithm in SPEC.tla (in place; no .old file left behind)."""
+    result = pcal_translate(_spec_path(spec), write_cfg=write_cfg)
+    if result.ok:
+        _out().print(f"[green]ok[/]: translated the algorithm in {escape(spec)}")
+        return EXIT_OK
+    for error in result.errors:
+        _err().print(escape(str(error)))
+    return EXIT_BAD_INPUT
 
 
 def print_result(result: TlcResult, console: Console, *, show_trace: bool = True) -> None:

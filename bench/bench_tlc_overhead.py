@@ -1,0 +1,106 @@
+"""Overhead of tracecheck's TLC wrapper against plain ``java -jar tla2tools.jar`` on the same spec.
+
+Runs, alternating to share the machine's noise: plain ``java -XX:+UseParallelGC -jar tla2tools.jar``
+(the same JVM options tracecheck uses, so only the wrapper differs), ``run_tlc`` in-process, and the
+``tracecheck check`` command (a new Python process each time). Prints the median wall time of each and
+the ratio to plain Java, for a spec that runs some seconds and for a tiny one (start-up dominated).
+
+    .venv/bin/python bench/bench_tlc_overhead.py [--repeat 5] [--size 28]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tracecheck.tlc import DEFAULT_JVM_OPTS, run_tlc
+from tracecheck.tools import find_jar, find_java, tlc_version
+
+SPEC = """---- MODULE Counters4 ----
+EXTENDS Naturals
+CONSTANT Size
+VARIABLES a, b, c, d
+Init == a = 0 /\\ b = 0 /\\ c = 0 /\\ d = 0
+Next == \\/ a' = (a + 1) % Size /\\ UNCHANGED <<b, c, d>>
+        \\/ b' = (b + 1) % Size /\\ UNCHANGED <<a, c, d>>
+        \\/ c' = (c + 1) % Size /\\ UNCHANGED <<a, b, d>>
+        \\/ d' = (d + 1) % Size /\\ UNCHANGED <<a, b, c>>
+TypeOK == a < Size /\\ b < Size /\\ c < Size /\\ d < Size
+====
+"""
+
+
+def write_spec(folder: Path, size: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / "Counters4.tla"
+    spec.write_text(SPEC)
+    (folder / "Counters4.cfg").write_text(f"CONSTANT Size = {size}\nINIT Init\nNEXT Next\nINVARIANT TypeOK\n")
+    return spec
+
+
+def timed(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench(spec: Path, repeat: int) -> dict[str, list[float]]:
+    java, jar = str(find_java()), str(find_jar())
+    tracecheck = str(Path(sys.executable).with_name("tracecheck"))
+
+    def plain() -> None:
+        meta = tempfile.mkdtemp()
+        try:
+            subprocess.run(
+                [java, *DEFAULT_JVM_OPTS, "-jar", jar, "-workers", "1", "-metadir", meta, spec.stem],
+                cwd=spec.parent, check=True, capture_output=True,
+            )  # fmt: skip
+        finally:
+            shutil.rmtree(meta, ignore_errors=True)
+
+    def library() -> None:
+        assert run_tlc(spec, timeout=600).status == "ok"
+
+    def command() -> None:
+        subprocess.run([tracecheck, "check", str(spec)], check=True, capture_output=True)
+
+    runs: dict[str, list[float]] = {"java -jar": [], "run_tlc": [], "tracecheck check": []}
+    plain()  # warm the file cache
+    for _ in range(repeat):
+        runs["java -jar"].append(timed(plain))
+        runs["run_tlc"].append(timed(library))
+        runs["tracecheck check"].append(timed(command))
+    return runs
+
+
+def report(title: str, runs: dict[str, list[float]]) -> None:
+    base = statistics.median(runs["java -jar"])
+    print(f"\n{title}")
+    for name, times in runs.items():
+        med = statistics.median(times)
+        print(f"  {name:18s} median {med:7.3f} s  (min {min(times):.3f}, max {max(times):.3f})  "
+              f"ratio {med / base:5.3f}  overhead {med - base:+.3f} s")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--size", type=int, default=28, help="values per counter (Size^4 states)")
+    args = parser.parse_args()
+    print(f"TLC {tlc_version()}, java {find_java()}, {args.repeat} runs each")
+    with tempfile.TemporaryDirectory() as tmp:
+        big = write_spec(Path(tmp) / "big", args.size)
+        report(f"Counters4, Size = {args.size} ({args.size**4:,} states)", bench(big, args.repeat))
+        small = write_spec(Path(tmp) / "small", 2)
+        report("Counters4, Size = 2 (16 states: start-up only)", bench(small, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
