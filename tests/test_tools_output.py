@@ -120,8 +120,8 @@ def test_progress_callback_sees_tlc_progress_messages():
 
     seen = []
     watch = _ProgressWatcher(seen.append)
-    for line in (TLC18_LIVENESS + frame(2209, 0, "Progress(-1) at x: 16 states generated, -1 distinct "
-                                               "states found, -1 states left on queue.")).splitlines(True):  # fmt: skip
+    sim = "Progress(-1) at x: 16 states generated, -1 distinct states found, -1 states left on queue."
+    for line in (TLC18_LIVENESS + frame(2209, 0, sim)).splitlines(True):
         watch(line)
     assert [(p.states_generated, p.distinct_states, p.left_on_queue) for p in seen] == [
         (1234567, 234567, 12),
