@@ -12,10 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from pyccf.vocabulary import TRACE_TAG, Event
-
-# Commands whose lines CCF's preprocessing attaches with an empty cmd_prefix.
-_NO_PREFIX_COMMANDS = frozenset({"start_node", "trust_node", "trust_nodes", "swap_node", "swap_nodes"})
+from pyccf.vocabulary import NO_CMD_PREFIX_COMMANDS, TRACE_TAG, Event
 
 _SOURCE = {
     Event.DROP_PENDING_TO.value: ("pyccf/driver.py", "0"),
@@ -48,7 +45,7 @@ class TraceWriter:
         msg["function"] = function
         msg["state"] = state
         prefix = cmd.split(",", 1)[0] if cmd else ""
-        if prefix in _NO_PREFIX_COMMANDS:
+        if prefix in NO_CMD_PREFIX_COMMANDS:
             prefix = ""
         file, number = _SOURCE.get(function, ("pyccf/node.py", "0"))
         self.out.write(

@@ -147,3 +147,7 @@ EVENT_FIELDS: dict[Event, tuple[str, ...]] = {
     Event.COMMIT: ("args", "configurations"),
     Event.DROP_PENDING_TO: ("from_node_id", "packet", "to_node_id"),
 }
+
+# Scenario commands whose line CCF's trace preprocessing attaches with an empty ``cmd_prefix`` (every
+# other command's prefix is its first field), as observed in CCF's own traces.
+NO_CMD_PREFIX_COMMANDS = frozenset({"start_node", "trust_node", "trust_nodes", "swap_node", "swap_nodes"})
