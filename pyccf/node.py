@@ -52,7 +52,7 @@ class Configuration:
     nodes: frozenset[str]
 
     def to_json(self) -> dict[str, Any]:
-        return {"idx": self.idx, "nodes": {n: {"address": ":"} for n in self.nodes}, "rid": self.idx}
+        return {"idx": self.idx, "nodes": {n: {"address": ":"} for n in sorted(self.nodes)}, "rid": self.idx}
 
 
 # (function, state, fields) -> None; see pyccf.tracing.TraceWriter.
