@@ -59,6 +59,11 @@ class Verdict:
     def accepted(self) -> bool:
         return self.status == "accepted"
 
+    @property
+    def failing_index(self) -> int:
+        """0-based index of the failing event in ``trace.events`` (every event before it matched)."""
+        return self.matched
+
 
 @dataclass(frozen=True)
 class TraceSpec:

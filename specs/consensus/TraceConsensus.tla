@@ -347,9 +347,12 @@ TraceBecomeFollower ==
           /\ Matches(ObsNext(i), E.state)
           /\ ConfigsMatch(configurations'[i], E.configurations)
           /\ UNCHANGED unlogged
+       \* logged before the handler goes on (appends, commits, answers)
        \/ /\ leadershipState[i] = Follower
-          /\ Matches(Obs(i), E.state)
-          /\ ConfigsMatch(configurations[i], E.configurations)
+          /\ E.state.leadership_state = Follower
+          /\ E.state.current_view = currentTerm[i]
+          /\ E.state.membership_state = membershipState[i]
+          /\ E.state.commit_idx <= commitIndex[i]
           /\ Stutter
 
 \* drop_pending_to: the test driver drops exactly this message, the first
