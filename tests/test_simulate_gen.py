@@ -1,219 +1,145 @@
-"""The generator's validity rules, against a hand-controlled stand-in for the driver's state.
-
-The stand-in only does what the generator reads (nodes, their roles, terms and indices); the real
-driver is exercised in test_simulate.py.
-"""
+"""The random-scenario generator and the validity rules, against the real driver."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from types import SimpleNamespace
+from collections import Counter
 
+import pytest
+
+from pyccf.driver import ScenarioDriver
+from pyccf.simulate import run_lines, simulate
 from pyccf.simulate_gen import GeneratorConfig, ScenarioGenerator
-from pyccf.vocabulary import LeadershipState, MembershipState
+from pyccf.simulate_rules import LineRules, reconfiguration
+
+SEEDS = range(150)
 
 
-@dataclass
-class FakeNode:
-    current_view: int = 2
-    leadership_state: LeadershipState = LeadershipState.FOLLOWER
-    membership_state: MembershipState = MembershipState.ACTIVE
-    commit_idx: int = 0
-    last_idx: int = 0
-    terms: list[int] = field(default_factory=list)
-
-    def entry(self, idx: int) -> SimpleNamespace | None:
-        return SimpleNamespace(term=self.terms[idx - 1]) if 0 < idx <= len(self.terms) else None
+@pytest.fixture(scope="module")
+def runs():
+    return {seed: simulate(seed, traced=False) for seed in SEEDS}
 
 
-@dataclass
-class FakeDriver:
-    """Creates nodes on start/trust/swap lines and appends one entry to the leader's log per write."""
-
-    nodes: dict[str, FakeNode] = field(default_factory=dict)
-    leader: str | None = None
-
-    def run_line(self, text: str) -> None:
-        cmd, *args = text.split(",")
-        if cmd == "start_node":
-            self.nodes[args[0]] = FakeNode(leadership_state=LeadershipState.LEADER)
-            self.leader = args[0]
-            self._append()
-        elif cmd in ("trust_node", "trust_nodes"):
-            self._create(args[1:])
-            self._append()
-        elif cmd == "swap_node":
-            self._create(args[2:])
-            self._append()
-        elif cmd == "swap_nodes":
-            group, new = None, []
-            for a in args[1:]:
-                if a in ("in", "out"):
-                    group = a
-                elif group == "in":
-                    new.append(a)
-            self._create(new)
-            self._append()
-        elif cmd in ("replicate", "emit_signature", "cleanup_nodes"):
-            self._append()
-
-    def _create(self, ids: list[str]) -> None:
-        for i in ids:
-            assert i not in self.nodes, f"id {i} reused"
-            self.nodes[i] = FakeNode()
-
-    def _append(self) -> None:
-        leader = self.nodes[self.leader]  # type: ignore[index]
-        leader.terms.append(leader.current_view)
-        leader.last_idx += 1
-
-
-def _run(seed: int, steps: int, driver: FakeDriver, nodes: int = 3) -> tuple[ScenarioGenerator, list[str]]:
-    gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(steps=steps, nodes=nodes))
-    lines = []
-    for text in gen.opening():
-        driver.run_line(text)
-        lines.append(text)
-    for _ in range(steps):
-        text = gen.next_line(driver)
-        driver.run_line(text)
-        gen.observe(driver)
-        lines.append(text)
-    return gen, lines
-
-
-LEADER_ONLY = ("replicate", "emit_signature", "trust_node", "trust_nodes", "swap_node", "swap_nodes",
-               "cleanup_nodes")
-
-
-def test_starts_with_a_single_node() -> None:
+def test_opening_starts_and_signs() -> None:
     for seed in range(20):
-        _, lines = _run(seed, 0, FakeDriver())
-        assert lines[-1] == "start_node,0"
-        assert lines[:-1] in ([], ["pre_vote_enabled,true"])
+        lines = ScenarioGenerator(random.Random(seed)).opening()
+        assert lines[-2:] == ["start_node,0", "emit_signature,2"]
+        assert lines[:-2] in ([], ["pre_vote_enabled,true"])
 
 
-def test_no_leader_means_no_writes() -> None:
-    driver = FakeDriver()
-    gen = ScenarioGenerator(random.Random(1))
-    for text in gen.opening():
-        driver.run_line(text)
-    driver.nodes["0"].leadership_state = LeadershipState.CANDIDATE
-    for _ in range(500):
-        assert gen.next_line(driver).split(",")[0] not in LEADER_ONLY
+def test_every_generated_line_is_valid(runs) -> None:
+    """simulate() refuses to run a line that breaks the rules (GeneratorError); replaying each scenario
+    under the rules from scratch must agree, line for line, and end the same way."""
+    for seed, result in runs.items():
+        replay = run_lines(result.generated, check_rules=True, first_line=3)
+        assert replay.failure == result.run.failure, seed
 
 
-def test_terms_name_a_live_leader_or_latest() -> None:
-    driver = FakeDriver()
-    gen = ScenarioGenerator(random.Random(2))
-    for text in gen.opening():
-        driver.run_line(text)
-    driver.nodes["0"].current_view = 4
-    driver.nodes["9"] = FakeNode(current_view=3, leadership_state=LeadershipState.LEADER)  # a stale leader
-    seen = set()
-    for _ in range(2000):
-        cmd, *args = gen.next_line(driver).split(",")
-        if cmd in LEADER_ONLY:
-            seen.add(args[0])
-    assert seen == {"3", "4", "latest"}
+def test_scenarios_use_the_whole_language(runs) -> None:
+    used = Counter(line.split(",")[0] for r in runs.values() for line in r.generated)
+    issue_commands = {
+        "start_node", "trust_node", "trust_nodes", "swap_node", "swap_nodes", "cleanup_nodes",
+        "pre_vote_enabled", "disconnect", "reconnect", "disconnect_node", "reconnect_node",
+        "periodic_one", "periodic_all", "dispatch_one", "dispatch_single", "dispatch_all_once",
+        "dispatch_all", "drop_pending", "drop_pending_to", "replicate", "emit_signature",
+        "loop_until_sync",
+    }  # fmt: skip
+    assert set(used) == issue_commands
+    # faults are rarer than progress
+    assert used["disconnect"] + used["drop_pending"] < used["dispatch_all"] + used["periodic_all"]
 
 
-def test_ids_are_fresh_and_configurations_bounded() -> None:
-    for seed in range(30):
-        driver = FakeDriver()
-        gen, lines = _run(seed, 300, driver, nodes=3)
-        assert len(gen.members) <= 3
-        assert gen.next_id <= GeneratorConfig(nodes=3).id_limit
-        assert set(driver.nodes) == {str(i) for i in range(gen.next_id)}  # FakeDriver rejects reuse
+def test_scenarios_elect_retire_and_clean_up() -> None:
+    """Elections happen, removals commit and cleaned-up nodes reach RetiredCommitted."""
+    terms, retired_committed = set(), 0
+    for seed in range(60):
+        gen = ScenarioGenerator(random.Random(seed))
+        driver = ScenarioDriver()
+        lines = gen.opening()
+        for n, text in enumerate(lines, 1):
+            driver.run_line(text, n)
+            gen.observe(driver, text)
+        for n in range(100):
+            text = gen.next_line(driver)
+            driver.run_line(text, n + 10)
+            gen.observe(driver, text)
+        terms |= {node.current_view for node in driver.nodes.values()}
+        retired_committed += sum(node.is_retired_committed() for node in driver.nodes.values())
+    assert max(terms) >= 5
+    assert retired_committed > 0
 
 
-def test_after_a_retirement_joins_exclude_retired_nodes() -> None:
-    """trust_node(s) configures every known node, so once one has left, joins must be swaps."""
+def test_configurations_stay_within_bounds(runs) -> None:
     for seed in range(40):
-        retired_seen = False
-        _, lines = _run(seed, 300, FakeDriver(), nodes=3)
-        for text in lines:
+        gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(nodes=3))
+        driver = ScenarioDriver()
+        for n, text in enumerate([*gen.opening(), *(None for _ in range(100))], 1):
+            text = text or gen.next_line(driver)
             cmd, *args = text.split(",")
-            if cmd in ("trust_node", "trust_nodes"):
-                assert not retired_seen, (seed, text)
-            if (cmd == "swap_nodes" and "out" in args) or cmd == "swap_node":
-                retired_seen = True
-
-
-def test_cleanup_only_once_the_removal_is_committed() -> None:
-    driver = FakeDriver()
-    gen = ScenarioGenerator(random.Random(5), GeneratorConfig(nodes=3))
-    for text in [*gen.opening()]:
-        driver.run_line(text)
-    for text in ("trust_nodes,2,1,2", "swap_nodes,2,out,1"):
-        driver.run_line(text)
-    gen.members = ["0", "2"]
-    gen.next_id = 3
-    gen._pending_removal = ["2", "0", "1"]
-    gen.observe(driver)  # the removal is entry 3 of the leader's log
-    driver.nodes["0"].commit_idx = 2
-    lines = [gen.next_line(driver) for _ in range(400)]
-    assert not any(t.startswith("cleanup_nodes") for t in lines)
-    driver.nodes["0"].commit_idx = 3
-    lines = [gen.next_line(driver) for _ in range(400)]
-    assert "cleanup_nodes,2,1" in lines
-
-
-def test_cleanup_ignores_a_removal_that_was_rolled_back() -> None:
-    driver = FakeDriver()
-    gen = ScenarioGenerator(random.Random(6), GeneratorConfig(nodes=3))
-    for text in gen.opening():
-        driver.run_line(text)
-    driver.run_line("trust_nodes,2,1,2")
-    driver.run_line("swap_nodes,2,out,1")
-    gen.members, gen.next_id, gen._pending_removal = ["0", "2"], 3, ["2", "0", "1"]
-    gen.observe(driver)
-    driver.nodes["0"].terms[2] = 3  # index 3 now holds another term's entry
-    driver.nodes["0"].commit_idx = 3
-    assert not any(gen.next_line(driver).startswith("cleanup_nodes") for _ in range(400))
+            if cmd in ("trust_node", "trust_nodes", "swap_node", "swap_nodes"):
+                into, out = reconfiguration(cmd, args[1:])
+                config = (set(driver.nodes) | set(into)) - set(out)
+                assert 1 <= len(config) <= 3, (seed, text)
+            driver.run_line(text, n)
+            gen.observe(driver, text)
+        assert gen.next_id <= GeneratorConfig(nodes=3).id_limit
 
 
 def test_same_seed_same_lines() -> None:
-    assert _run(11, 200, FakeDriver())[1] == _run(11, 200, FakeDriver())[1]
-    assert _run(11, 200, FakeDriver())[1] != _run(12, 200, FakeDriver())[1]
+    assert simulate(11, traced=False).generated == simulate(11, traced=False).generated
+    assert simulate(11, traced=False).generated != simulate(12, traced=False).generated
 
 
-def _configuration(text: str, known: set[str]) -> set[str] | None:
-    """The configuration CCF's driver replicates for a reconfiguration line (None for other lines)."""
-    cmd, *args = text.split(",")
-    args = args[1:]
-    if cmd in ("trust_node", "trust_nodes"):
-        return known | set(args)
-    if cmd == "swap_node":
-        return (known | {args[1]}) - {args[0]}
-    if cmd == "swap_nodes":
-        groups: dict[str, set[str]] = {"in": set(), "out": set()}
-        group = "in"
-        for a in args:
-            if a in groups:
-                group = a
-            else:
-                groups[group].add(a)
-        return (known | groups["in"]) - groups["out"]
-    return None
+# -- the rules, on hand-written prefixes ---------------------------------------------------------------
 
 
-def test_each_reconfiguration_is_exactly_the_intended_members() -> None:
-    for seed in range(60):
-        driver = FakeDriver()
-        gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(nodes=3))
-        for text in gen.opening():
-            driver.run_line(text)
-        reconfigs = 0
-        for _ in range(300):
-            known = set(driver.nodes)
-            text = gen.next_line(driver)
-            config = _configuration(text, known)
-            driver.run_line(text)
-            gen.observe(driver)
-            if config is not None:
-                reconfigs += 1
-                assert config == set(gen.members), (seed, text)
-                assert config, (seed, text)
-        assert reconfigs > 0
+def _driver(*lines: str) -> tuple[ScenarioDriver, LineRules]:
+    driver, rules = ScenarioDriver(), LineRules()
+    for n, text in enumerate(lines, 1):
+        assert rules.violation(driver, text) is None, text
+        driver.run_line(text, n)
+        rules.observe(driver, text)
+    return driver, rules
+
+
+SYNCED = ("periodic_all,10", "dispatch_all", "periodic_all,10", "dispatch_all")
+
+
+def test_rule_writes_need_a_leader_in_that_term() -> None:
+    driver, rules = _driver("start_node,0", "emit_signature,2")
+    assert rules.violation(driver, "replicate,2,x") is None
+    assert rules.violation(driver, "replicate,latest,x") is None
+    assert "no leader in term 3" in (rules.violation(driver, "replicate,3,x") or "")
+    assert "no leader" in (rules.violation(driver, "emit_signature,x") or "")
+
+
+def test_rule_cleanup_only_after_the_removal_commits() -> None:
+    driver, rules = _driver(
+        "start_node,0", "emit_signature,2", "trust_node,2,1", "emit_signature,2", *SYNCED,
+        "swap_nodes,2,out,1",
+    )  # fmt: skip
+    assert "before the removal" in (rules.violation(driver, "cleanup_nodes,2,1") or "")
+    driver, rules = _driver(
+        "start_node,0", "emit_signature,2", "trust_node,2,1", "emit_signature,2", *SYNCED,
+        "swap_nodes,2,out,1", "emit_signature,2", *SYNCED,
+    )  # fmt: skip
+    assert rules.violation(driver, "cleanup_nodes,2,1") is None
+    assert "before the removal" in (rules.violation(driver, "cleanup_nodes,2,0") or "")
+
+
+def test_rule_no_node_comes_back_and_no_empty_configuration() -> None:
+    driver, rules = _driver(
+        "start_node,0", "emit_signature,2", "trust_node,2,1", "emit_signature,2", *SYNCED,
+        "swap_nodes,2,out,1", "emit_signature,2", *SYNCED,
+    )  # fmt: skip
+    assert "brings back 1" in (rules.violation(driver, "trust_node,2,2") or "")
+    assert rules.violation(driver, "swap_nodes,2,in,2,out,1") is None
+    assert "empty" in (rules.violation(driver, "swap_nodes,2,out,0,1") or "")
+    assert "reuses" in (rules.violation(driver, "swap_nodes,2,in,0,out,1") or "")
+
+
+def test_reconfiguration_arguments_as_ccf_reads_them() -> None:
+    assert reconfiguration("trust_nodes", ["3", "4"]) == (["3", "4"], [])
+    assert reconfiguration("swap_node", ["1", "5"]) == (["5"], ["1"])
+    assert reconfiguration("swap_nodes", ["out", "0", "1", "in", "2"]) == (["2"], ["0", "1"])
+    assert reconfiguration("swap_nodes", ["in", "2", "out", "0"]) == (["2"], ["0"])
