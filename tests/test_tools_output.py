@@ -7,9 +7,10 @@ separators in the counts, and the exit code of a temporal violation; the verdict
 
 from __future__ import annotations
 
+from tracecheck.itf import to_json_value
 from tracecheck.tlcout import Loose, Message, split_output
 from tracecheck.tlcresult import cfg_properties, parse_state, parse_tlc_output
-from tracecheck.values import Record
+from tracecheck.values import Record, Unparsed
 
 
 def frame(code: int, cls: int, text: str) -> str:
@@ -107,6 +108,17 @@ def test_parse_state_forms():
     assert parse_state("x = <<1,\n   2>>\n") == {"x": (1, 2)}
     assert parse_state('/\\ a = "x = 1"\n/\\ b = {}\n') == {"a": "x = 1", "b": frozenset()}
     assert parse_state("") == {}
+
+
+def test_a_value_the_grammar_cannot_read_is_kept_not_fatal():
+    out = frame(2110, 1, "Invariant Inv is violated.") + frame(
+        2217, 4, "1: <Initial predicate>\n/\\ x = 1\n/\\ y = [i \\in Nat |-> i]\n"
+    )
+    res = parse_tlc_output(out, returncode=12)
+    assert res.status == "invariant_violated"
+    assert res.trace[0].state == {"x": 1, "y": Unparsed("[i \\in Nat |-> i]")}
+    assert any("cannot read the value TLC printed for y" in e for e in res.errors)
+    assert to_json_value(res.trace[0].state["y"]) == {"#unserializable": "[i \\in Nat |-> i]"}
 
 
 def test_cfg_properties():

@@ -94,6 +94,12 @@ def test_deadlock_and_turning_the_check_off(tmp_path):
     res = run(spec)
     assert res.status == "deadlock" and [s.state["x"] for s in res.trace] == [0, 1, 2]
     assert run(spec, deadlock_check=False).status == "ok"
+    # The newer cfg keyword (TLC 1.8) works on TLC 2.15 too, and the user's cfg is left as it was.
+    (tmp_path / "NoDead.cfg").write_text("INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
+    assert run(spec, tmp_path / "NoDead.cfg").status == "ok"
+    assert "CHECK_DEADLOCK" in (tmp_path / "NoDead.cfg").read_text()
+    (tmp_path / "Dead2.cfg").write_text("INIT Init\nNEXT Next\nCHECK_DEADLOCK TRUE\n")
+    assert run(spec, tmp_path / "Dead2.cfg").status == "deadlock"
 
 
 LIVE = """

@@ -3,7 +3,8 @@
 Values (ADR-015 of Apalache): integers as JSON numbers (``{"#bigint": "..."}`` beyond 2^53), strings
 and booleans as themselves, sets as ``{"#set": [...]}``, functions as ``{"#map": [[k, v], ...]}``,
 records as objects, sequences as lists (TLC prints tuples and sequences alike, so a tuple is never
-known to be one and ``#tup`` is not used), model values as strings.
+known to be one and ``#tup`` is not used), model values as strings, and text the value grammar could not
+read as ``{"#unserializable": text}``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from tracecheck.errors import BadInput
 from tracecheck.tlcresult import TlcResult
-from tracecheck.values import Function, ModelValue, Record
+from tracecheck.values import Function, ModelValue, Record, Unparsed
 
 ITF_FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 _SAFE_INT = 2**53 - 1
@@ -27,6 +28,8 @@ def _sort_key(encoded: Any) -> str:
 
 def to_json_value(value: Any) -> Any:
     """A Python TLA+ value (see :mod:`tracecheck.values`) in ITF's JSON encoding."""
+    if isinstance(value, Unparsed):
+        return {"#unserializable": str(value)}
     if isinstance(value, bool | str):
         return str(value) if isinstance(value, ModelValue) else value
     if isinstance(value, int):
@@ -60,6 +63,8 @@ def from_json_value(data: Any) -> Any:
             return frozenset(from_json_value(v) for v in data["#set"])
         if "#tup" in data:
             return tuple(from_json_value(v) for v in data["#tup"])
+        if "#unserializable" in data:
+            return Unparsed(data["#unserializable"])
         if "#map" in data:
             return Function((from_json_value(k), from_json_value(v)) for k, v in data["#map"])
         return Record({k: from_json_value(v) for k, v in data.items()})

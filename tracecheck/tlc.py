@@ -21,7 +21,7 @@ from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
 from tracecheck.sany import library_property
 from tracecheck.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
-from tracecheck.tools import find_jar, find_java
+from tracecheck.tools import find_jar, find_java, tlc_version
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
 
@@ -64,6 +64,20 @@ class _ProgressWatcher:
             self.buffer = None
         elif self.buffer is not None:
             self.buffer.append(line)
+
+
+_CHECK_DEADLOCK = re.compile(r"^[ \t]*CHECK_DEADLOCK[ \t]+(TRUE|FALSE)[ \t]*$", re.M)
+
+
+def _compat_config(cfg: Path, scratch: Path, deadlock_check: bool) -> tuple[Path, bool]:
+    """TLC 2.15 rejects the newer ``CHECK_DEADLOCK`` cfg keyword: drop it and use ``-deadlock`` instead."""
+    text = cfg.read_text(errors="replace")
+    match = _CHECK_DEADLOCK.search(text)
+    if match is None or not tlc_version().startswith("2."):
+        return cfg, deadlock_check
+    rewritten = scratch / cfg.name
+    rewritten.write_text(_CHECK_DEADLOCK.sub("", text))
+    return rewritten, deadlock_check and match.group(1) == "TRUE"
 
 
 def _resolve_config(spec: Path, config: str | Path | None) -> Path:
@@ -162,17 +176,19 @@ def run_tlc(
     if timeout is not None and timeout <= 0:
         raise BadInput(f"timeout must be positive, not {timeout}", field="timeout")
 
-    metadir = Path(tempfile.mkdtemp(prefix="tracecheck-tlc-"))
+    scratch = Path(tempfile.mkdtemp(prefix="tracecheck-tlc-"))
+    metadir = scratch / "meta"
     try:
+        run_cfg, deadlock_check = _compat_config(cfg, scratch, deadlock_check)
         argv = tlc_command(
-            spec, cfg, metadir, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
+            spec, run_cfg, metadir, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
             heap=heap, jvm_props=jvm_props, jvm_opts=jvm_opts, fast_start=fast_start,
             deadlock_check=deadlock_check, extra_args=extra_args, library_paths=library_paths,
         )  # fmt: skip
         watcher = _ProgressWatcher(progress) if progress is not None else None
         proc = run_streaming(argv, cwd=spec.parent, timeout=timeout, on_line=watcher)
     finally:
-        shutil.rmtree(metadir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
     result = parse_tlc_output(
         proc.stdout,

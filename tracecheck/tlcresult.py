@@ -15,7 +15,7 @@ from typing import Any
 from tracecheck import tlcout as mc
 from tracecheck.errors import BadInput
 from tracecheck.sany import SanyError, parse_sany_report
-from tracecheck.values import parse_value
+from tracecheck.values import Unparsed, parse_value
 
 STATUSES = (
     "ok",
@@ -94,8 +94,12 @@ def _num(text: str) -> int | None:
     return None if n < 0 else n
 
 
-def parse_state(body: str) -> dict[str, Any]:
-    """A state as TLC prints it (``/\\ x = 1`` lines, or ``x = 1`` alone) -> {variable: value}."""
+def parse_state(body: str, problems: list[str] | None = None) -> dict[str, Any]:
+    """A state as TLC prints it (``/\\ x = 1`` lines, or ``x = 1`` alone) -> {variable: value}.
+
+    A value the grammar cannot read is kept as :class:`Unparsed` text and described in ``problems``
+    (if given; else :class:`BadInput` is raised), so one odd value does not lose the whole trace.
+    """
     body = body.strip()
     if not body:
         return {}
@@ -108,20 +112,24 @@ def parse_state(body: str) -> dict[str, Any]:
         try:
             state[name.strip()] = parse_value(value)
         except BadInput as exc:
-            raise BadInput(f"cannot read the value TLC printed: {exc.message}", field=name.strip()) from None
+            message = f"cannot read the value TLC printed for {name.strip()}: {exc.message}"
+            if problems is None:
+                raise BadInput(message, field=name.strip()) from None
+            problems.append(message)
+            state[name.strip()] = Unparsed(" ".join(value.split()))
     return state
 
 
-def _step(text: str, fallback_index: int) -> TraceStep:
+def _step(text: str, fallback_index: int, problems: list[str]) -> TraceStep:
     head, _, body = text.strip("\n").partition("\n")
     match = _STEP_HEAD.match(head)
-    if not match:  # a state without a header (e.g. inside message 2107)
-        return TraceStep(fallback_index, None, None, parse_state(text))
+    if not match:  # a state without a header
+        return TraceStep(fallback_index, None, None, parse_state(text, problems))
     index, inner = int(match.group(1)), match.group(2).strip()
     loc = _LOCATION.match(inner)
     name, location = (loc.group(1).strip(), loc.group(2)) if loc else (inner, None)
     action = None if name in ("Initial predicate", "") else name
-    return TraceStep(index, action, location, parse_state(body))
+    return TraceStep(index, action, location, parse_state(body, problems))
 
 
 def cfg_properties(config_text: str) -> list[str]:
@@ -173,6 +181,7 @@ def parse_tlc_output(
     status: str | None = None
     in_trace = False
     last_progress: str | None = None
+    problems: list[str] = []
 
     for msg in messages:
         code, text = msg.code, msg.text.strip()
@@ -185,7 +194,7 @@ def parse_tlc_output(
             status = "invariant_violated"
             head, _, body = text.partition("\n")
             res.violated = m.group(1) if (m := re.search(r"Invariant (\S+) is violated", head)) else None
-            res.trace.append(TraceStep(1, None, None, parse_state(body)))
+            res.trace.append(TraceStep(1, None, None, parse_state(body, problems)))
         elif code == mc.ACTION_PROPERTY_VIOLATED and status is None:
             status, in_trace = "property_violated", True
             res.violated = m.group(1) if (m := re.search(r"property (\S+) is violated", text)) else None
@@ -200,7 +209,7 @@ def parse_tlc_output(
             loc = re.search(r"line \d+, col \d+ to line \d+, col \d+ of module \S+", text)
             res.violated = loc.group(0) if loc else None
         elif code == mc.STATE and in_trace:
-            res.trace.append(_step(msg.text, len(res.trace) + 1))
+            res.trace.append(_step(msg.text, len(res.trace) + 1, problems))
         elif code == mc.STUTTERING and in_trace:
             res.stuttering = True
         elif code == mc.BACK_TO_STATE and in_trace:
@@ -243,6 +252,7 @@ def parse_tlc_output(
         if res.depth is None and not simulate and (m := _PROGRESS_DEPTH.search(last_progress)):
             res.depth = _num(m.group(1))
     res.errors.extend(str(e) for e in res.sany_errors)
+    res.errors.extend(problems)
     if "OutOfMemoryError" in stderr or "OutOfMemoryError" in output:
         status = "tool_error"
         res.errors.append("Java ran out of memory (raise the heap with --heap / heap=)")

@@ -32,7 +32,7 @@ from lark import Lark, Transformer, UnexpectedInput, v_args
 
 from tracecheck.errors import BadInput
 
-__all__ = ["Function", "ModelValue", "Record", "parse_value", "to_tla", "tla_string"]
+__all__ = ["Function", "ModelValue", "Record", "Unparsed", "parse_value", "to_tla", "tla_string"]
 
 
 class ModelValue(str):
@@ -51,6 +51,24 @@ class ModelValue(str):
 
     def __repr__(self) -> str:
         return f"ModelValue({str.__repr__(self)})"
+
+
+class Unparsed(str):
+    """Text TLC printed that the value grammar does not cover, kept verbatim instead of failing a run."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unparsed) and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(("Unparsed", str(self)))
+
+    def __repr__(self) -> str:
+        return f"Unparsed({str.__repr__(self)})"
 
 
 class Function(Mapping):
@@ -209,7 +227,7 @@ def to_tla(value: Any) -> str:
     """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, ModelValue):
+    if isinstance(value, ModelValue | Unparsed):
         return str(value)
     if isinstance(value, int):
         return str(value)
