@@ -270,3 +270,79 @@ def test_many_runs_in_one_folder_do_not_clash(tmp_path):
     statuses = {run(spec).status for _ in range(2)}
     assert statuses == {"deadlock"}
     assert not (tmp_path / "states").exists()
+
+
+COMMIT = """
+EXTENDS Naturals, FiniteSets, TLC
+CONSTANT RM
+VARIABLES rm, tm, prepared, msgs
+Init == rm = [r \\in RM |-> "working"] /\\ tm = "init" /\\ prepared = {} /\\ msgs = {}
+Prepare(r) == /\\ rm[r] = "working" /\\ rm' = [rm EXCEPT ![r] = "prepared"]
+              /\\ msgs' = msgs \\cup {[type |-> "Prepared", rm |-> r]} /\\ UNCHANGED <<tm, prepared>>
+RcvPrepared(r) == /\\ tm = "init" /\\ [type |-> "Prepared", rm |-> r] \\in msgs
+                  /\\ prepared' = prepared \\cup {r} /\\ UNCHANGED <<rm, tm, msgs>>
+Commit == /\\ tm = "init" /\\ prepared = RM /\\ tm' = "committed"
+          /\\ msgs' = msgs \\cup {[type |-> "Commit"]} /\\ UNCHANGED <<rm, prepared>>
+RcvCommit(r) == /\\ [type |-> "Commit"] \\in msgs /\\ rm' = [rm EXCEPT ![r] = "committed"]
+                /\\ UNCHANGED <<tm, prepared, msgs>>
+Next == Commit \\/ \\E r \\in RM : Prepare(r) \\/ RcvPrepared(r) \\/ RcvCommit(r)
+NotAllCommitted == \\E r \\in RM : rm[r] # "committed"
+"""
+
+
+def _model_values(value, found: set[str]) -> None:
+    if isinstance(value, ModelValue):
+        found.add(str(value))
+    elif isinstance(value, tuple | frozenset):
+        for v in value:
+            _model_values(v, found)
+    elif isinstance(value, Function):
+        for k, v in value.items():
+            _model_values(k, found)
+            _model_values(v, found)
+
+
+def assert_values_equal_what_tlc_printed(result, folder: Path) -> int:
+    """TLC itself checks that every parsed value, written back with to_tla, equals the text it printed."""
+    from tracecheck.tlcout import STATE, split_output
+    from tracecheck.values import to_tla
+
+    texts = []
+    for msg in (m for m in split_output(result.output) if getattr(m, "code", None) == STATE):
+        for part in re.split(r"(?m)^/\\ ", msg.text.strip().partition("\n")[2].strip())[1:]:
+            name, _, text = part.partition(" = ")
+            texts.append((name, " ".join(text.split())))
+    parsed = [(var, value) for step in result.trace for var, value in step.state.items()]
+    assert [n for n, _ in texts] == [n for n, _ in parsed]
+    found: set[str] = set()
+    for _, value in parsed:
+        _model_values(value, found)
+    lines = [f"ASSUME ({to_tla(v)}) = ({t})" for (_, v), (_, t) in zip(parsed, texts, strict=True)]
+    consts = f"CONSTANTS {', '.join(sorted(found))}\n" if found else ""
+    body = f"EXTENDS Integers, Sequences, TLC\n{consts}VARIABLE d\nInit == d = 0\nNext == d' = d\n"
+    cfg = "".join(f"CONSTANT {m} = {m}\n" for m in sorted(found)) + "INIT Init\nNEXT Next"
+    spec = write_spec(folder, "Same", body + "\n".join(lines), cfg)
+    check = run(spec)
+    assert check.status == "ok", (check.status, check.violated, check.errors)
+    return len(lines)
+
+
+def test_counterexample_values_equal_what_tlc_printed(tmp_path):
+    (tmp_path / "a").mkdir()
+    write_spec(
+        tmp_path / "a",
+        "Commit",
+        COMMIT,
+        "CONSTANT RM = {r1, r2}\nINIT Init\nNEXT Next\nINVARIANT NotAllCommitted",
+    )
+    res = run(tmp_path / "a" / "Commit.tla")
+    assert res.status == "invariant_violated" and res.violated == "NotAllCommitted"
+    assert res.trace[-1].state["rm"] == Function(
+        {ModelValue("r1"): "committed", ModelValue("r2"): "committed"}
+    )
+    assert len(res.trace) == 8 and res.depth == 8
+    assert assert_values_equal_what_tlc_printed(res, tmp_path) == 4 * 8
+    # The check itself can fail: a value that differs from TLC's text is caught by TLC.
+    res.trace[-1].state["tm"] = "aborted"
+    with pytest.raises(AssertionError, match="assumption_failed"):
+        assert_values_equal_what_tlc_printed(res, tmp_path / "broken")
