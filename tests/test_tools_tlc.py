@@ -304,6 +304,7 @@ def _model_values(value, found: set[str]) -> None:
 
 def assert_values_equal_what_tlc_printed(result, folder: Path) -> int:
     """TLC itself checks that every parsed value, written back with to_tla, equals the text it printed."""
+    folder.mkdir(parents=True, exist_ok=True)
     from tracecheck.tlcout import STATE, split_output
     from tracecheck.values import to_tla
 
