@@ -142,7 +142,7 @@ class _Session:
         self.failure: Failure | None = None
 
     def run(self, text: str) -> bool:
-        """Run one line; False once something failed. Syntax errors propagate."""
+        """Run one line; False once something failed. Syntax errors propagate unless rules are checked."""
         self.lineno += 1
         if self.rules is not None:
             reason = self.rules.violation(self.driver, text)
@@ -151,8 +151,10 @@ class _Session:
                 return False
         try:
             self.driver.run_line(text, self.lineno, self.name)
-        except ScenarioSyntaxError:
-            raise
+        except ScenarioSyntaxError as exc:
+            if self.rules is None:
+                raise
+            self.failure = Failure("invalid", self.lineno, text, exc.message)  # e.g. a node never created
         except Exception as exc:  # noqa: BLE001 - any other exception on a valid line is a finding
             self.failure = classify(exc, self.lineno, text)
         if self.rules is not None and self.failure is None:
@@ -247,10 +249,7 @@ def shrink(
     """
 
     def fails(candidate: list[str]) -> bool:
-        try:
-            got = run_lines(candidate, bugs=bugs, check_rules=True).failure
-        except ScenarioSyntaxError:
-            return False  # e.g. a node id whose creation was removed
+        got = run_lines(candidate, bugs=bugs, check_rules=True).failure
         return got is not None and got.signature == failure.signature
 
     result = ddmin(list(lines), fails, max_tests=max_tests)
