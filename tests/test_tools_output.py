@@ -139,3 +139,17 @@ def test_progress_callback_sees_tlc_progress_messages():
         (1234567, 234567, 12),
         (16, None, None),
     ]
+
+
+def test_with_continue_only_the_first_counterexample_is_kept():
+    state = "{}: <Next line 1, col 1 to line 1, col 2 of module M>\nx = {}\n"
+    out = (
+        frame(2110, 1, "Invariant A is violated.") + frame(2121, 1, "The behavior up to this point is:")
+        + frame(2217, 4, "1: <Initial predicate>\nx = 0\n") + frame(2217, 4, state.format(2, 1))
+        + frame(2114, 1, "Deadlock reached.") + frame(2121, 1, "The behavior up to this point is:")
+        + frame(2217, 4, "1: <Initial predicate>\nx = 0\n") + frame(2217, 4, state.format(2, 5))
+    )  # fmt: skip
+    res = parse_tlc_output(out, returncode=0)
+    assert res.status == "invariant_violated" and res.violated == "A"
+    assert [s.state["x"] for s in res.trace] == [0, 1]
+    assert res.errors == ["Invariant A is violated.", "Deadlock reached."]

@@ -183,8 +183,16 @@ def parse_tlc_output(
     last_progress: str | None = None
     problems: list[str] = []
 
+    violation_codes = (
+        mc.INVARIANT_VIOLATED_BEHAVIOR, mc.INVARIANT_VIOLATED_INITIAL, mc.ACTION_PROPERTY_VIOLATED,
+        mc.TEMPORAL_VIOLATED, mc.DEADLOCK, mc.ASSUMPTION_FALSE, mc.ASSUMPTION_EVAL_ERROR,
+    )  # fmt: skip
     for msg in messages:
         code, text = msg.code, msg.text.strip()
+        if code in violation_codes and status is not None:
+            in_trace = False  # a later violation (-continue): keep only the first counterexample
+            res.errors.append(" ".join(text.partition("\n")[0].split()))
+            continue
         if code == mc.BANNER and (v := _VERSION.search(text)):
             res.tlc_version = v.group(1)
         elif code == mc.INVARIANT_VIOLATED_BEHAVIOR and status is None:
