@@ -153,3 +153,14 @@ def test_with_continue_only_the_first_counterexample_is_kept():
     assert res.status == "invariant_violated" and res.violated == "A"
     assert [s.state["x"] for s in res.trace] == [0, 1]
     assert res.errors == ["Invariant A is violated.", "Deadlock reached."]
+
+
+def test_progress_description_has_rate():
+    from tracecheck.progress import describe
+    from tracecheck.tlc import Progress
+
+    first = Progress(600_000, 200_000, 5_000, 60.0)
+    assert describe(first, None) == "600,000 states, 200,000 distinct, 5,000 on queue, 10,000 states/s"
+    second = Progress(1_800_000, 500_000, 0, 120.0)
+    assert describe(second, first).endswith("20,000 states/s")
+    assert describe(Progress(None, None, None, 1.0), None) == "? states, ? distinct, ? on queue"
