@@ -261,7 +261,9 @@ def parse_tlc_output(
             res.depth = _num(m.group(1))
     res.errors.extend(str(e) for e in res.sany_errors)
     res.errors.extend(problems)
-    if "OutOfMemoryError" in stderr or "OutOfMemoryError" in output:
+    # Out of memory is a tool failure wherever it surfaces (a TLC message or the JVM's stderr); text
+    # a spec Print-ed is not looked at.
+    if "OutOfMemoryError" in stderr or any("OutOfMemoryError" in m.all_text() for m in messages):
         status = "tool_error"
         res.errors.append("Java ran out of memory (raise the heap with --heap / heap=)")
     if timed_out:
