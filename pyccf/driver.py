@@ -61,13 +61,22 @@ class _Syntax(Exception):
     pass
 
 
+#: CCF behaviours pyccf can follow: ``2025-11`` is microsoft/CCF main of November 2025 (f157da85, the
+#: shared traces); ``2026-01`` adds PreVote on by default (CCF#7462) and no rollback of the unsigned suffix
+#: on becoming follower, with CheckQuorum fed only by valid responses (CCF#7620, January 2026).
+CCF_VERSIONS = ("2025-11", "2026-01")
+CCF_VERSION_DEFAULT = "2025-11"
+
+
 class ScenarioDriver:
     """Runs scenario lines one at a time against a set of pyccf nodes and a simulated network."""
 
     def __init__(self, *, seed: int = 0, trace: TraceWriter | None = None, bugs: Collection[str] = (),
-                 out: TextIO | None = None, pre_vote_default: bool = False) -> None:
+                 out: TextIO | None = None, pre_vote_default: bool = False,
+                 ccf_version: str = CCF_VERSION_DEFAULT) -> None:
         """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
-        the CCF version of the shared traces; later CCF versions switched it on)."""
+        the CCF version of the shared traces; later CCF versions switched it on). ``ccf_version``: one of
+        :data:`CCF_VERSIONS`, the CCF behaviour to follow (``2026-01`` implies ``pre_vote_default``)."""
         from pyccf.bugs import validate
 
         self.seed = seed
@@ -76,7 +85,10 @@ class ScenarioDriver:
         self.out = out
         self.nodes: dict[str, Node] = {}
         self.network = Network(self.nodes, self._on_drop)
-        self.pre_vote_enabled = pre_vote_default
+        if ccf_version not in CCF_VERSIONS:
+            raise ValueError(f"unknown CCF version '{ccf_version}' (known: {', '.join(CCF_VERSIONS)})")
+        self.ccf_version = ccf_version
+        self.pre_vote_enabled = pre_vote_default or ccf_version != CCF_VERSION_DEFAULT
         self.file = "<scenario>"
         self.lineno = 0
         self._commands: dict[str, tuple[int, int | None, Callable[[list[str]], None]]] = {
@@ -204,7 +216,7 @@ class ScenarioDriver:
         tracer = self.trace.event if self.trace is not None else None
         node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
                     rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,
-                    tracer=tracer)
+                    tracer=tracer, keep_suffix_on_follow=self.ccf_version != CCF_VERSION_DEFAULT)
         node.start_ticking()
         self.nodes[node_id] = node
         # Keep iteration in CCF's std::map order (node ids sorted as strings).
@@ -490,12 +502,13 @@ def _lines(text: str) -> list[str]:
 
 def run_scenario_text(text: str, name: str, *, trace_path: Path | None = None, seed: int = 0,
                       bugs: Collection[str] = (), out: TextIO | None = None,
-                      pre_vote_default: bool = False) -> ScenarioResult:
+                      pre_vote_default: bool = False,
+                      ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
     """Run a whole scenario (then the implicit ``loop_until_sync``). Syntax errors raise."""
     trace_file = open(trace_path, "w") if trace_path is not None else None  # noqa: SIM115
     try:
         driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file) if trace_file else None, bugs=bugs,
-                                out=out, pre_vote_default=pre_vote_default)
+                                out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
         try:
             for lineno, line in enumerate(_lines(text), start=1):
                 if not driver.run_line(line, lineno, name):
@@ -510,6 +523,7 @@ def run_scenario_text(text: str, name: str, *, trace_path: Path | None = None, s
 
 
 def run_scenario(path: Path, *, trace_path: Path | None = None, seed: int = 0, bugs: Collection[str] = (),
-                 out: TextIO | None = None, pre_vote_default: bool = False) -> ScenarioResult:
+                 out: TextIO | None = None, pre_vote_default: bool = False,
+                 ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
     return run_scenario_text(Path(path).read_text(), str(path), trace_path=trace_path, seed=seed, bugs=bugs,
-                             out=out, pre_vote_default=pre_vote_default)
+                             out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)

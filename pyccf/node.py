@@ -67,9 +67,14 @@ class Node(Replication, Elections):
     """
 
     def __init__(self, node_id: str, *, pre_vote_enabled: bool = False, rng: random.Random | None = None,
-                 bugs: Collection[str] = (), tracer: Tracer | None = None) -> None:
+                 bugs: Collection[str] = (), tracer: Tracer | None = None,
+                 keep_suffix_on_follow: bool = False) -> None:
+        """``keep_suffix_on_follow``: CCF's behaviour from January 2026 (microsoft/CCF#7620): becoming
+        follower keeps the unsigned suffix (CCF of the shared traces rolls it back), and a leader restarts a
+        peer's CheckQuorum clock only for a response that passed the term and staleness checks."""
         self.node_id = node_id
         self.pre_vote_enabled = pre_vote_enabled
+        self.keep_suffix_on_follow = keep_suffix_on_follow
         self.current_view = 0
         self.last_idx = 0
         self.commit_idx = 0
@@ -349,7 +354,8 @@ class Node(Replication, Elections):
         self.leader_id = None
         self._restart_election_timeout()
         self._reset_last_ack_timeouts()
-        self.rollback(self.last_committable_index())
+        if not self.keep_suffix_on_follow:
+            self.rollback(self.last_committable_index())
         self.leadership_state = LeadershipState.FOLLOWER
         if self.tracer is not None:
             self._emit(Event.BECOME_FOLLOWER, configurations=self._configs_json())

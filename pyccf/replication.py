@@ -181,7 +181,8 @@ class Replication:
                        match_idx=progress.match_idx, sent_idx=progress.sent_idx)
         if not self.is_leader:
             return
-        progress.last_ack_timeout = 0
+        if not self.keep_suffix_on_follow:
+            progress.last_ack_timeout = 0
         ok = r.success is AppendEntriesResult.OK
         if self.current_view < r.term:
             self.become_aware_of_new_term(r.term)
@@ -191,6 +192,8 @@ class Replication:
                 return
         elif r.last_log_idx < progress.match_idx and ok:
             return
+        if self.keep_suffix_on_follow:  # CCF#7620: only a response that passed the checks shows liveness
+            progress.last_ack_timeout = 0
         if not ok:
             progress.on_nack(self._find_highest_possible_match(r.term, r.last_log_idx))
             if "commit_on_nack" in self.bugs:

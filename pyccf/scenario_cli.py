@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pyccf.bugs import BUGS, UnknownBugError
-from pyccf.driver import run_scenario
+from pyccf.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS, run_scenario
 from pyccf.errors import ScenarioSyntaxError
 
 
@@ -27,8 +27,12 @@ def scenario() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Print the output of state/summarise commands.")
 @click.option("--pre-vote-default/--no-pre-vote-default", default=False, show_default=True,
               help="PreVote for nodes created before any pre_vote_enabled line (on in later CCF versions).")
+@click.option("--ccf-version", type=click.Choice(CCF_VERSIONS), default=CCF_VERSION_DEFAULT,
+              show_default=True,
+              help="CCF behaviour to follow: 2025-11 (shared traces) or 2026-01 (PreVote by default, "
+                   "CCF#7620: followers keep their unsigned suffix).")
 def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[str, ...],
-        verbose: bool, pre_vote_default: bool) -> None:
+        verbose: bool, pre_vote_default: bool, ccf_version: str) -> None:
     """Run each FILE; report file:line, the command, expected vs actual for a failed assertion."""
     if trace_dir is not None:
         trace_dir.mkdir(parents=True, exist_ok=True)
@@ -40,7 +44,8 @@ def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[
         trace_path = trace_dir / f"{path.name}.ndjson" if trace_dir is not None else None
         try:
             result = run_scenario(path, trace_path=trace_path, seed=seed, bugs=bugs,
-                                  out=sys.stdout if verbose else None, pre_vote_default=pre_vote_default)
+                                  out=sys.stdout if verbose else None, pre_vote_default=pre_vote_default,
+                                  ccf_version=ccf_version)
         except ScenarioSyntaxError as e:
             click.echo(f"{e.file}:{e.line}: error: {e.message}", err=True)
             sys.exit(2)
