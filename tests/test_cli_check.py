@@ -111,3 +111,16 @@ def test_timeout_exits_3(tmp_path):
 def test_demo():
     res = cli("demo")
     assert res.exit_code == 0 and "demo ok" in res.stdout
+
+
+def test_out_of_memory_exits_3(tmp_path):
+    spec = tmp_path / "Huge.tla"
+    spec.write_text(
+        "---- MODULE Huge ----\nEXTENDS Naturals\nVARIABLE x\n"
+        "Init == x = [i \\in 1..20000000 |-> i]\nNext == UNCHANGED x\n====\n"
+    )
+    (tmp_path / "Huge.cfg").write_text("INIT Init\nNEXT Next\n")
+    res = cli("check", str(spec), "--heap", "16m", "--timeout", "60", "--json")
+    out = json.loads(res.stdout)
+    assert res.exit_code == 3 and out["status"] == "tool_error"
+    assert any("out of memory" in e for e in out["errors"])

@@ -87,6 +87,8 @@ _SIM_COUNT = re.compile(r"number of states generated: ([\d,]+)")
 _DEPTH = re.compile(r"depth of the complete state graph search is (\d+)")
 _VERSION = re.compile(r"TLC2 Version (\S+)")
 _VAR_LINE = re.compile(r"^/\\ ", re.M)
+# How an exhausted JVM heap shows (TLC sometimes prints only the exception's message).
+_OOM = re.compile(r"OutOfMemoryError|^Java heap space$|GC overhead limit exceeded", re.M)
 
 
 def _num(text: str) -> int | None:
@@ -251,7 +253,7 @@ def parse_tlc_output(
             if status is None:
                 # Evaluation errors (failed Assert, CHOOSE on an empty set, overflow...) are errors in the
                 # spec: reported as semantic_error; a TLC bug or a JVM crash is a tool_error.
-                bug = msg.cls == mc.CLASS_BUG or "OutOfMemoryError" in msg.all_text()
+                bug = msg.cls == mc.CLASS_BUG or _OOM.search(msg.all_text()) is not None
                 status = "tool_error" if bug else "semantic_error"
 
     if last_progress is not None:
@@ -263,7 +265,7 @@ def parse_tlc_output(
     res.errors.extend(problems)
     # Out of memory is a tool failure wherever it surfaces (a TLC message or the JVM's stderr); text
     # a spec Print-ed is not looked at.
-    if "OutOfMemoryError" in stderr or any("OutOfMemoryError" in m.all_text() for m in messages):
+    if _OOM.search(stderr) or any(_OOM.search(m.all_text()) for m in messages):
         status = "tool_error"
         res.errors.append("Java ran out of memory (raise the heap with --heap / heap=)")
     if timed_out:
