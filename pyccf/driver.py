@@ -61,10 +61,16 @@ class _Syntax(Exception):
     pass
 
 
-#: CCF behaviours pyccf can follow: ``2025-11`` is microsoft/CCF main of November 2025 (f157da85, the
-#: shared traces); ``2026-01`` adds PreVote on by default (CCF#7462) and no rollback of the unsigned suffix
-#: on becoming follower, with CheckQuorum fed only by valid responses (CCF#7620, January 2026).
-CCF_VERSIONS = ("2025-11", "2026-01")
+#: CCF behaviours pyccf can follow, by date of CCF main, each with the later CCF fixes it includes
+#: (:data:`pyccf.node.FIXES`): ``2025-11`` is microsoft/CCF f157da85 (the shared traces); from ``2026-01``
+#: PreVote is on by default (CCF#7462) and followers keep their unsigned suffix (CCF#7620); from
+#: ``2026-08`` followers commit only within the checked AppendEntries (CCF#8172).
+CCF_PROFILES: dict[str, frozenset[str]] = {
+    "2025-11": frozenset(),
+    "2026-01": frozenset({"7620"}),
+    "2026-08": frozenset({"7620", "8172"}),
+}
+CCF_VERSIONS = tuple(CCF_PROFILES)
 CCF_VERSION_DEFAULT = "2025-11"
 
 
@@ -216,7 +222,7 @@ class ScenarioDriver:
         tracer = self.trace.event if self.trace is not None else None
         node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
                     rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,
-                    tracer=tracer, keep_suffix_on_follow=self.ccf_version != CCF_VERSION_DEFAULT)
+                    tracer=tracer, fixes=CCF_PROFILES[self.ccf_version])
         node.start_ticking()
         self.nodes[node_id] = node
         # Keep iteration in CCF's std::map order (node ids sorted as strings).

@@ -59,6 +59,13 @@ class Configuration:
 Tracer = Callable[[str, dict[str, Any], dict[str, Any]], None]
 
 
+#: Later CCF changes a node can follow, by CCF pull request number.
+FIXES = {
+    "7620": "no rollback of the unsigned suffix on becoming follower; CheckQuorum fed by valid responses",
+    "8172": "a follower commits at most min(leader commit, end of the AppendEntries)",
+}
+
+
 class Node(Replication, Elections):
     """A CCF replica. Public attributes mirror CCF's ``aft::State`` and the fields of ``aft::Aft``.
 
@@ -68,13 +75,18 @@ class Node(Replication, Elections):
 
     def __init__(self, node_id: str, *, pre_vote_enabled: bool = False, rng: random.Random | None = None,
                  bugs: Collection[str] = (), tracer: Tracer | None = None,
-                 keep_suffix_on_follow: bool = False) -> None:
-        """``keep_suffix_on_follow``: CCF's behaviour from January 2026 (microsoft/CCF#7620): becoming
-        follower keeps the unsigned suffix (CCF of the shared traces rolls it back), and a leader restarts a
-        peer's CheckQuorum clock only for a response that passed the term and staleness checks."""
+                 fixes: Collection[str] = ()) -> None:
+        """``fixes``: later CCF changes to follow (:data:`FIXES`); none for CCF of the shared traces."""
         self.node_id = node_id
         self.pre_vote_enabled = pre_vote_enabled
-        self.keep_suffix_on_follow = keep_suffix_on_follow
+        unknown = set(fixes) - set(FIXES)
+        if unknown:
+            raise ValueError(f"unknown CCF fix(es): {', '.join(sorted(unknown))}")
+        # CCF#7620: becoming follower keeps the unsigned suffix, and a leader restarts a peer's
+        # CheckQuorum clock only for a response that passed the term and staleness checks.
+        self.keep_suffix_on_follow = "7620" in fixes
+        # CCF#8172: a follower commits at most up to the end of the AppendEntries it has just checked.
+        self.commit_within_request = "8172" in fixes
         self.current_view = 0
         self.last_idx = 0
         self.commit_idx = 0

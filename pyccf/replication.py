@@ -138,8 +138,8 @@ class Replication:
                         self.view_history.update(1, r.term)
                     else:
                         self.view_history.update(r.prev_idx + 1, entry.term)
-                    self._commit_if_possible(r.leader_commit_idx)
-        self._commit_if_possible(r.leader_commit_idx)
+                    self._commit_if_possible(self._commit_bound(r))
+        self._commit_if_possible(self._commit_bound(r))
         lci = self.last_committable_index()
         if r.term_of_idx == UNKNOWN_VIEW:
             self.view_history.update(1, r.term)
@@ -147,6 +147,11 @@ class Replication:
             self.view_history.update(lci + 1, r.term_of_idx)
         ack_idx = self.last_idx if "inaccurate_ack" in self.bugs else r.idx
         self._send_aer(sender, AppendEntriesResult.OK, self.current_view, ack_idx)
+
+    def _commit_bound(self, r: AppendEntries) -> int:
+        """How far this AppendEntries lets a follower commit: CCF trusts the leader's commit index, which
+        CCF#8172 bounds by the checked range (a local divergent suffix past it must not commit)."""
+        return min(r.leader_commit_idx, r.idx) if self.commit_within_request else r.leader_commit_idx
 
     def _send_nack(self, to: str, rejected: tuple[int, int] | None = None) -> None:
         if rejected is None:
