@@ -1,7 +1,8 @@
 """Overhead of tracecheck's TLC wrapper against plain ``java -jar tla2tools.jar`` on the same spec.
 
 Runs, alternating to share the machine's noise: plain ``java -XX:+UseParallelGC -jar tla2tools.jar``
-(the same JVM options tracecheck uses, so only the wrapper differs), ``run_tlc`` in-process, and the
+(the same JVM options tracecheck uses), the exact ``java ... tlc2.TLC -tool ...`` command ``run_tlc``
+starts (to separate TLC's ``-tool`` mode from the wrapper), ``run_tlc`` in-process, and the
 ``tracecheck check`` command (a new Python process each time). Prints the median wall time of each and
 the ratio to plain Java, for a spec that runs some seconds and for a tiny one (start-up dominated).
 
@@ -11,6 +12,7 @@ the ratio to plain Java, for a spec that runs some seconds and for a tiny one (s
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,13 +47,19 @@ def write_spec(folder: Path, size: int) -> Path:
     return spec
 
 
-def timed(fn: Callable[[], None]) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[[], None]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (this process plus its waited-for children) of one call."""
+    wall, cpu = time.perf_counter(), _cpu()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, _cpu() - cpu
 
 
-def bench(spec: Path, repeat: int) -> dict[str, list[float]]:
+def bench(spec: Path, repeat: int) -> dict[str, list[tuple[float, float]]]:
     java, jar = str(find_java()), str(find_jar())
     tracecheck = str(Path(sys.executable).with_name("tracecheck"))
 
@@ -65,28 +73,47 @@ def bench(spec: Path, repeat: int) -> dict[str, list[float]]:
         finally:
             shutil.rmtree(meta, ignore_errors=True)
 
+    def tool_mode() -> None:
+        """The exact command run_tlc starts, run bare: separates -tool mode from the wrapper's cost."""
+        meta = tempfile.mkdtemp()
+        try:
+            subprocess.run(
+                [java, *DEFAULT_JVM_OPTS, "-cp", jar, "tlc2.TLC", "-tool", "-workers", "1", "-metadir", meta,
+                 "-config", f"{spec.stem}.cfg", spec.stem],
+                cwd=spec.parent, check=True, capture_output=True,
+            )  # fmt: skip
+        finally:
+            shutil.rmtree(meta, ignore_errors=True)
+
     def library() -> None:
         assert run_tlc(spec, timeout=600).status == "ok"
 
     def command() -> None:
         subprocess.run([tracecheck, "check", str(spec)], check=True, capture_output=True)
 
-    runs: dict[str, list[float]] = {"java -jar": [], "run_tlc": [], "tracecheck check": []}
+    runs: dict[str, list[tuple[float, float]]] = {
+        "java -jar": [], "java ... -tool": [], "run_tlc": [], "tracecheck check": [],
+    }  # fmt: skip
     plain()  # warm the file cache
     for _ in range(repeat):
         runs["java -jar"].append(timed(plain))
+        runs["java ... -tool"].append(timed(tool_mode))
         runs["run_tlc"].append(timed(library))
         runs["tracecheck check"].append(timed(command))
     return runs
 
 
-def report(title: str, runs: dict[str, list[float]]) -> None:
-    base = statistics.median(runs["java -jar"])
+def report(title: str, runs: dict[str, list[tuple[float, float]]]) -> None:
+    """Medians of wall and CPU time; CPU time is the steadier figure on a shared machine."""
+    base_wall = statistics.median(w for w, _ in runs["java -jar"])
+    base_cpu = statistics.median(c for _, c in runs["java -jar"])
     print(f"\n{title}")
     for name, times in runs.items():
-        med = statistics.median(times)
-        print(f"  {name:18s} median {med:7.3f} s  (min {min(times):.3f}, max {max(times):.3f})  "
-              f"ratio {med / base:5.3f}  overhead {med - base:+.3f} s")  # fmt: skip
+        wall = statistics.median(w for w, _ in times)
+        cpu = statistics.median(c for _, c in times)
+        lo, hi = min(w for w, _ in times), max(w for w, _ in times)
+        print(f"  {name:17s} wall {wall:7.3f} s (min {lo:.3f}, max {hi:.3f}) ratio {wall / base_wall:5.3f}"
+              f" | cpu {cpu:7.3f} s ratio {cpu / base_cpu:5.3f} ({cpu - base_cpu:+.3f} s)")  # fmt: skip
 
 
 def main() -> None:
