@@ -6,11 +6,15 @@ import json
 
 import pytest
 from hypothesis import given, settings
-from test_values import TLA_VALUES
 
 from tracecheck.itf import from_json_value, to_itf, to_json_value, write_itf
 from tracecheck.tlcresult import TlcResult, TraceStep
 from tracecheck.values import Function, ModelValue, Record
+
+try:  # the strategies live with the pure-Python value tests
+    from test_values import TLA_VALUES
+except ImportError:  # tests/ imported as a package
+    from tests.test_values import TLA_VALUES
 
 
 @pytest.mark.parametrize(

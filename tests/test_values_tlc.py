@@ -10,10 +10,14 @@ from pathlib import Path
 
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from test_values import MODEL_VALUES, TLA_VALUES
 
 from tracecheck.tlc import run_tlc
 from tracecheck.values import Function, ModelValue, Record, to_tla
+
+try:  # the strategies live with the pure-Python value tests
+    from test_values import MODEL_VALUES, TLA_VALUES
+except ImportError:  # tests/ imported as a package
+    from tests.test_values import MODEL_VALUES, TLA_VALUES
 
 BATCH = 60
 
