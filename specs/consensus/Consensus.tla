@@ -257,7 +257,7 @@ OtherNodesInConfigs(s) == ActiveNodes(s) \ {s.id}
 \* all_other_nodes: peers in active configurations, plus removed nodes whose
 \* retirement is not yet known committed (the leader keeps them informed).
 OtherNodes(s) ==
-    (ActiveNodes(s) \cup (EverConfigured(s.log) \ RetiredCommittedIn(s.log))) \ {s.id}
+    (ActiveNodes(s) \cup (EverConfigured(s.log) \ RetiredCommittedIn(SubSeq(s.log, 1, s.commit)))) \ {s.id}
 IsRetiredCommitted(s) == s.membership = Retired /\ s.phase = PhaseRetiredCommitted
 \* A timer runs (`ticking`): the node is, or was until its retirement, in a configuration.
 Ticking(s) == s.configs /= <<>> /\ (s.id \in ActiveNodes(s) \/ s.membership = Retired)
@@ -287,17 +287,24 @@ Rollback(s, idx) ==
                  !.membership = IF unorder THEN Active ELSE @,
                  !.configs = Restrict(@, {k \in DOMAIN @ : k <= idx})]
 
-\* commit(idx): advance the commit index, complete a signed retirement, and
-\* drop configurations superseded by a committed one.
+\* commit(idx): advance the commit index, complete a signed retirement, drop
+\* configurations superseded by a committed one, and (set_retired_committed)
+\* become RetiredCommitted once a retired_committed entry naming this node
+\* commits (CCF's traces: the phase changes at that commit, with
+\* retired_committed_idx = the new commit index).
 Commit(s, idx) ==
     IF idx <= s.commit THEN s
     ELSE
     LET below == {k \in DOMAIN s.configs : k <= idx}
         from == MaxOr0(below)
         complete == s.membership = Retired /\ s.phase = PhaseSigned /\ idx >= s.retCIdx
-    IN [s EXCEPT !.commit = idx,
+        s1 == [s EXCEPT !.commit = idx,
                  !.phase = IF complete THEN PhaseCompleted ELSE @,
                  !.configs = Restrict(@, {k \in DOMAIN @ : k >= from})]
+        rcNow == \E k \in (s.commit + 1)..idx :
+                    k <= Len(s.log) /\ s.log[k].type = TypeRetiredCommitted /\ s.id \in s.log[k].nodes
+    IN IF rcNow /\ s1.membership = Retired /\ s1.phase /= PhaseRetiredCommitted
+       THEN BecomeRetired(s1, idx, PhaseRetiredCommitted) ELSE s1
 
 \* commit_if_possible(idx) (follower): commit the last signature <= idx.
 CommitIfPossible(s, idx) ==
@@ -311,16 +318,12 @@ CommitIfPossible(s, idx) ==
 AddConfiguration(s, idx, nodes) ==
     LET retiring == s.configs /= <<>> /\ s.id \in LatestConfig(s) /\ s.id \notin nodes
         s1 == IF retiring THEN BecomeRetired(s, idx, PhaseOrdered) ELSE s
-        known == OtherNodes(s)
+        known == OtherNodes([s EXCEPT !.log = SubSeq(@, 1, idx - 1)])
         fresh == nodes \ (known \cup {s.id})
     IN [s1 EXCEPT !.configs = IF s.configs = <<>> \/ nodes /= LatestConfig(s)
                               THEN (idx :> nodes) @@ @ ELSE @,
                   !.sent = [n \in Servers |-> IF n \in fresh THEN idx - 1 ELSE s1.sent[n]],
                   !.match = [n \in Servers |-> IF n \in fresh THEN 0 ELSE s1.match[n]]]
-
-\* set_retired_committed(idx, nodes): a retired_committed entry names this node.
-SetRetiredCommitted(s, idx, nodes) ==
-    IF s.id \in nodes THEN BecomeRetired(s, idx, PhaseRetiredCommitted) ELSE s
 
 \* Append one entry (replicate on a leader, execute_append_entries_sync on a
 \* follower) and run its hooks.
@@ -331,7 +334,6 @@ AppendEntry(s, e) ==
          [] e.type = TypeSignature ->
               IF s1.membership = Retired /\ s1.phase = PhaseOrdered
               THEN BecomeRetired(s1, idx, PhaseSigned) ELSE s1
-         [] e.type = TypeRetiredCommitted -> SetRetiredCommitted(s1, idx, e.nodes)
          [] OTHER -> s1
 
 RECURSIVE AppendEntries(_, _)
@@ -536,8 +538,7 @@ ChangeConfiguration(i, nodes) ==
 
 \* replicate (leader) of a retired_committed transaction: it names the nodes
 \* whose retirement the leader knows committed and no earlier entry named.
-\* If it names the leader itself, the leader nominates a successor
-\* (become_retired(RetiredCommitted) -> send_propose_request_vote).
+\* Its effects come when it commits (see Commit and AdvanceCommitIndex).
 RetiredCommittedNodes(s) ==
     (EverConfigured(SubSeq(s.log, 1, s.commit)) \ CurrentConfig(s)) \ RetiredCommittedIn(s.log)
 
@@ -549,9 +550,7 @@ AppendRetiredCommitted(i) ==
        /\ ~IsRetiredCommitted(s)
        /\ rc /= {}
        /\ SetNodeState(i, s1)
-       /\ IF i \in rc /\ SuccessorCandidates(s) /= {}
-          THEN \E j \in SuccessorCandidates(s) : messages' = Net!WithMessage(ProposeVoteMsg(s, j), messages)
-          ELSE UNCHANGED messages
+       /\ UNCHANGED messages
 
 \* send_append_entries_range (leader): entries (sent_idx, end] of one term,
 \* or an empty heartbeat when all is sent; sent_idx advances optimistically.
@@ -644,13 +643,18 @@ RcvAppendEntriesResponse(i, j) ==
 
 \* update_commit (leader), run by raft.h after an ACK (and after replicate or
 \* become_leader when alone): commit the highest signature of the current
-\* term that a quorum of each active configuration holds.
+\* term that a quorum of each active configuration holds.  If that commits a
+\* retired_committed entry naming the leader, it becomes RetiredCommitted
+\* and nominates a successor (send_propose_request_vote).
 AdvanceCommitIndex(i) ==
     LET s == NodeState(i)
     IN /\ s.leadership = Leader
        /\ CanAdvanceCommit(s)
-       /\ SetNodeState(i, Commit(s, LeaderCommitCandidate(s)))
-       /\ UNCHANGED messages
+       /\ LET s1 == Commit(s, LeaderCommitCandidate(s))
+          IN /\ SetNodeState(i, s1)
+             /\ IF IsRetiredCommitted(s1) /\ ~IsRetiredCommitted(s) /\ SuccessorCandidates(s) /= {}
+                THEN \E j \in SuccessorCandidates(s) : messages' = Net!WithMessage(ProposeVoteMsg(s1, j), messages)
+                ELSE UNCHANGED messages
 
 \* recv_request_vote / recv_request_pre_vote.  A newer term is adopted even
 \* for a pre-vote.  A regular vote is refused if a leader is known or another

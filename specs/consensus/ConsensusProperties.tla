@@ -58,7 +58,8 @@ TypeOK ==
 ------------------------------------------------------------------------------
 \* Safety invariants.
 
-Committed(i) == SubSeq(log[i], 1, commitIndex[i])
+\* (clamped to the ledger so that a broken variant is reported by CommitIndexInv, not by an error)
+Committed(i) == SubSeq(log[i], 1, Min({commitIndex[i], Len(log[i])}))
 
 \* At most one leader per term.
 MoreThanOneLeaderInv ==
@@ -135,7 +136,7 @@ MembershipInv ==
             /\ retirementCommittableIdx[i] > retirementIdx[i]
             /\ IsSignature(log[i][retirementCommittableIdx[i]])
         /\ retirementPhase[i] = PhaseCompleted => commitIndex[i] >= retirementCommittableIdx[i]
-        /\ retirementPhase[i] = PhaseRetiredCommitted => leadershipState[i] = None
+        /\ retirementPhase[i] = PhaseRetiredCommitted => leadershipState[i] \in {None, Follower}
         /\ leadershipState[i] = Leader => leaderId[i] = i
 
 \* A node in None has never taken part, unless its retirement is committed.
@@ -145,13 +146,13 @@ NoneInv ==
             retirementPhase[i] = PhaseRetiredCommitted \/ (currentTerm[i] = 0 /\ log[i] = <<>>)
 
 SafetyInv ==
+    /\ CommitIndexInv
     /\ MoreThanOneLeaderInv
     /\ LogInv
     /\ LogMatchingInv
     /\ LeaderCompletenessInv
     /\ QuorumLogInv
     /\ ReplicationInv
-    /\ CommitIndexInv
     /\ LogTermsInv
     /\ TermOfLogInv
     /\ ConfigurationsInv
