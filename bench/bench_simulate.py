@@ -1,6 +1,10 @@
 """Throughput of random simulation: scenario steps per second and simulated (trace) events per second.
 
     .venv/bin/python bench/bench_simulate.py [--seeds 200] [--steps 100] [--nodes 3] [--json]
+    .venv/bin/python bench/bench_simulate.py --hunt [--seeds 3000] [--steps 200]
+
+With --hunt, instead: for every seeded bug in pyccf.bugs, the first seed whose scenario (with the bug
+switched on) violates commit safety, and how many scenarios that took.
 
 Runs seeds 0..N-1 twice: once with tracing on (events are counted from the trace the run writes) and
 once with tracing off (the driver gets no trace writer; events are the same run's count, since the
@@ -16,6 +20,7 @@ import platform
 import sys
 import time
 
+from pyccf.bugs import BUGS
 from pyccf.simulate import simulate
 
 
@@ -27,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument("--hunt", action="store_true", help="find the first seed catching each seeded bug")
     args = parser.parse_args(argv)
+    if args.hunt:
+        return hunt(args.seeds, args.steps, args.nodes)
 
     steps = events = failures = 0
     t0 = time.perf_counter()
@@ -64,6 +72,26 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in report.items():
             print(f"{key:28} {value}")
     return 1 if failures else 0
+
+
+def hunt(seeds: int, steps: int, nodes: int) -> int:
+    """Print, per seeded bug, the first seed that catches it by commit-safety checking."""
+    for bug in sorted(BUGS):
+        t0 = time.perf_counter()
+        found = None
+        for seed in range(seeds):
+            failure = simulate(seed, steps=steps, nodes=nodes, bugs=[bug], traced=False).run.failure
+            if failure is not None and failure.kind == "safety":
+                found = (seed, failure)
+                break
+        took = time.perf_counter() - t0
+        if found is None:
+            print(f"{bug:34} not caught in {seeds} seeds of {steps} steps ({took:.1f} s)")
+        else:
+            seed, failure = found
+            where = f"line {failure.line} {failure.command}"
+            print(f"{bug:34} seed {seed:5} (--steps {steps}): {where} ({took:.1f} s)")
+    return 0
 
 
 if __name__ == "__main__":
