@@ -154,6 +154,9 @@ class ScenarioDriver:
                 self._id(a[0]), "leadership_state", role, False))
         self._commands["assert_is_active"] = (1, 1, lambda a: self.assert_detail(
             self._id(a[0]), "membership_state", "Active", True))
+        # Older CCF drivers (2023): is_retired() is membership_state == Retired.
+        self._commands["assert_is_retired"] = (1, 1, lambda a: self.assert_detail(
+            self._id(a[0]), "membership_state", "Retired", True))
 
     # ------------------------------------------------------------------ running lines
 
