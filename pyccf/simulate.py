@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyccf.driver import ScenarioDriver
+from pyccf.driver import CCF_VERSION_DEFAULT, ScenarioDriver
 from pyccf.errors import PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
 from pyccf.shrink import ddmin
 from pyccf.simulate_gen import GeneratorConfig, ScenarioGenerator
@@ -86,12 +86,14 @@ class SimulationResult:
         return self.run.failure is None
 
 
-def header(seed: int, steps: int, nodes: int, bugs: Collection[str]) -> list[str]:
+def header(seed: int, steps: int, nodes: int, bugs: Collection[str], ccf_version: str) -> list[str]:
     """Comment lines naming how the scenario was made (the driver skips them; line numbers stay true)."""
-    bug_flags = "".join(f" --bug {b}" for b in sorted(bugs))
+    flags = "".join(f" --bug {b}" for b in sorted(bugs))
+    if ccf_version != CCF_VERSION_DEFAULT:
+        flags += f" --ccf-version {ccf_version}"
     return [
-        f"# pyccf simulate --seed {seed} --steps {steps} --nodes {nodes}{bug_flags}",
-        f"# replay: pyccf scenario run <this file>{bug_flags}",
+        f"# pyccf simulate --seed {seed} --steps {steps} --nodes {nodes}{flags}",
+        f"# replay: pyccf scenario run <this file>{flags}",
     ]
 
 
@@ -132,10 +134,11 @@ class _Session:
         name: str,
         first_line: int = 1,
         rules: LineRules | None = None,
+        ccf_version: str = CCF_VERSION_DEFAULT,
     ) -> None:
         self.sink = io.StringIO() if traced else None
         trace = TraceWriter(self.sink) if self.sink is not None else None
-        self.driver = ScenarioDriver(seed=DRIVER_SEED, trace=trace, bugs=bugs)
+        self.driver = ScenarioDriver(seed=DRIVER_SEED, trace=trace, bugs=bugs, ccf_version=ccf_version)
         self.name = name
         self.lineno = first_line - 1
         self.rules = rules
@@ -181,6 +184,7 @@ def simulate(
     bugs: Collection[str] = (),
     name: str = "scenario",
     traced: bool = True,
+    ccf_version: str = CCF_VERSION_DEFAULT,
 ) -> SimulationResult:
     """Generate and run one random scenario, line by line, each line chosen for the live state.
 
@@ -188,8 +192,8 @@ def simulate(
     commit-safety checked like any line), then the driver's implicit one, as a replay would run it.
     """
     gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(steps=steps, nodes=nodes))
-    head = header(seed, steps, nodes, bugs)
-    session = _Session(bugs, traced, name, first_line=len(head) + 1, rules=gen.rules)
+    head = header(seed, steps, nodes, bugs, ccf_version)
+    session = _Session(bugs, traced, name, len(head) + 1, gen.rules, ccf_version)
     generated: list[str] = []
 
     def run(text: str) -> bool:
@@ -223,12 +227,13 @@ def run_lines(
     traced: bool = False,
     first_line: int = 1,
     check_rules: bool = False,
+    ccf_version: str = CCF_VERSION_DEFAULT,
 ) -> Run:
     """Run scenario lines on a fresh driver (then, with ``finish``, the implicit final sync).
 
     With ``check_rules``, stop at the first line that is not valid in CCF's sense (an ``invalid`` failure).
     """
-    session = _Session(bugs, traced, name, first_line, LineRules() if check_rules else None)
+    session = _Session(bugs, traced, name, first_line, LineRules() if check_rules else None, ccf_version)
     count = 0
     for count, text in enumerate(lines, 1):  # noqa: B007 - count is the number run
         if not session.run(text):
@@ -239,7 +244,12 @@ def run_lines(
 
 
 def shrink(
-    lines: Sequence[str], failure: Failure, *, bugs: Collection[str] = (), max_tests: int = 2000
+    lines: Sequence[str],
+    failure: Failure,
+    *,
+    bugs: Collection[str] = (),
+    max_tests: int = 2000,
+    ccf_version: str = CCF_VERSION_DEFAULT,
 ) -> tuple[list[str], int, bool]:
     """Delta-debug ``lines`` to a 1-minimal list that still fails with ``failure``'s signature.
 
@@ -249,7 +259,7 @@ def shrink(
     """
 
     def fails(candidate: list[str]) -> bool:
-        got = run_lines(candidate, bugs=bugs, check_rules=True).failure
+        got = run_lines(candidate, bugs=bugs, check_rules=True, ccf_version=ccf_version).failure
         return got is not None and got.signature == failure.signature
 
     result = ddmin(list(lines), fails, max_tests=max_tests)
@@ -264,18 +274,21 @@ def simulate_to_dir(
     nodes: int = 3,
     bugs: Collection[str] = (),
     shrink_budget: int = 2000,
+    ccf_version: str = CCF_VERSION_DEFAULT,
 ) -> SimulationResult:
     """:func:`simulate`, then write ``seed_<N>`` and ``seed_<N>.ndjson`` into ``out``; on failure also the
     shrunk ``seed_<N>.min`` and its trace ``seed_<N>.min.ndjson``."""
     name = f"seed_{seed}"
-    result = simulate(seed, steps=steps, nodes=nodes, bugs=bugs, name=name)
+    result = simulate(seed, steps=steps, nodes=nodes, bugs=bugs, name=name, ccf_version=ccf_version)
     generated = result.generated
     out.mkdir(parents=True, exist_ok=True)
     result.paths["scenario"] = _write(out / name, result.text)
     result.paths["trace"] = _write(out / f"{name}.ndjson", result.run.trace)
     failure = result.run.failure
     if failure is not None:
-        shrunk, tests, exhausted = shrink(generated, failure, bugs=bugs, max_tests=shrink_budget)
+        shrunk, tests, exhausted = shrink(
+            generated, failure, bugs=bugs, max_tests=shrink_budget, ccf_version=ccf_version
+        )
         note = " (shrink budget exhausted: may not be 1-minimal)" if exhausted else ""
         head = [
             f"# shrunk from {name} ({len(generated)} -> {len(shrunk)} lines){note}",
@@ -284,7 +297,14 @@ def simulate_to_dir(
         result.shrunk_text = "\n".join(head + shrunk) + "\n"
         result.shrink_tests = tests
         result.paths["shrunk"] = _write(out / f"{name}.min", result.shrunk_text)
-        replay = run_lines(shrunk, bugs=bugs, name=f"{name}.min", traced=True, first_line=len(head) + 1)
+        replay = run_lines(
+            shrunk,
+            bugs=bugs,
+            name=f"{name}.min",
+            traced=True,
+            first_line=len(head) + 1,
+            ccf_version=ccf_version,
+        )
         result.paths["shrunk_trace"] = _write(out / f"{name}.min.ndjson", replay.trace)
     return result
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from pyccf.bugs import BUGS
+from pyccf.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
 from pyccf.simulate import GeneratorError, SimulationResult, simulate_to_dir
 
 
@@ -54,14 +55,34 @@ from pyccf.simulate import GeneratorError, SimulationResult, simulate_to_dir
     show_default=True,
     help="Most scenario runs spent shrinking a failure.",
 )
+@click.option(
+    "--ccf-version",
+    type=click.Choice(CCF_VERSIONS),
+    default=CCF_VERSION_DEFAULT,
+    show_default=True,
+    help="The CCF behaviour the core follows (later versions include later CCF fixes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def simulate(
-    seed: int, steps: int, nodes: int, out_dir: Path, bugs: tuple[str, ...], shrink_budget: int, as_json: bool
+    seed: int,
+    steps: int,
+    nodes: int,
+    out_dir: Path,
+    bugs: tuple[str, ...],
+    shrink_budget: int,
+    ccf_version: str,
+    as_json: bool,
 ) -> None:
     """Generate a random CCF scenario from SEED and run it, commit safety checked after every line."""
     try:
         result = simulate_to_dir(
-            seed, out_dir, steps=steps, nodes=nodes, bugs=bugs, shrink_budget=shrink_budget
+            seed,
+            out_dir,
+            steps=steps,
+            nodes=nodes,
+            bugs=bugs,
+            shrink_budget=shrink_budget,
+            ccf_version=ccf_version,
         )
     except OSError as exc:
         click.echo(f"error: --out {out_dir}: {exc.strerror or exc}", err=True)

@@ -45,6 +45,17 @@ def test_hundreds_of_seeds_without_a_safety_failure() -> None:
     assert time.perf_counter() - start < 60
 
 
+def test_later_ccf_versions_fix_the_stuck_follower() -> None:
+    """The final-sync failures of the default (2025-11) core are CCF#7618: a follower that falls back
+    from (pre-vote) candidate rolls back entries it had acknowledged, and the leader, whose match_idx
+    for it is now past its log, never sends it what it lacks. CCF#7620 (in the 2026-01 profile) fixed it:
+    the same number of random scenarios then all end in sync."""
+    for version in ("2026-01", "2026-08"):
+        for seed in range(150):
+            failure = simulate(seed, traced=False, ccf_version=version).run.failure
+            assert failure is None, (version, seed, failure)
+
+
 @pytest.mark.slow
 def test_thousands_of_seeds_without_a_safety_failure() -> None:
     kinds: Counter[str] = Counter()
