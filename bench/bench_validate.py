@@ -80,13 +80,14 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[500, 2000, 10000])
     ap.add_argument("--no-invariants", action="store_true")
     ap.add_argument("--skip-ccf", action="store_true")
+    ap.add_argument("--spec", default="consensus", help="spec folder (as for tracecheck validate --spec)")
     args = ap.parse_args()
     invariants = not args.no_invariants
     print(f"invariants checked: {invariants}, jobs: {args.jobs}")
     if not args.skip_ccf:
         paths = sorted(CCF_TRACES.glob("*.ndjson"))
         start = time.monotonic()
-        verdicts = validate_paths(paths, jobs=args.jobs, invariants=invariants)
+        verdicts = validate_paths(paths, jobs=args.jobs, invariants=invariants, spec=args.spec)
         wall = time.monotonic() - start
         events = sum(len(v.trace.events) for v in verdicts)
         accepted = sum(v.accepted for v in verdicts)
@@ -96,7 +97,7 @@ def main() -> None:
         folder = Path(tmp)
         base = long_trace(max(args.sizes), folder)
         start = time.monotonic()
-        validate([load_trace(CCF_TRACES / "startup.ndjson")], jobs=1, invariants=invariants)
+        validate([load_trace(CCF_TRACES / "startup.ndjson")], jobs=1, invariants=invariants, spec=args.spec)
         startup = time.monotonic() - start
         print(f"\nbaseline (3-event trace, JVM + parsing): {startup:.1f} s")
         print("\n| events | status | wall s | s minus baseline | events/s | distinct states |")
@@ -104,7 +105,7 @@ def main() -> None:
         for n in args.sizes:
             trace = load_trace(cut(base, n, folder))
             start = time.monotonic()
-            v = validate([trace], jobs=1, invariants=invariants)[0]
+            v = validate([trace], jobs=1, invariants=invariants, spec=args.spec)[0]
             wall = time.monotonic() - start
             net = max(wall - startup, 1e-9)
             print(f"| {n} | {v.status} | {wall:.1f} | {net:.1f} | {n / net:,.0f} | {v.distinct_states} |")
