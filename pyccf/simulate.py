@@ -86,11 +86,15 @@ class SimulationResult:
         return self.run.failure is None
 
 
+def _flags(bugs: Collection[str], ccf_version: str) -> str:
+    """The command-line flags a replay needs (the core's configuration is not in the scenario)."""
+    flags = "".join(f" --bug {b}" for b in sorted(bugs))
+    return flags + (f" --ccf-version {ccf_version}" if ccf_version != CCF_VERSION_DEFAULT else "")
+
+
 def header(seed: int, steps: int, nodes: int, bugs: Collection[str], ccf_version: str) -> list[str]:
     """Comment lines naming how the scenario was made (the driver skips them; line numbers stay true)."""
-    flags = "".join(f" --bug {b}" for b in sorted(bugs))
-    if ccf_version != CCF_VERSION_DEFAULT:
-        flags += f" --ccf-version {ccf_version}"
+    flags = _flags(bugs, ccf_version)
     return [
         f"# pyccf simulate --seed {seed} --steps {steps} --nodes {nodes}{flags}",
         f"# replay: pyccf scenario run <this file>{flags}",
@@ -293,6 +297,7 @@ def simulate_to_dir(
         head = [
             f"# shrunk from {name} ({len(generated)} -> {len(shrunk)} lines){note}",
             f"# original failure: {failure.describe()}",
+            f"# replay: pyccf scenario run <this file>{_flags(bugs, ccf_version)}",
         ]
         result.shrunk_text = "\n".join(head + shrunk) + "\n"
         result.shrink_tests = tests

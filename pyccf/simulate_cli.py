@@ -129,5 +129,6 @@ def _print(result: SimulationResult) -> None:
     click.echo(
         f"FAIL: {paths['scenario']}:{failure.line}: {failure.kind}: {failure.command}\n  {failure.message}"
     )
-    lines = len(result.shrunk_text.splitlines()) - 2 if result.shrunk_text else 0
+    text = result.shrunk_text or ""
+    lines = sum(1 for line in text.splitlines() if not line.startswith("#"))
     click.echo(f"shrunk to {lines} lines ({result.shrink_tests} runs): {paths['shrunk']}")
