@@ -97,6 +97,16 @@ def test_written_scenario_replays_with_the_same_trace(tmp_path: Path) -> None:
             assert outcome.failure.line == result.run.failure.line
 
 
+def test_random_traces_load_as_ccf_traces() -> None:
+    """The traces of random scenarios pass tracecheck's format check (the one CCF's traces pass)."""
+    from tracecheck.trace import parse_trace
+
+    for seed in range(25):
+        trace = simulate(seed).run.trace
+        events = parse_trace(Path(f"seed_{seed}.ndjson"), trace.splitlines())
+        assert events is not None and trace.count("\n") > 20
+
+
 def test_failures_are_classified_from_the_driver() -> None:
     lines = ["start_node,0", "swap_node,2,0,1", "dispatch_all", "periodic_all,10", "dispatch_all",
              "periodic_one,0,150", "periodic_one,0,100", "dispatch_all"]  # fmt: skip
