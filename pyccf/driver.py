@@ -26,7 +26,7 @@ from pyccf.messages import (
     RequestVoteResponse,
 )
 from pyccf.network import Network
-from pyccf.node import InternalError, Node
+from pyccf.node import InternalError, Node, validate_fixes
 from pyccf.quorum import majority
 from pyccf.tracing import TraceWriter
 from pyccf.vocabulary import EntryType, Event
@@ -79,10 +79,12 @@ class ScenarioDriver:
 
     def __init__(self, *, seed: int = 0, trace: TraceWriter | None = None, bugs: Collection[str] = (),
                  out: TextIO | None = None, pre_vote_default: bool = False,
-                 ccf_version: str = CCF_VERSION_DEFAULT) -> None:
+                 ccf_version: str = CCF_VERSION_DEFAULT, fixes: Collection[str] | None = None) -> None:
         """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
         the CCF version of the shared traces; later CCF versions switched it on). ``ccf_version``: one of
-        :data:`CCF_VERSIONS`, the CCF behaviour to follow (``2026-01`` implies ``pre_vote_default``)."""
+        :data:`CCF_VERSIONS`, the CCF behaviour to follow (later ones imply ``pre_vote_default``).
+        ``fixes``: instead of the profile's, exactly these later CCF fixes (:data:`pyccf.node.FIXES`),
+        e.g. ``{"7620"}`` alone, without the PreVote default."""
         from pyccf.bugs import validate
 
         self.seed = seed
@@ -94,6 +96,7 @@ class ScenarioDriver:
         if ccf_version not in CCF_VERSIONS:
             raise ValueError(f"unknown CCF version '{ccf_version}' (known: {', '.join(CCF_VERSIONS)})")
         self.ccf_version = ccf_version
+        self.fixes = CCF_PROFILES[ccf_version] if fixes is None else validate_fixes(fixes)
         self.pre_vote_enabled = pre_vote_default or ccf_version != CCF_VERSION_DEFAULT
         self.file = "<scenario>"
         self.lineno = 0
@@ -225,7 +228,7 @@ class ScenarioDriver:
         tracer = self.trace.event if self.trace is not None else None
         node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
                     rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,
-                    tracer=tracer, fixes=CCF_PROFILES[self.ccf_version])
+                    tracer=tracer, fixes=self.fixes)
         node.start_ticking()
         self.nodes[node_id] = node
         # Keep iteration in CCF's std::map order (node ids sorted as strings).

@@ -66,6 +66,14 @@ FIXES = {
 }
 
 
+def validate_fixes(fixes: Collection[str]) -> frozenset[str]:
+    """The fixes as a set; ValueError naming any that pyccf does not know."""
+    unknown = set(fixes) - set(FIXES)
+    if unknown:
+        raise ValueError(f"unknown CCF fix(es): {', '.join(sorted(unknown))}")
+    return frozenset(fixes)
+
+
 class Node(Replication, Elections):
     """A CCF replica. Public attributes mirror CCF's ``aft::State`` and the fields of ``aft::Aft``.
 
@@ -79,9 +87,7 @@ class Node(Replication, Elections):
         """``fixes``: later CCF changes to follow (:data:`FIXES`); none for CCF of the shared traces."""
         self.node_id = node_id
         self.pre_vote_enabled = pre_vote_enabled
-        unknown = set(fixes) - set(FIXES)
-        if unknown:
-            raise ValueError(f"unknown CCF fix(es): {', '.join(sorted(unknown))}")
+        fixes = validate_fixes(fixes)
         # CCF#7620: becoming follower keeps the unsigned suffix, and a leader restarts a peer's
         # CheckQuorum clock only for a response that passed the term and staleness checks.
         self.keep_suffix_on_follow = "7620" in fixes

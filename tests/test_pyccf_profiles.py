@@ -10,6 +10,7 @@ from conftest import REPO
 
 from pyccf.cli import main
 from pyccf.driver import CCF_PROFILES, CCF_VERSION_DEFAULT, ScenarioDriver, run_scenario, run_scenario_text
+from pyccf.errors import ScenarioAssertionFailed
 from pyccf.log import Entry
 from pyccf.messages import AppendEntries, AppendEntriesResponse
 from pyccf.node import FIXES, Node
@@ -112,3 +113,20 @@ def test_assert_is_retired_of_older_drivers() -> None:
     assert run_scenario_text(text, "t").ok
     broken = run_scenario_text(text.replace("assert_is_retired,1", "assert_is_retired,0"), "t")
     assert not broken.ok and broken.failure is not None and broken.failure.line == 12
+
+
+def test_driver_takes_single_fixes_without_the_pre_vote_default() -> None:
+    d = ScenarioDriver(fixes={"7620"})
+    assert d.fixes == frozenset({"7620"}) and d.pre_vote_enabled is False
+    with pytest.raises(ValueError, match="unknown CCF fix"):
+        ScenarioDriver(fixes={"9999"})
+    text = KEEPS_ACKED.read_text()
+    driver = ScenarioDriver(fixes={"7620"})
+    for i, line in enumerate(text.splitlines(), start=1):
+        driver.run_line(line, i)
+    driver.finish()  # syncs: #7620 alone is enough
+    stalled = ScenarioDriver()
+    for i, line in enumerate(text.splitlines(), start=1):
+        stalled.run_line(line, i)
+    with pytest.raises(ScenarioAssertionFailed, match="failed to reach state sync"):
+        stalled.finish()
