@@ -50,8 +50,19 @@ def test_exit_0_when_no_violation():
 
 def test_expect_violation():
     assert cli("check", BOUNDED, "--expect-violation", "SumBelowLimit").exit_code == 0
-    assert cli("check", BOUNDED, "--expect-violation", "Other").exit_code == 1
-    assert cli("check", COUNTERS, "--expect-violation", "TypeOK").exit_code == 1
+
+
+def test_expect_violation_exit_codes():
+    from tracecheck.cli import exit_code
+    from tracecheck.tlc import TlcResult
+
+    violated = TlcResult(status="invariant_violated", violated="Inv")
+    assert (exit_code(violated), exit_code(violated, "Inv"), exit_code(violated, "Other")) == (1, 0, 1)
+    assert exit_code(TlcResult(status="ok"), "Inv") == 1  # expected violation not found
+    assert exit_code(TlcResult(status="deadlock"), "deadlock") == 0
+    assert exit_code(TlcResult(status="assumption_failed", violated="line 3 ..."), "assumption") == 0
+    assert exit_code(TlcResult(status="parse_error"), "Inv") == 2  # bad input stays bad input
+    assert exit_code(TlcResult(status="timeout"), "Inv") == 3
 
 
 def test_itf_output(tmp_path):
