@@ -195,7 +195,7 @@ def simulate(
     The scenario ends with a healing suffix and an explicit ``loop_until_sync`` (so the final sync is
     commit-safety checked like any line), then the driver's implicit one, as a replay would run it.
     """
-    gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(steps=steps, nodes=nodes))
+    gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(nodes=nodes))
     head = header(seed, steps, nodes, bugs, ccf_version)
     session = _Session(bugs, traced, name, len(head) + 1, gen.rules, ccf_version)
     generated: list[str] = []

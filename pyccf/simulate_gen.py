@@ -27,9 +27,8 @@ TICKS_ONE = (10, 10, 30, 50, 100, 100, 150)
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    """Shape of a random scenario: how many lines, how big a configuration may grow."""
+    """Shape of a random scenario: how big a configuration may grow (the caller decides how many lines)."""
 
-    steps: int = 100
     nodes: int = 3  # most nodes in a configuration the generator asks for
     max_ids: int = 0  # most node ids ever created (0: 2 * nodes + 1)
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyccf.driver import run_scenario
 from pyccf.simulate import Failure, run_lines, shrink, simulate, simulate_to_dir
@@ -64,6 +66,19 @@ def test_thousands_of_seeds_without_a_safety_failure() -> None:
         kinds[failure.kind if failure else "ok"] += 1
         assert failure is None or failure.kind == "liveness", (seed, failure)
     assert kinds["ok"] >= 0.9 * 5000, kinds
+
+
+@settings(max_examples=40)
+@given(st.integers(min_value=0, max_value=2**32 - 1), st.integers(min_value=1, max_value=5))
+def test_any_seed_is_safe_and_replays(seed: int, nodes: int) -> None:
+    """Property: for any seed and configuration size, no line breaks commit safety (or crashes the
+    core), and replaying the written scenario gives the same outcome and the same trace."""
+    result = simulate(seed, nodes=nodes, steps=60)
+    failure = result.run.failure
+    assert failure is None or failure.kind == "liveness", failure
+    replay = run_lines(result.generated, traced=True, first_line=3)
+    assert replay.failure == failure
+    assert replay.trace == result.run.trace
 
 
 def test_same_seed_same_bytes_across_processes(tmp_path: Path) -> None:
