@@ -103,7 +103,7 @@ def test_broken_spec_exits_2_with_file_and_line(tmp_path):
     spec.write_text("---- MODULE Broken ----\nVARIABLE x\nInit == x = = 0\n====\n")
     (tmp_path / "Broken.cfg").write_text("INIT Init\nNEXT Init\n")
     res = cli("check", str(spec))
-    assert res.exit_code == 2 and f"{spec}:3:" in res.stdout
+    assert res.exit_code == 2 and f"{spec}:3:" in res.stderr and res.stdout == ""
     parsed = cli("parse", str(spec))
     assert parsed.exit_code == 2 and f"{spec}:3:" in parsed.stderr
     assert cli("parse", COUNTERS).exit_code == 0

@@ -223,7 +223,8 @@ def check(
     if as_json:
         click.echo(json.dumps(result_to_json(result)))
     else:
-        print_result(result, _out())
+        # Verdicts go to stdout; a spec or tool that could not be checked is a diagnostic (stderr).
+        print_result(result, _out() if result.ok or result.violation else _err())
         if expect_violation is not None:
             code = exit_code(result, expect_violation)
             note = "found as expected" if code == EXIT_OK else "NOT found"
