@@ -135,3 +135,45 @@ def test_out_of_memory_exits_3(tmp_path):
     out = json.loads(res.stdout)
     assert res.exit_code == 3 and out["status"] == "tool_error"
     assert any("out of memory" in e for e in out["errors"])
+
+
+def test_sigterm_to_the_cli_kills_the_jvm(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    spec = tmp_path / "Forever.tla"
+    spec.write_text(
+        "---- MODULE Forever ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\n====\n"
+    )
+    (tmp_path / "Forever.cfg").write_text("INIT Init\nNEXT Next\n")
+    tracecheck = Path(sys.executable).with_name("tracecheck")
+    proc = subprocess.Popen(
+        [str(tracecheck), "check", str(spec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while not _java_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _java_in(tmp_path), "TLC did not start"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    time.sleep(0.2)
+    assert _java_in(tmp_path) == []
+    assert not (tmp_path / "states").exists()
+
+
+def _java_in(folder: Path) -> list[int]:
+    """Live (non-zombie) processes whose working directory is ``folder``."""
+    import os
+
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(entry / "cwd")) == folder and ") Z" not in (entry / "stat").read_text():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids

@@ -7,7 +7,9 @@ parse or semantic error, bad option), 3 the tool failed (crash, out of memory, t
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -99,6 +101,14 @@ def _spec_path(spec: str) -> Path:
 @click.version_option(package_name="pyccf")
 def main() -> None:
     """Drive the TLA+ tools (SANY, TLC) from Python: parse, model-check, simulate, validate traces."""
+    # TLC runs in its own process group (so Ctrl-C reaches us first): turn SIGTERM into an exception too,
+    # so the JVM is killed on the way out instead of outliving us.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command()
