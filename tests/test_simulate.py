@@ -20,9 +20,19 @@ from pyccf.simulate_cli import simulate as simulate_cmd
 
 # Bugs the generator's scenarios catch by commit-safety checking within a few hundred seeds of 100 steps
 # (the others need longer scenarios: see the slow test and docs/simulation.md).
-QUICK_BUGS = ("commit_unsigned", "ignore_prev_term", "vote_twice", "inaccurate_ack")
-SLOW_BUGS = ("commit_on_nack", "commit_previous_term_by_count", "truncate_on_early_append_entries",
-             "union_vote_quorum", "accept_stale_append_entries")  # fmt: skip
+QUICK_BUGS = (
+    "commit_unsigned",
+    "ignore_prev_term",
+    "vote_twice",
+    "inaccurate_ack",
+    "truncate_on_early_append_entries",
+)
+SLOW_BUGS = (
+    "commit_on_nack",
+    "commit_previous_term_by_count",
+    "union_vote_quorum",
+    "accept_stale_append_entries",
+)
 
 
 def first_catch(bug: str, seeds: range, steps: int) -> tuple[int, Failure] | None:
