@@ -130,3 +130,14 @@ def test_driver_takes_single_fixes_without_the_pre_vote_default() -> None:
         stalled.run_line(line, i)
     with pytest.raises(ScenarioAssertionFailed, match="failed to reach state sync"):
         stalled.finish()
+
+
+def test_later_profile_traces_keep_the_trace_format(tmp_path: Path) -> None:
+    """Traces of later profiles are read by the same loader as CCF's (they stand in for CCF's traces)."""
+    from pyccf.tracediff import load_trace
+
+    out = tmp_path / "t.ndjson"
+    assert run_scenario(KEEPS_ACKED, trace_path=out, ccf_version="2026-08").ok
+    events = load_trace(out)
+    assert len(events) > 50
+    assert {e["msg"]["function"] for e in events} >= {"become_follower", "become_pre_vote_candidate"}
