@@ -37,6 +37,9 @@ _RECEIVE_EVENTS = frozenset(
     }
 )
 
+# Events by which a node shows that it counts the other node among its peers.
+_PEER_EVENTS = frozenset({Event.SEND_APPEND_ENTRIES, Event.RECV_APPEND_ENTRIES_RESPONSE})
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -69,6 +72,9 @@ def compare(event: TraceEvent, observed: dict[str, Any]) -> list[Comparison]:
     for key in ("sent_idx", "match_idx"):
         if key in event.msg and key in peer:
             out.append(Comparison(key, event.msg[key], peer[key]))
+    if event.function in _PEER_EVENTS and "is_peer" in peer:
+        # the implementation talks to this node, so it counts it among its peers (all_other_nodes)
+        out.append(Comparison("peer in all_other_nodes", True, peer["is_peer"], f"node {event.peer}"))
     packet = event.msg.get("packet")
     if packet is not None and "messages" in observed:
         out.extend(_compare_packet(event, packet, observed["messages"]))

@@ -459,7 +459,9 @@ TraceObservation(e) ==
                    ELSE IF incoming THEN (IF HasHead(j, i) THEN {HeadMsg(j, i)} ELSE {})
                    ELSE {m \in unlogged[i] : m.dest = j}
     IN [state |-> Obs(i),
-        peer |-> IF j \in Servers THEN [sent_idx |-> sentIndex[i][j], match_idx |-> matchIndex[i][j]]
+        peer |-> IF j \in Servers
+                 THEN [sent_idx |-> sentIndex[i][j], match_idx |-> matchIndex[i][j],
+                       is_peer |-> j \in OtherNodes(NodeState(i))]
                  ELSE [none |-> TRUE],
         messages |-> {PacketOf(m) : m \in pending}]
 
