@@ -12,7 +12,7 @@ import pytest
 
 from tracecheck.errors import BadInput
 from tracecheck.tlc import run_tlc
-from tracecheck.values import Function, ModelValue, Record
+from tracecheck.values import Function, ModelValue, Record, Unparsed
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "tracecheck" / "examples"
 
@@ -144,7 +144,7 @@ CONSTANT N
 VARIABLE x
 ASSUME PrintT(<<"N is", N>>)
 ASSUME N > 5
-Init == x = 0 /\\ PrintT([n |-> N])
+Init == x = 0 /\\ PrintT([n |-> N]) /\\ PrintT([i \\in 1..30 |-> <<"abcdefgh", i>>]) /\\ Print("two", TRUE)
 Next == UNCHANGED x
 """
     write_spec(tmp_path, "Asm", body, "CONSTANT N = 3\nINIT Init\nNEXT Next")
@@ -153,7 +153,11 @@ Next == UNCHANGED x
     assert res.printed == ['<<"N is", 3>>']
     (tmp_path / "Big.cfg").write_text("CONSTANT N = 7\nINIT Init\nNEXT Next\n")
     ok = run(tmp_path / "Asm.tla", tmp_path / "Big.cfg")
-    assert ok.status == "ok" and ok.printed == ['<<"N is", 7>>', "[n |-> 7]"]
+    assert ok.status == "ok" and ok.printed[:2] == ['<<"N is", 7>>', "[n |-> 7]"]
+    assert len(ok.printed) > 5  # TLC wrapped the long value over several lines
+    values = ok.printed_values()
+    assert values[:3] == [("N is", 7), Record({"n": 7}), tuple(("abcdefgh", i) for i in range(1, 31))]
+    assert values[3:] == [Unparsed('"two"  TRUE')]  # Print(a, b) prints two values on one line
 
 
 def test_parse_error_has_file_and_line(tmp_path):

@@ -70,6 +70,17 @@ class TlcResult:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def printed_values(self) -> list[Any]:
+        """``printed`` as values: lines TLC wrapped are joined first; text that is not one value (e.g.
+        ``Print(a, b)``'s two values on one line) comes back as :class:`Unparsed`."""
+        values: list[Any] = []
+        for text in join_wrapped(self.printed):
+            try:
+                values.append(parse_value(text))
+            except BadInput:
+                values.append(Unparsed(text))
+        return values
+
     @property
     def violation(self) -> bool:
         """True when TLC found a violation (invariant, property, deadlock, assumption)."""
@@ -94,6 +105,44 @@ _OOM = re.compile(r"OutOfMemoryError|^Java heap space$|GC overhead limit exceede
 def _num(text: str) -> int | None:
     n = int(text.replace(",", ""))
     return None if n < 0 else n
+
+
+def _depth_change(line: str) -> int:
+    """Net count of opened brackets in ``line`` (strings skipped; ``|->``, ``:>`` are not brackets)."""
+    depth, i, n = 0, 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif line.startswith("<<", i) or line.startswith(">>", i):
+            depth += 1 if ch == "<" else -1
+            i += 1
+        elif line.startswith("|->", i):
+            i += 2
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        i += 1
+    return depth
+
+
+def join_wrapped(lines: list[str]) -> list[str]:
+    """Join the lines TLC wrapped (at 80 columns) back into one text per printed value."""
+    joined: list[str] = []
+    pending: list[str] = []
+    depth = 0
+    for line in lines:
+        pending.append(line)
+        depth += _depth_change(line)
+        if depth <= 0:
+            joined.append("\n".join(pending))
+            pending, depth = [], 0
+    if pending:
+        joined.append("\n".join(pending))
+    return joined
 
 
 def parse_state(body: str, problems: list[str] | None = None) -> dict[str, Any]:
