@@ -78,6 +78,16 @@ def test_ok_with_statistics_on_the_builtin_example():
     assert (res.states_generated, res.distinct_states, res.left_on_queue, res.depth) == (302, 125, 0, 13)
 
 
+def test_a_broken_variant_of_the_passing_example_is_caught(tmp_path):
+    text = (EXAMPLES / "Counters.tla").read_text()
+    assert "count[p] < Max" in text
+    (tmp_path / "Counters.tla").write_text(text.replace("count[p] < Max", "count[p] <= Max"))
+    (tmp_path / "Counters.cfg").write_text((EXAMPLES / "Counters.cfg").read_text())
+    res = run(tmp_path / "Counters.tla")
+    assert res.status == "invariant_violated" and res.violated == "TypeOK"
+    assert res.trace[-1].state["count"] == (5, 0, 0)  # Max = 4 exceeded by the shortest path
+
+
 def test_initial_state_violation(tmp_path):
     body = "EXTENDS Naturals\nVARIABLE x\nInit == x = 5\nNext == x' = x\nLow == x < 5"
     spec = write_spec(tmp_path, "Init0", body, "INIT Init\nNEXT Next\nINVARIANT Low")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
@@ -61,6 +62,16 @@ def test_hand_picked_values_through_tlc(tmp_path):
 @settings(max_examples=3, phases=[Phase.explicit, Phase.generate])  # no shrinking: 1 TLC run per try
 @given(st.lists(TLA_VALUES, min_size=BATCH, max_size=BATCH))
 def test_round_trip_through_tlc(tmp_path_factory, values):
+    printed = tlc_reprint(tmp_path_factory.mktemp("rt"), values)
+    for want, got in zip(values, printed, strict=True):
+        assert got == want, f"{to_tla(want)} came back as {to_tla(got)}"
+
+
+@pytest.mark.slow
+@settings(max_examples=40, phases=[Phase.explicit, Phase.generate])
+@given(st.lists(TLA_VALUES, min_size=200, max_size=200))
+def test_round_trip_through_tlc_long(tmp_path_factory, values):
+    """The same property on 8,000 values (PYCCF_SLOW=1)."""
     printed = tlc_reprint(tmp_path_factory.mktemp("rt"), values)
     for want, got in zip(values, printed, strict=True):
         assert got == want, f"{to_tla(want)} came back as {to_tla(got)}"
