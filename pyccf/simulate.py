@@ -289,6 +289,8 @@ def simulate_to_dir(
     result.paths["scenario"] = _write(out / name, result.text)
     result.paths["trace"] = _write(out / f"{name}.ndjson", result.run.trace)
     failure = result.run.failure
+    for stale in (out / f"{name}.min", out / f"{name}.min.ndjson"):
+        stale.unlink(missing_ok=True)  # from an earlier run of this seed with other options
     if failure is not None:
         shrunk, tests, exhausted = shrink(
             generated, failure, bugs=bugs, max_tests=shrink_budget, ccf_version=ccf_version

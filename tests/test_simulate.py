@@ -186,6 +186,8 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     found = runner.invoke(simulate_cmd, ["--seed", "0", "--bug", "commit_unsigned", "--out", str(tmp_path)])
     assert found.exit_code == 1 and f"{tmp_path / 'seed_0.min'}" in found.output
     assert (tmp_path / "seed_0.min").is_file()
+    again = runner.invoke(simulate_cmd, ["--seed", "0", "--out", str(tmp_path)])  # passes without the bug
+    assert again.exit_code == 0 and not (tmp_path / "seed_0.min").exists()  # no stale shrunk file left
     (tmp_path / "file").write_text("")
     for bad in (["--seed", "-1"], ["--seed", "1", "--bug", "nope"], ["--seed", "1", "--nodes", "0"],
                 ["--seed", "1", "--out", str(tmp_path / "file")], ["--steps", "5"]):  # fmt: skip
