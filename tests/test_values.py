@@ -88,6 +88,8 @@ TLA_VALUES = TYPES.flatmap(values_of)
         ("{<<1, 2>>, <<3>>}", frozenset({(1, 2), (3,)})),
         ("[a |-> 1, b |-> {TRUE}]", Record({"a": 1, "b": frozenset({True})})),
         ("[IF |-> 1, TRUE |-> 2]", Record({"IF": 1, "TRUE": 2})),
+        ("[7ZFF |-> 1]", Record({"7ZFF": 1})),  # TLA+ identifiers may start with digits
+        ("<<<<>>>>", ((),)),  # TLC writes nested empty sequences without spaces
         ("(1 :> 1 @@ 3 :> 3)", Function({1: 1, 3: 3})),
         (
             "(n1 :> {<<n1, {}>>} @@ n2 :> {})",

@@ -41,6 +41,7 @@ def tlc_reprint(folder: Path, values: list) -> tuple:
     (folder / "RoundTrip.cfg").write_text(f"CONSTANTS\n{consts}\nINIT Init\nNEXT Next\nINVARIANT Printed\n")
     result = run_tlc(folder / "RoundTrip.tla", timeout=120, fast_start=True)
     assert result.status == "invariant_violated", result.errors
+    assert result.errors == ["Invariant Printed is violated by the initial state:"], result.errors
     assert len(result.trace) == 1
     return result.trace[0].state["v"]
 
@@ -51,7 +52,8 @@ def test_hand_picked_values_through_tlc(tmp_path):
         ModelValue("mv_a"), (), frozenset(), (1, "a", (True,)), frozenset({frozenset(), frozenset({1})}),
         Record({"a": 1, "IF": frozenset({ModelValue("mv_b")})}), Function({2: "x", 5: "y"}),
         Function({"a b": 1, "": 2}), Function({1: "s", 2: "t"}), Function({}), Record({}),
-        Function({(1, 2): Record({"x_y": ()})}), Function({ModelValue("mv_a"): 1, ModelValue("mv_c"): 2}),
+        Function({(1, 2): Record({"x_y": ()})}), Function({"7ZFF": 1}), ((), ((),)),
+        Function({ModelValue("mv_a"): 1, ModelValue("mv_c"): 2}),
     ]  # fmt: skip
     printed = tlc_reprint(tmp_path, values)
     assert len(printed) == len(values)
