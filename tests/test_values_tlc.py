@@ -20,7 +20,7 @@ try:  # the strategies live with the pure-Python value tests
 except ImportError:  # tests/ imported as a package
     from tests.test_values import MODEL_VALUES, TLA_VALUES
 
-BATCH = 60
+BATCH = 150
 
 
 def tlc_reprint(folder: Path, values: list) -> tuple:
