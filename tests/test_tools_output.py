@@ -59,6 +59,7 @@ def test_tlc18_style_liveness_output():
         17,
     )
     assert res.printed == ["user line 1"]
+    assert res.tlc_duration_s == 62.0  # "Finished in 01min 02s"
 
 
 def test_verdict_comes_from_codes_not_exit_code():
@@ -164,3 +165,11 @@ def test_progress_description_has_rate():
     second = Progress(1_800_000, 500_000, 0, 120.0)
     assert describe(second, first).endswith("20,000 states/s")
     assert describe(Progress(None, None, None, 1.0), None) == "? states, ? distinct, ? on queue"
+
+
+def test_tlc_seconds():
+    from tracecheck.tlcresult import _tlc_seconds
+
+    assert _tlc_seconds("Finished in 651ms at (2026-11-25 03:13:53)") == 0.651
+    assert _tlc_seconds("Finished in 01h 02min 03s at (x)") == 3723.0
+    assert _tlc_seconds("no time here") is None

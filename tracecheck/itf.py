@@ -116,6 +116,7 @@ def result_to_json(result: TlcResult) -> dict[str, Any]:
         "left_on_queue": result.left_on_queue,
         "depth": result.depth,
         "duration_s": round(result.duration_s, 3),
+        "tlc_duration_s": result.tlc_duration_s,
         "trace": [
             {
                 "action": step.action,

@@ -61,6 +61,7 @@ class TlcResult:
     printed: list[str] = field(default_factory=list)  # unframed Print/PrintT lines, in order
     sany_errors: list[SanyError] = field(default_factory=list)
     tlc_version: str | None = None
+    tlc_duration_s: float | None = None  # TLC's own "Finished in ..." figure (duration_s is wall clock)
     simulate: bool = False
     spec: Path | None = None
     config: Path | None = None
@@ -97,6 +98,17 @@ _PROGRESS_DEPTH = re.compile(r"Progress\((-?\d+)\)")
 _SIM_COUNT = re.compile(r"number of states generated: ([\d,]+)")
 _DEPTH = re.compile(r"depth of the complete state graph search is (\d+)")
 _VERSION = re.compile(r"TLC2 Version (\S+)")
+_FINISHED_IN = re.compile(r"Finished in ((?:\d+\s*(?:ms|h|min|s)\s*)+)")
+_TIME_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def _tlc_seconds(text: str) -> float | None:
+    """Seconds from TLC's ``Finished in 01min 02s`` / ``651ms`` / ``01h 02min 03s``."""
+    match = _FINISHED_IN.search(text)
+    if not match:
+        return None
+    parts = re.findall(r"(\d+)\s*(ms|h|min|s)", match.group(1))
+    return round(sum(int(n) * _TIME_UNITS[unit] for n, unit in parts), 3)
 _VAR_LINE = re.compile(r"^/\\ ", re.M)
 # How an exhausted JVM heap shows (TLC sometimes prints only the exception's message).
 _OOM = re.compile(r"OutOfMemoryError|^Java heap space$|GC overhead limit exceeded", re.M)
@@ -293,6 +305,8 @@ def parse_tlc_output(
             res.states_generated = _num(m.group(1))
         elif code == mc.DEPTH and (m := _DEPTH.search(text)):
             res.depth = int(m.group(1))
+        elif code == mc.FINISHED:
+            res.tlc_duration_s = _tlc_seconds(text)
         if msg.cls in (mc.CLASS_ERROR, mc.CLASS_BUG) and code not in (
             mc.BEHAVIOR_UP_TO_HERE,
             mc.TEMPORAL_COUNTEREXAMPLE,
