@@ -21,7 +21,7 @@ from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
 from tracecheck.sany import library_property
 from tracecheck.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
-from tracecheck.tools import find_jar, find_java, tlc_version
+from tracecheck.tools import find_jar, find_java
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
 
@@ -70,10 +70,13 @@ _CHECK_DEADLOCK = re.compile(r"^[ \t]*CHECK_DEADLOCK[ \t]+(TRUE|FALSE)[ \t]*$", 
 
 
 def _compat_config(cfg: Path, scratch: Path, deadlock_check: bool) -> tuple[Path, bool]:
-    """TLC 2.15 rejects the newer ``CHECK_DEADLOCK`` cfg keyword: drop it and use ``-deadlock`` instead."""
+    """TLC 2.15 rejects the newer ``CHECK_DEADLOCK`` cfg keyword: drop it and use ``-deadlock`` instead.
+
+    The flag means the same to every TLC version, so this is done whatever the version.
+    """
     text = cfg.read_text(errors="replace")
     match = _CHECK_DEADLOCK.search(text)
-    if match is None or not tlc_version().startswith("2."):
+    if match is None:
         return cfg, deadlock_check
     rewritten = scratch / cfg.name
     rewritten.write_text(_CHECK_DEADLOCK.sub("", text))
