@@ -173,3 +173,14 @@ def test_tlc_seconds():
     assert _tlc_seconds("Finished in 651ms at (2026-11-25 03:13:53)") == 0.651
     assert _tlc_seconds("Finished in 01h 02min 03s at (x)") == 3723.0
     assert _tlc_seconds("no time here") is None
+
+
+def test_sany_errors_found_even_inside_frames():
+    sany = "Semantic errors:\n\n*** Errors: 1\n\n"
+    sany += "line 5, col 14 to line 5, col 14 of module Sem\n\nUnknown operator: `y'.\n\n"
+    out = frame(2220, 0, "Starting SANY...\nParsing file /s/Sem.tla\n" + sany) + frame(
+        3002, 1, "Parsing failed."
+    )
+    res = parse_tlc_output(out, returncode=150)
+    assert res.status == "semantic_error"
+    assert [str(e) for e in res.sany_errors] == ["/s/Sem.tla:5:14: Unknown operator: `y'."]

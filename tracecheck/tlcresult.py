@@ -289,6 +289,8 @@ def parse_tlc_output(
         elif code == mc.PARSE_OR_SEMANTIC_FAILED and status is None:
             report = "".join(i.text for i in items if isinstance(i, mc.Loose))
             kind, errors = parse_sany_report(report, cwd=cwd)
+            if not errors:  # a TLC that frames SANY's report: look inside the messages
+                kind, errors = parse_sany_report("\n\n\n".join(m.all_text() for m in messages), cwd=cwd)
             res.sany_errors = errors
             status = "semantic_error" if kind == "semantic" else "parse_error"
         elif code in mc.CFG_SYNTAX_ERRORS or any(c.code in mc.CFG_SYNTAX_ERRORS for c in msg.walk()):
