@@ -192,3 +192,24 @@ def test_cli_human_output_names_line_cmd_and_fields(shared, tmp_path):
     out = result.output
     assert "line 20" in out and "caused by command: dispatch_all" in out
     assert "state.commit_idx" in out and "matched prefix (19 events)" in out
+
+
+def test_cli_unknown_spec_is_bad_input(shared):
+    result = CliRunner().invoke(validate_cmd, [str(CCF_TRACES / "startup.ndjson"), "--spec", "no_such_spec"])
+    assert result.exit_code == 2
+    assert "no spec folder 'no_such_spec'" in result.output
+
+
+def test_cli_tool_failure_exits_3(shared, tmp_path):
+    """A trace spec TLC cannot parse is the tool failing, reported per trace, never a pass."""
+    broken = tmp_path / "consensus"
+    shutil.copytree(SPECS / "consensus", broken)
+    tla = broken / "TraceConsensus.tla"
+    tla.write_text(tla.read_text().replace("TraceNext ==\n", "TraceNext == ((\n", 1))
+    result = CliRunner().invoke(
+        validate_cmd, [str(CCF_TRACES / "startup.ndjson"), "--spec", str(broken), "--json"]
+    )
+    assert result.exit_code == 3
+    report = json.loads(result.output)
+    assert report["traces"][0]["status"] == "error"
+    assert "TLC exit code" in report["traces"][0]["message"]
