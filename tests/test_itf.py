@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 
 import pytest
@@ -32,6 +33,11 @@ except ImportError:  # tests/ imported as a package
         (Function({3: "x"}), {"#map": [[3, "x"]]}),
         (Function({ModelValue("n1"): 0}), {"#map": [["n1", 0]]}),
         (Function({(1, 2): frozenset()}), {"#map": [[[1, 2], {"#set": []}]]}),
+        # Keys an ITF reader cannot turn into field names, and {tag, value} (read as a variant): #map.
+        (Record({"7ZFF": 1}), {"#map": [["7ZFF", 1]]}),
+        (Record({"class": 1}), {"#map": [["class", 1]]}),
+        (Record({"tag": "A", "value": 1}), {"#map": [["tag", "A"], ["value", 1]]}),
+        (Record({"tag": "A", "value": 1, "x": 2}), {"tag": "A", "value": 1, "x": 2}),
     ],
 )
 def test_value_encoding(value, encoded):
@@ -43,6 +49,27 @@ def test_value_encoding(value, encoded):
 def test_encoding_round_trip_up_to_model_values(value):
     encoded = json.loads(json.dumps(to_json_value(value)))
     assert from_json_value(encoded) == plain(value)
+
+
+def _objects(encoded):
+    if isinstance(encoded, list):
+        for item in encoded:
+            yield from _objects(item)
+    elif isinstance(encoded, dict):
+        tagged = [k for k in ("#set", "#map", "#tup") if k in encoded]
+        if not tagged and "#bigint" not in encoded and "#unserializable" not in encoded:
+            yield encoded
+        for item in encoded.values():
+            yield from _objects(item)
+
+
+@settings(max_examples=200)
+@given(TLA_VALUES)
+def test_every_json_object_loads_as_an_itf_py_record(value):
+    """itf-py reads a JSON object as ``namedtuple("Rec", keys)`` ({tag, value} as a variant)."""
+    for obj in _objects(to_json_value(value)):
+        collections.namedtuple("Rec", list(obj))  # raises ValueError for a key it cannot take
+        assert set(obj) != {"tag", "value"}
 
 
 def plain(value):

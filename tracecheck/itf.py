@@ -2,7 +2,8 @@
 
 Values (ADR-015 of Apalache): integers as JSON numbers (``{"#bigint": "..."}`` beyond 2^53), strings
 and booleans as themselves, sets as ``{"#set": [...]}``, functions as ``{"#map": [[k, v], ...]}``,
-records as objects, sequences as lists (TLC prints tuples and sequences alike, so a tuple is never
+records as objects (unless a key could not be a field name for ITF readers, e.g. ``7ZFF`` or ``class``:
+then ``#map``), sequences as lists (TLC prints tuples and sequences alike, so a tuple is never
 known to be one and ``#tup`` is not used), model values as strings, and text the value grammar could not
 read as ``{"#unserializable": text}``.
 """
@@ -10,6 +11,7 @@ read as ``{"#unserializable": text}``.
 from __future__ import annotations
 
 import json
+import keyword
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,17 @@ _SAFE_INT = 2**53 - 1
 
 def _sort_key(encoded: Any) -> str:
     return json.dumps(encoded, sort_keys=True)
+
+
+def _object_keys(fn: Function) -> bool:
+    """Whether a record can be a JSON object that ITF readers load: itf-py makes a namedtuple of it,
+    so every key must be a Python identifier that is not a keyword and has no leading underscore, and
+    ``{tag, value}`` alone would read as a variant. Any other function is written as ``#map``."""
+    keys = list(fn)
+    return all(
+        type(k) is str and k.isidentifier() and not keyword.iskeyword(k) and not k.startswith("_")
+        for k in keys
+    ) and set(keys) != {"tag", "value"}
 
 
 def to_json_value(value: Any) -> Any:
@@ -43,7 +56,7 @@ def to_json_value(value: Any) -> Any:
         seq = fn.as_sequence()
         if seq is not None:
             return to_json_value(seq)
-        if isinstance(fn, Record) or all(type(k) is str and not k.startswith("#") for k in fn):
+        if _object_keys(fn):
             return {str(k): to_json_value(v) for k, v in fn.items()}
         pairs = [[to_json_value(k), to_json_value(v)] for k, v in fn.items()]
         return {"#map": sorted(pairs, key=_sort_key)}
