@@ -89,6 +89,7 @@ def test_simulation_options():
         ["check", COUNTERS, "--workers", "0"],
         ["check", COUNTERS, "--config", "/nonexistent.cfg"],
         ["check", COUNTERS, "--jvm-prop", "novalue"],
+        ["check", COUNTERS, "--heap", "lots"],
         ["parse", "/nonexistent/Spec.tla"],
     ],
 )

@@ -176,6 +176,8 @@ def run_tlc(
     for name, val in (("depth", depth), ("num", num)):
         if val is not None and val < 1:
             raise BadInput(f"{name} must be at least 1, not {val}", field=name)
+    if heap is not None and not re.fullmatch(r"[1-9]\d*[kKmMgGtT]?", str(heap)):
+        raise BadInput(f"heap must be a size such as 4g or 512m (int: MB), not {heap!r}", field="heap")
     if timeout is not None and timeout <= 0:
         raise BadInput(f"timeout must be positive, not {timeout}", field="timeout")
 
