@@ -126,3 +126,24 @@ def test_cli_reports_missing_jar_with_exit_3(tmp_path):
     assert proc.returncode == 3
     assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1
     assert "TLA2TOOLS_JAR" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_failing_line_callback_stops_the_child_and_is_raised(tmp_path):
+    pids = tmp_path / "pids"
+    cmd = ["sh", "-c", f"echo $$ >> {pids}; echo hello; sleep 60"]
+
+    def boom(line: str) -> None:
+        raise ValueError(f"cannot handle {line.strip()}")
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="cannot handle hello"):
+        run_streaming(cmd, cwd=tmp_path, timeout=30, on_line=boom)
+    assert time.monotonic() - start < 10
+    assert not any(_alive(p) for p in _child_pids(pids))
+
+
+def test_a_program_that_cannot_start_is_a_tool_failure(tmp_path):
+    from tracecheck.errors import ToolFailed
+
+    with pytest.raises(ToolFailed, match="cannot run"):
+        run_streaming([str(tmp_path / "no-such-java")], cwd=tmp_path)

@@ -1,7 +1,8 @@
 """Running a tool as a child process that never outlives the call.
 
 The child gets its own process group; on timeout, Ctrl-C or any other exception the whole group is
-killed and reaped before control returns. Output is streamed line by line to an optional callback.
+killed and reaped before control returns. Output is streamed line by line to an optional callback; if
+the callback raises, the child is killed and the callback's exception is raised once it is reaped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tracecheck.errors import ToolFailed
 
 
 @dataclass
@@ -46,28 +49,35 @@ def run_streaming(
 ) -> ProcResult:
     """Run ``argv`` in ``cwd``; call ``on_line`` for each stdout line; kill the process group on timeout."""
     start = time.monotonic()
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-        env=env,
-    )
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+            env=env,
+        )
+    except OSError as exc:
+        raise ToolFailed(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
     out_lines: list[str] = []
     err_chunks: list[str] = []
+    callback_errors: list[BaseException] = []
 
     def pump_stdout() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             out_lines.append(line)
-            if on_line is not None:
-                # A progress display must never break a run.
-                with contextlib.suppress(Exception):
+            if on_line is not None and not callback_errors:
+                try:
                     on_line(line)
+                except Exception as exc:  # a broken callback stops the run, and is raised below
+                    callback_errors.append(exc)
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(proc.pid, signal.SIGKILL)
 
     def pump_stderr() -> None:
         assert proc.stderr is not None
@@ -89,6 +99,8 @@ def run_streaming(
     finally:
         for t in readers:
             t.join(timeout=10)
+    if callback_errors:
+        raise callback_errors[0]
     return ProcResult(
         returncode=None if timed_out else proc.returncode,
         stdout="".join(out_lines),
