@@ -98,7 +98,7 @@ def report_text(verdicts: Sequence[Verdict]) -> str:
             )
             for x in diff:
                 note = f"   [{x.note}]" if x.note else ""
-                lines.append(f"      {x.field:34} logged {_fmt(x.logged):>12}   spec {_fmt(x.spec)}{note}")
+                lines.append(f"      {x.field:38} logged {_fmt(x.logged):>12}   spec {_fmt(x.spec)}{note}")
         prefix = d["matched_prefix"]
         lines.append(f"  matched prefix ({len(prefix)} events), last {min(len(prefix), TIMELINE_TAIL)}:")
         for e in prefix[-TIMELINE_TAIL:]:

@@ -75,10 +75,24 @@ def compare(event: TraceEvent, observed: dict[str, Any]) -> list[Comparison]:
     if event.function in _PEER_EVENTS and "is_peer" in peer:
         # the implementation talks to this node, so it counts it among its peers (all_other_nodes)
         out.append(Comparison("peer in all_other_nodes", True, peer["is_peer"], f"node {event.peer}"))
+    derived = observed.get("derived", {})
+    if "commit_to" in derived and "args" in event.msg:
+        out.append(
+            Comparison("commit index", event.msg["args"]["idx"], derived["commit_to"], derived["rule"])
+        )
+    if "election_quorum" in derived and event.function is Event.BECOME_LEADER:
+        note = f"votes {_fmt_set(derived['votes'])} in {', '.join(map(_fmt_set, derived['configurations']))}"
+        out.append(
+            Comparison("quorum of votes in each configuration", True, derived["election_quorum"], note)
+        )
     packet = event.msg.get("packet")
     if packet is not None and "messages" in observed:
         out.extend(_compare_packet(event, packet, observed["messages"]))
     return out
+
+
+def _fmt_set(values: Any) -> str:
+    return "{" + ", ".join(str(v) for v in values) + "}"
 
 
 def _compare_packet(

@@ -449,6 +449,19 @@ PacketOf(m) ==
       [] m.type = RequestVoteResponse -> [vote_granted |-> m.voteGranted]
       [] OTHER -> [type |-> m.type]
 
+\* Values the spec derives for the failing event's step (why it is or is not enabled).
+Derived(e) ==
+    LET s == NodeState(e.node) IN
+    CASE e.fn = "commit" /\ s.leadership = Leader ->
+           [commit_to |-> IF CanAdvanceCommit(s) THEN LeaderCommitCandidate(s) ELSE s.commit,
+            rule |-> "highest signature of its own term held by a quorum of each configuration"]
+      [] e.fn = "commit" ->
+           [commit_to |-> s.commit, rule |-> "commit index after the AppendEntries it handled"]
+      [] e.fn \in {"become_leader", "become_candidate"} ->
+           [election_quorum |-> ElectionQuorum(s.votes, s.configs), votes |-> s.votes,
+            configurations |-> {s.configs[k] : k \in DOMAIN s.configs}]
+      [] OTHER -> [none |-> TRUE]
+
 TraceObservation(e) ==
     LET i == e.node
         j == e.peer
@@ -463,7 +476,8 @@ TraceObservation(e) ==
                  THEN [sent_idx |-> sentIndex[i][j], match_idx |-> matchIndex[i][j],
                        is_peer |-> j \in OtherNodes(NodeState(i))]
                  ELSE [none |-> TRUE],
-        messages |-> {PacketOf(m) : m \in pending}]
+        messages |-> {PacketOf(m) : m \in pending},
+        derived |-> Derived(e)]
 
 TraceFrontier ==
     (TraceDiagnose /\ l = Len(TraceLog)) => PrintT(<<"tv-frontier", t, TraceObservation(E)>>)
