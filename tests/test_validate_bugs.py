@@ -69,3 +69,19 @@ def test_bug_caught_by_trace_validation(bug_verdicts, bug):
 def test_bug_scenario_without_bug_is_accepted(bug_verdicts, scenario):
     v = bug_verdicts[f"clean/{scenario}"]
     assert v.status == "accepted", v.message
+
+
+def test_report_explains_the_bug(shared, tmp_path):
+    """The diagnosis says why the step is not allowed: the quorum per configuration, the commit candidate."""
+    paths = []
+    for bug in ("union_vote_quorum", "commit_previous_term_by_count"):
+        paths.append(tmp_path / f"{bug}.ndjson")
+        run_scenario(DETECTION[bug][0], trace_path=paths[-1], bugs=[bug])
+    union, by_count = validate_paths(paths, jobs=2, timeout=600)
+    (cand,) = union.candidates
+    quorum = next(c for c in cand.comparisons if c.field == "quorum of votes in each configuration")
+    assert (quorum.logged, quorum.spec) == (True, False)
+    assert "votes {1, 2}" in quorum.note
+    (cand,) = by_count.candidates
+    commit = next(c for c in cand.comparisons if c.field == "commit index")
+    assert (commit.logged, commit.spec) == (4, 2)
