@@ -25,6 +25,7 @@ from tracecheck.pcal import pcal_translate
 from tracecheck.progress import tlc_progress
 from tracecheck.sany import sany_parse
 from tracecheck.tlc import TlcResult, run_tlc
+from tracecheck.tools import find_java, tlc_version
 from tracecheck.values import to_tla
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_TOOL = 0, 1, 2, 3
@@ -247,7 +248,10 @@ def check(
 def demo() -> int:
     """Model-check the built-in examples: one that passes, one with a counterexample."""
     console = _out()
-    console.print(f"[bold]tracecheck demo[/]: TLC via {escape(str(EXAMPLES))}")
+    console.print(
+        f"[bold]tracecheck demo[/]: TLC {escape(tlc_version())} (Java: {escape(str(find_java()))}) "
+        f"on the examples in {escape(str(EXAMPLES))}"
+    )
     passing = run_tlc(EXAMPLES / "Counters.tla", timeout=300)
     console.print("[bold]Counters.tla[/] (3 counters; invariant TypeOK, liveness BackToZero):")
     print_result(passing, console)
