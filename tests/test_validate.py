@@ -108,6 +108,8 @@ ALTERED = [
     ),
     ("packet_changed", lambda ls: ls[:8] + [_edit(ls[8], _packet("prev_idx", 1))] + ls[9:], 9, None),
     ("event_removed", lambda ls: ls[:3] + ls[4:], 7, "state.last_idx"),  # replicate gone: line 8 -> 7 fails
+    # the NACK's send line gone: its receive (line 8 -> 7) receives a message never logged as sent
+    ("send_removed", lambda ls: ls[:6] + ls[7:], 7, "send of the next message from the peer logged"),
     ("event_duplicated", lambda ls: ls[:4] + [ls[3]] + ls[4:], 5, "state.last_idx"),
     ("events_swapped", lambda ls: _swap(ls, 4, 5), 5, "state.leadership_state"),
     ("response_swapped_with_receive", lambda ls: _swap(ls, 15, 16), 17, None),

@@ -75,6 +75,9 @@ def compare(event: TraceEvent, observed: dict[str, Any]) -> list[Comparison]:
     if event.function in _PEER_EVENTS and "is_peer" in peer:
         # the implementation talks to this node, so it counts it among its peers (all_other_nodes)
         out.append(Comparison("peer in all_other_nodes", True, peer["is_peer"], f"node {event.peer}"))
+    if event.function in _RECEIVE_EVENTS and "head_send_logged" in peer:
+        logged = peer["head_send_logged"]
+        out.append(Comparison("send of the next message from the peer logged", True, logged))
     derived = observed.get("derived", {})
     if "commit_to" in derived and "args" in event.msg:
         out.append(

@@ -121,9 +121,11 @@ PacketMatches(m, p) ==
               m.voteGranted = p.vote_granted /\ m.electionType = ElectionTypeOf(p)
          [] OTHER -> TRUE
 
-\* The message at the head of the channel from j to i (ordered network).
+\* The message at the head of the channel from j to i (ordered network).  It
+\* can be received only once its send is logged: a message still in
+\* unlogged[j] was not sent yet as far as the trace is concerned.
 HeadMsg(j, i) == messages[<<j, i>>][1]
-HasHead(j, i) == messages[<<j, i>>] /= <<>>
+HasHead(j, i) == messages[<<j, i>>] /= <<>> /\ messages[<<j, i>>][1] \notin unlogged[j]
 
 \* Messages this step appends to the network (ordered: the new channel suffixes).
 NewMessages ==
@@ -367,7 +369,7 @@ TraceDropPendingTo ==
                     \/ /\ x \in DOMAIN ch /\ PacketMatches(ch[x], E.packet)
                        /\ \A y \in 1..(x - 1) : ~PacketMatches(ch[y], E.packet)
        IN /\ Matches(Obs(E.node), E.state)
-          /\ k /= 0
+          /\ k /= 0 /\ ch[k] \notin unlogged[i]
           /\ messages' = [messages EXCEPT ![<<i, j>>] = SubSeq(ch, 1, k - 1) \o SubSeq(ch, k + 1, Len(ch))]
           /\ UNCHANGED <<nodeVars, unlogged>>
 
@@ -469,12 +471,14 @@ TraceObservation(e) ==
                                "recv_request_vote", "recv_request_vote_response",
                                "recv_propose_request_vote"}
         pending == IF e.fn = "drop_pending_to" THEN Net!SeqRange(messages[<<e.from, e.to>>])
-                   ELSE IF incoming THEN (IF HasHead(j, i) THEN {HeadMsg(j, i)} ELSE {})
+                   ELSE IF incoming
+                        THEN (IF messages[<<j, i>>] /= <<>> THEN {HeadMsg(j, i)} ELSE {})
                    ELSE {m \in unlogged[i] : m.dest = j}
     IN [state |-> Obs(i),
         peer |-> IF j \in Servers
                  THEN [sent_idx |-> sentIndex[i][j], match_idx |-> matchIndex[i][j],
-                       is_peer |-> j \in OtherNodes(NodeState(i))]
+                       is_peer |-> j \in OtherNodes(NodeState(i)),
+                       head_send_logged |-> messages[<<j, i>>] = <<>> \/ HeadMsg(j, i) \notin unlogged[j]]
                  ELSE [none |-> TRUE],
         messages |-> {PacketOf(m) : m \in pending},
         derived |-> Derived(e)]
