@@ -86,7 +86,7 @@ def report_text(verdicts: Sequence[Verdict]) -> str:
         if v.invariant_violations:
             lines.append(f"    states before it violate: {', '.join(v.invariant_violations)}")
         if not v.candidates:
-            lines.append("  no candidate states were collected" if v.matched else "")
+            lines.append(f"  {v.message}" if not v.matched else "  no candidate states were collected")
         for k, c in enumerate(v.candidates, start=1):
             diff = c.mismatches
             lines.append(

@@ -207,7 +207,12 @@ def _verdict(trace: Trace, outcome: TlcOutcome, t: int) -> Verdict:
             "rejected",
             matched=0,
             failing=trace.events[0],
-            message="no initial state of the spec matches the bootstrap event",
+            message=(
+                "line 1: no initial state of the spec matches the bootstrap event (the spec starts the "
+                "service with InitFrom: a 2-entry start ledger in term 2, one configuration; the event logs "
+                f"view={trace.events[0].state['current_view']} last_idx={trace.events[0].state['last_idx']} "
+                f"configurations={[c['idx'] for c in trace.events[0].msg.get('configurations', [])]})"
+            ),
             distinct_states=outcome.distinct_states,
         )
     if reached > n:
