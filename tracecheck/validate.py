@@ -10,6 +10,7 @@ the failing event, which prints the observable spec state of every candidate sta
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -158,7 +159,8 @@ def _workdir(
         f"TraceDiagnose == {'TRUE' if diag else 'FALSE'}\n"
         f"TraceCheckInvariants == {'TRUE' if invariants else 'FALSE'}\n"
     )
-    (work / f"{DATA_MODULE}.tla").write_text(text.replace("====\n", flags + "====\n"))
+    end = text.rindex("====")  # the module's closing line: the flags go just before it
+    (work / f"{DATA_MODULE}.tla").write_text(text[:end] + flags + text[end:])
     shutil.copy(tspec.cfg, work / tspec.cfg.name)
     return work
 
@@ -248,4 +250,6 @@ def _diagnose(tspec: TraceSpec, verdicts: list[Verdict], timeout: float | None, 
         return
     for t, v in enumerate(verdicts, start=1):
         assert v.failing is not None
-        v.candidates = [Candidate(obs, compare(v.failing, obs)) for obs in outcome.frontier.get(t, [])]
+        # TLC evaluates constraints on every generated state, so a state reached twice prints twice
+        unique = {json.dumps(obs, sort_keys=True, default=str): obs for obs in outcome.frontier.get(t, [])}
+        v.candidates = [Candidate(obs, compare(v.failing, obs)) for obs in unique.values()]
