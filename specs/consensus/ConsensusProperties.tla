@@ -61,6 +61,11 @@ TypeOK ==
 \* (clamped to the ledger so that a broken variant is reported by CommitIndexInv, not by an error)
 Committed(i) == SubSeq(log[i], 1, Min({commitIndex[i], Len(log[i])}))
 
+\* Length of the longest common prefix of two sequences.
+CommonPrefixLen(s, t) ==
+    LET m == Min({Len(s), Len(t)})
+    IN Min({k \in 1..m : s[k] /= t[k]} \cup {m + 1}) - 1
+
 \* At most one leader per term.
 MoreThanOneLeaderInv ==
     \A i, j \in Servers :
@@ -69,13 +74,16 @@ MoreThanOneLeaderInv ==
 
 \* The committed prefixes of any two nodes are prefix-related.
 LogInv ==
-    \A i, j \in Servers : IsPrefix(Committed(i), Committed(j)) \/ IsPrefix(Committed(j), Committed(i))
+    \A i, j \in Servers :
+        CommonPrefixLen(log[i], log[j]) >= Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])})
 
-\* Log matching: same index and term means the same prefix.
+\* Log matching: same index and term means the same prefix.  (Checked at the
+\* last index where the terms agree: the prefixes agreeing there implies it
+\* for every earlier index.)
 LogMatchingInv ==
     \A i, j \in Servers :
-        \A k \in 1..Min({Len(log[i]), Len(log[j])}) :
-            log[i][k].term = log[j][k].term => SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+        LET last == MaxOr0({k \in 1..Min({Len(log[i]), Len(log[j])}) : log[i][k].term = log[j][k].term})
+        IN CommonPrefixLen(log[i], log[j]) >= last
 
 \* Leader completeness: a leader holds every entry committed (at any node)
 \* at a signature of an earlier term.
@@ -84,23 +92,23 @@ LeaderCompletenessInv ==
         (/\ leadershipState[l] = Leader
          /\ commitIndex[i] > 0
          /\ log[i][commitIndex[i]].term < currentTerm[l])
-            => IsPrefix(Committed(i), log[l])
+            => CommonPrefixLen(log[i], log[l]) >= commitIndex[i]
 
 \* The committed prefix is held by a quorum of the node's current configuration.
 QuorumLogInv ==
     \A i \in Servers :
         configurations[i] /= <<>> =>
-            IsQuorumOf({j \in Servers : IsPrefix(Committed(i), log[j])},
+            IsQuorumOf({j \in Servers : CommonPrefixLen(log[i], log[j]) >= commitIndex[i]},
                        configurations[i][Min(DOMAIN configurations[i])])
 
 \* Every committed signature, with all before it, is held by a quorum of the
 \* configuration in force at that signature.
 ReplicationInv ==
     \A i \in Servers :
-        \A k \in SignaturesIn(log[i], 0, commitIndex[i]) :
-            LET cfgs == ConfigsOfLog(SubSeq(log[i], 1, k))
-                cfg == cfgs[Max(DOMAIN cfgs)]
-            IN IsQuorumOf({j \in Servers : IsPrefix(SubSeq(log[i], 1, k), log[j])}, cfg)
+        LET cp == [j \in Servers |-> CommonPrefixLen(log[i], log[j])]
+            cfgs == ConfigsOfLog(log[i])
+        IN \A k \in SignaturesIn(log[i], 0, commitIndex[i]) :
+               IsQuorumOf({j \in Servers : cp[j] >= k}, cfgs[Max({c \in DOMAIN cfgs : c <= k})])
 
 \* The commit index is 0 or a signature, and within the ledger.
 CommitIndexInv ==
@@ -164,7 +172,9 @@ SafetyInv ==
 
 \* Committed ledgers only grow.
 CommittedLogAppendOnlyProp ==
-    [][\A i \in Servers : IsPrefix(Committed(i), Committed(i)')]_vars
+    [][\A i \in Servers :
+        /\ commitIndex'[i] >= commitIndex[i]
+        /\ CommonPrefixLen(log[i], log'[i]) >= Min({commitIndex[i], Len(log[i])})]_vars
 
 \* Terms never decrease.
 MonotonicTermProp ==
@@ -182,8 +192,6 @@ MonotonicCommitIndexProp ==
 
 \* Ledgers change only by appends and by rollbacks that keep the committed
 \* prefix; a leader of an unchanged term only appends.
-CommonPrefixLen(s, t) ==
-    MaxOr0({k \in 0..Min({Len(s), Len(t)}) : SubSeq(s, 1, k) = SubSeq(t, 1, k)})
 PermittedLogChangesProp ==
     [][\A i \in Servers :
         /\ CommonPrefixLen(log[i], log'[i]) >= commitIndex[i]

@@ -7,6 +7,8 @@
 EXTENDS ConsensusProperties
 
 CONSTANTS
+    \* Whether the network may lose messages in this model.
+    MCLoss,
     \* The node that starts the service, and its start configuration.
     StartNode, InitialConfig,
     \* Nodes with PreVote enabled at the start.
@@ -18,7 +20,32 @@ ASSUME StartNode \in InitialConfig /\ InitialConfig \subseteq Servers
 
 MCInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
 
-MCSpec == MCInit /\ [][Next]_vars
+\* Model checking sends maximal batches only: CCF's batches hold up to 20
+\* entries of one term, more than these ledgers ever hold.
+MCSendAppendEntries(i, j) ==
+    LET ends == AppendEntriesEnds(NodeState(i), j)
+    IN ends /= {} /\ SendAppendEntriesTo(i, j, Max(ends))
+
+MCNext ==
+    \/ \E i \in Servers : BecomePreVoteCandidate(i)
+    \/ \E i \in Servers : BecomeCandidate(i)
+    \/ \E i \in Servers : BecomeLeader(i)
+    \/ \E i \in Servers : CheckQuorum(i)
+    \/ \E i \in Servers : ClientRequest(i)
+    \/ \E i \in Servers : SignCommittableMessages(i)
+    \/ \E i \in Servers : \E c \in Reconfigurations : ChangeConfiguration(i, c)
+    \/ \E i \in Servers : AppendRetiredCommitted(i)
+    \/ \E i \in Servers : AdvanceCommitIndex(i)
+    \/ \E i \in Servers : EnablePreVote(i)
+    \/ \E i, j \in Servers : MCSendAppendEntries(i, j)
+    \/ \E i, j \in Servers : RcvAppendEntriesRequest(i, j)
+    \/ \E i, j \in Servers : RcvAppendEntriesResponse(i, j)
+    \/ \E i, j \in Servers : RcvRequestVoteRequest(i, j)
+    \/ \E i, j \in Servers : RcvRequestVoteResponse(i, j)
+    \/ \E i, j \in Servers : RcvProposeVoteRequest(i, j)
+    \/ MCLoss /\ \E m \in Net!Messages : DropMessage(m)
+
+MCSpec == MCInit /\ [][MCNext]_vars
 
 \* Bounds: terms, ledger lengths and messages in flight.
 StateConstraint ==
