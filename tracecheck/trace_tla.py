@@ -18,7 +18,7 @@ DATA_MODULE = "TraceData"
 # The spec's invariants cost time linear in the ledger length per state. Checking them in at most about
 # this many states per trace (plus the last) keeps validation linear in the trace length; traces of up
 # to this many events are checked in every state.
-INVARIANT_CHECKS_PER_TRACE = 1000
+INVARIANT_CHECKS_PER_TRACE = 600
 
 _PACKET_DEFAULTS: dict[str, Any] = {
     "msg": "",
