@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pyccf.errors import ScenarioAssertionFailed, ScenarioSyntaxError
+from pyccf.errors import CommitSafetyViolation, ScenarioAssertionFailed, ScenarioSyntaxError
 from pyccf.log import Entry, ViewHistoryError
 from pyccf.messages import (
     AppendEntries,
@@ -55,6 +55,10 @@ class _Fail(Exception):
     def __init__(self, expected: str, actual: str, message: str) -> None:
         super().__init__(message)
         self.expected, self.actual, self.message = expected, actual, message
+
+
+class _Unsafe(_Fail):
+    """The commit-safety check failed; surfaces as :class:`CommitSafetyViolation`."""
 
 
 class _Syntax(Exception):
@@ -194,6 +198,9 @@ class ScenarioDriver:
     def _guarded(self, line: str, action: Callable[[], Any]) -> None:
         try:
             action()
+        except _Unsafe as f:
+            raise CommitSafetyViolation(self.file, self.lineno, line, f.expected, f.actual,
+                                        f.message) from None
         except _Fail as f:
             raise ScenarioAssertionFailed(self.file, self.lineno, line, f.expected, f.actual,
                                           f.message) from None
@@ -496,7 +503,7 @@ class ScenarioDriver:
                 count = sum(1 for n in c.nodes if present.get(n, False))
                 if count < majority(len(c.nodes)):
                     need = majority(len(c.nodes))
-                    raise _Fail(f"index {committed} on at least {need} of {sorted(c.nodes)}",
+                    raise _Unsafe(f"index {committed} on at least {need} of {sorted(c.nodes)}",
                                 f"on {count}",
                                 f"node {nid} at unsafe commit idx {committed} (configuration at {c.idx})")
 

@@ -30,6 +30,13 @@ class ScenarioAssertionFailed(PyccfError):
         self.message = message
 
 
+class CommitSafetyViolation(ScenarioAssertionFailed):
+    """The driver's commit-safety check failed: a committed prefix is not on a majority of a configuration.
+
+    A type of its own so callers (the simulator's failure classes) need not parse message text.
+    """
+
+
 class InternalError(PyccfError):
     """A consistency check inside the core failed (CCF throws; a message handler drops the message)."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyccf.driver import CCF_VERSION_DEFAULT, ScenarioDriver
-from pyccf.errors import PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
+from pyccf.errors import CommitSafetyViolation, PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
 from pyccf.shrink import ddmin
 from pyccf.simulate_gen import GeneratorConfig, ScenarioGenerator
 from pyccf.simulate_rules import LineRules
@@ -105,7 +105,7 @@ def classify(exc: BaseException, line: int, command: str) -> Failure:
     """Turn what the driver raised into a :class:`Failure`."""
     if isinstance(exc, ScenarioAssertionFailed):
         msg = exc.message
-        if _UNSAFE in msg:
+        if isinstance(exc, CommitSafetyViolation):
             kind = "safety"
         elif _NO_LEADER in msg:
             kind = "invalid"
@@ -118,7 +118,6 @@ def classify(exc: BaseException, line: int, command: str) -> Failure:
 
 
 # How the driver words its failures (pyccf/driver.py); a test pins these against the driver.
-_UNSAFE = "unsafe commit idx"
 _NO_LEADER = "found no primary in term"
 _NO_PRIMARY = "no primary"
 _NOT_SYNCED = ("failed to reach state sync", _NO_PRIMARY)

@@ -144,6 +144,21 @@ def test_failures_are_classified_from_the_driver() -> None:
     assert wrong.failure.signature == ("assertion", "assert_commit_idx")
 
 
+def test_safety_is_classified_by_type_not_by_message() -> None:
+    """The driver raises CommitSafetyViolation for an unsafe commit; classify trusts that type alone."""
+    from pyccf.driver import run_scenario_text
+    from pyccf.errors import CommitSafetyViolation, ScenarioAssertionFailed
+    from pyccf.simulate import classify
+
+    lines = ["start_node,0", "swap_node,2,0,1", "dispatch_all", "periodic_all,10", "dispatch_all",
+             "periodic_one,0,150", "periodic_one,0,100", "dispatch_all"]  # fmt: skip
+    result = run_scenario_text("\n".join(lines) + "\n", "unsafe", bugs=["commit_unsigned"])
+    assert isinstance(result.failure, CommitSafetyViolation)
+    assert classify(result.failure, 0, "").kind == "safety"
+    wording = ScenarioAssertionFailed("f", 3, "cmd", "x", "y", "node 0 at unsafe commit idx 4")
+    assert classify(wording, 3, "cmd").kind == "assertion"
+
+
 def test_shrinks_a_false_assertion_to_the_two_lines_it_needs() -> None:
     lines = [*simulate(5, traced=False).generated[:-1], "assert_commit_idx,0,999"]
     failure = run_lines(lines).failure
