@@ -72,3 +72,26 @@ def test_entries_compare_like_ledger_bytes() -> None:
     assert a == Entry.make(2, 5, EntryType.RAW, False, data="x")
     assert a != Entry.make(3, 5, EntryType.RAW, False, data="x")
     assert a != Entry.make(2, 5, EntryType.RAW, False, data="y")
+
+
+def test_rollback_keeps_peers_of_popped_configurations_like_ccf() -> None:
+    """CCF (Nov 2025) never erases peers in create_and_remove_node_state: a rollback that pops the
+    configuration naming node 2 keeps it in all_other_nodes, progress intact (CR-5); only a committed
+    retired_committed entry naming it erases it."""
+    n = Node("0")
+    n.start_ticking()
+    n.force_become_primary()
+    n.replicate(Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0",)), 2)
+    n.replicate(Entry.make(2, 2, EntryType.SIGNATURE, True, data="signature"), 2)
+    assert n.commit_idx == 2 and list(n.peers) == []
+    n.replicate(Entry.make(2, 3, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")), 2)
+    assert sorted(n.peers) == ["1", "2"]
+    progress = (n.peers["2"].sent_idx, n.peers["2"].match_idx)
+    n.rollback(2)
+    assert [c.nodes for c in n.configurations] == [frozenset({"0"})]
+    assert sorted(n.peers) == ["1", "2"] and (n.peers["2"].sent_idx, n.peers["2"].match_idx) == progress
+    n.outbox.clear()
+    n.periodic(200)  # heartbeats still go to the peers no configuration names
+    assert {to for to, _ in n.outbox} == {"1", "2"}
+    n._set_retired_committed(2, ("2",))
+    assert list(n.peers) == ["1"]
