@@ -56,6 +56,10 @@ VARIABLES
     \* Active configurations: a function from the index of a reconfiguration
     \* entry to its set of nodes (CCF's `configurations` list).
     configurations,
+    \* The peers a node knows (the keys of CCF's all_other_nodes): nodes of
+    \* every configuration it has seen; only a committed retired_committed
+    \* entry removes one (a rollback does not).
+    peers,
     \* Leader bookkeeping per peer (all_other_nodes[j].sent_idx / .match_idx).
     sentIndex,
     matchIndex,
@@ -68,7 +72,7 @@ serverVars == <<currentTerm, leadershipState, membershipState, retirementPhase,
                 retirementIdx, retirementCommittableIdx, retiredCommittedIdx>>
 candidateVars == <<votedFor, votesGranted, leaderId, isNewFollower, preVoteEnabled>>
 logVars == <<log, commitIndex, configurations>>
-leaderVars == <<sentIndex, matchIndex>>
+leaderVars == <<peers, sentIndex, matchIndex>>
 nodeVars == <<serverVars, candidateVars, logVars, leaderVars>>
 vars == <<nodeVars, messages>>
 
@@ -211,6 +215,7 @@ QuorumIndex(nodes, idxOf(_)) ==
 \*  log          log                        the ledger (last_idx = Len)
 \*  commit       commitIndex                commit_idx
 \*  configs      configurations             configurations
+\*  peers        peers                      keys of all_other_nodes
 \*  sent, match  sentIndex, matchIndex      all_other_nodes[_].sent_idx/match_idx
 
 NodeState(i) ==
@@ -221,7 +226,7 @@ NodeState(i) ==
      votes |-> votesGranted[i], leaderId |-> leaderId[i],
      newFollower |-> isNewFollower[i], preVote |-> preVoteEnabled[i],
      log |-> log[i], commit |-> commitIndex[i], configs |-> configurations[i],
-     sent |-> sentIndex[i], match |-> matchIndex[i]]
+     peers |-> peers[i], sent |-> sentIndex[i], match |-> matchIndex[i]]
 
 SetNodeState(i, s) ==
     /\ currentTerm' = [currentTerm EXCEPT ![i] = s.term]
@@ -239,6 +244,7 @@ SetNodeState(i, s) ==
     /\ log' = [log EXCEPT ![i] = s.log]
     /\ commitIndex' = [commitIndex EXCEPT ![i] = s.commit]
     /\ configurations' = [configurations EXCEPT ![i] = s.configs]
+    /\ peers' = [peers EXCEPT ![i] = s.peers]
     /\ sentIndex' = [sentIndex EXCEPT ![i] = s.sent]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = s.match]
 
@@ -254,10 +260,11 @@ LatestConfig(s) == IF s.configs = <<>> THEN {} ELSE s.configs[Max(DOMAIN s.confi
 CurrentConfig(s) == IF s.configs = <<>> THEN {} ELSE s.configs[Min(DOMAIN s.configs)]
 \* Peers in active configurations: those asked for votes and counted for commit.
 OtherNodesInConfigs(s) == ActiveNodes(s) \ {s.id}
-\* all_other_nodes: peers in active configurations, plus removed nodes whose
-\* retirement is not yet known committed (the leader keeps them informed).
-OtherNodes(s) ==
-    (ActiveNodes(s) \cup (EverConfigured(s.log) \ RetiredCommittedIn(SubSeq(s.log, 1, s.commit)))) \ {s.id}
+\* all_other_nodes: every node of a configuration this node has seen, until a
+\* committed retired_committed entry names it.  raft.h (2025) never erases
+\* peers on rollback (create_and_remove_node_state only adds), so a leader
+\* keeps sending to nodes of rolled-back configurations.
+OtherNodes(s) == s.peers
 IsRetiredCommitted(s) == s.membership = Retired /\ s.phase = PhaseRetiredCommitted
 \* A timer runs (`ticking`): the node is, or was until its retirement, in a configuration.
 Ticking(s) == s.configs /= <<>> /\ (s.id \in ActiveNodes(s) \/ s.membership = Retired)
@@ -298,9 +305,12 @@ Commit(s, idx) ==
     LET below == {k \in DOMAIN s.configs : k <= idx}
         from == MaxOr0(below)
         complete == s.membership = Retired /\ s.phase = PhaseSigned /\ idx >= s.retCIdx
+        newlyRetired == UNION {s.log[k].nodes : k \in {x \in (s.commit + 1)..idx :
+                                x <= Len(s.log) /\ s.log[x].type = TypeRetiredCommitted}}
         s1 == [s EXCEPT !.commit = idx,
                  !.phase = IF complete THEN PhaseCompleted ELSE @,
-                 !.configs = Restrict(@, {k \in DOMAIN @ : k >= from})]
+                 !.configs = Restrict(@, {k \in DOMAIN @ : k >= from}),
+                 !.peers = @ \ newlyRetired]
         rcNow == \E k \in (s.commit + 1)..idx :
                     k <= Len(s.log) /\ s.log[k].type = TypeRetiredCommitted /\ s.id \in s.log[k].nodes
     IN IF rcNow /\ s1.membership = Retired /\ s1.phase /= PhaseRetiredCommitted
@@ -318,10 +328,10 @@ CommitIfPossible(s, idx) ==
 AddConfiguration(s, idx, nodes) ==
     LET retiring == s.configs /= <<>> /\ s.id \in LatestConfig(s) /\ s.id \notin nodes
         s1 == IF retiring THEN BecomeRetired(s, idx, PhaseOrdered) ELSE s
-        known == OtherNodes([s EXCEPT !.log = SubSeq(@, 1, idx - 1)])
-        fresh == nodes \ (known \cup {s.id})
+        fresh == nodes \ (s.peers \cup {s.id})
     IN [s1 EXCEPT !.configs = IF s.configs = <<>> \/ nodes /= LatestConfig(s)
                               THEN (idx :> nodes) @@ @ ELSE @,
+                  !.peers = @ \cup fresh,
                   !.sent = [n \in Servers |-> IF n \in fresh THEN idx - 1 ELSE s1.sent[n]],
                   !.match = [n \in Servers |-> IF n \in fresh THEN 0 ELSE s1.match[n]]]
 
@@ -416,8 +426,8 @@ ProposeVoteMsg(s, j) ==
 \* highest match_idx, ties broken by the newest configuration holding them.
 NewestConfigWith(s, n) == MaxOr0({k \in DOMAIN s.configs : n \in s.configs[k]})
 SuccessorCandidates(s) ==
-    LET peers == OtherNodes(s)
-        best == {n \in peers : \A o \in peers :
+    LET known == OtherNodes(s)
+        best == {n \in known : \A o \in known :
                     \/ s.match[n] > s.match[o]
                     \/ s.match[n] = s.match[o] /\ NewestConfigWith(s, n) >= NewestConfigWith(s, o)}
     IN best
@@ -446,6 +456,7 @@ InitFrom(startNode, nodes, preVoteNodes) ==
     /\ log = [i \in Servers |-> IF i \in nodes THEN StartLog(nodes) ELSE <<>>]
     /\ commitIndex = [i \in Servers |-> IF i \in nodes THEN 2 ELSE 0]
     /\ configurations = [i \in Servers |-> IF i \in nodes THEN (1 :> nodes) ELSE <<>>]
+    /\ peers = [i \in Servers |-> IF i \in nodes THEN nodes \ {i} ELSE {}]
     /\ sentIndex = [i \in Servers |-> [j \in Servers |-> IF i = startNode THEN 2 ELSE 0]]
     /\ matchIndex = [i \in Servers |-> [j \in Servers |-> 0]]
     /\ messages = Net!InitMessages
@@ -566,7 +577,7 @@ SendAppendEntriesTo(i, j, end) ==
        /\ end \in AppendEntriesEnds(s, j)
        /\ messages' = Net!WithMessage(AppendEntriesMsg(s, j, s.sent[j], end), messages)
        /\ sentIndex' = [sentIndex EXCEPT ![i][j] = end]
-       /\ UNCHANGED <<serverVars, candidateVars, logVars, matchIndex>>
+       /\ UNCHANGED <<serverVars, candidateVars, logVars, peers, matchIndex>>
 
 SendAppendEntries(i, j) ==
     \E end \in AppendEntriesEnds(NodeState(i), j) : SendAppendEntriesTo(i, j, end)

@@ -51,6 +51,7 @@ TypeOK ==
         /\ commitIndex[i] \in Nat
         /\ DOMAIN configurations[i] \subseteq 1..Len(log[i])
         /\ \A k \in DOMAIN configurations[i] : configurations[i][k] \subseteq Servers
+        /\ peers[i] \subseteq Servers \ {i}
         /\ sentIndex[i] \in [Servers -> Nat]
         /\ matchIndex[i] \in [Servers -> Nat]
     /\ \A m \in Net!Messages : MessageOK(m)

@@ -60,7 +60,7 @@ SymmetryNonStart == Permutations(InitialConfig \ {StartNode})
 \* non-candidates: become_leader and become_(pre_vote_)candidate reset them
 \* before they are read again.
 View ==
-    << serverVars, votedFor, leaderId, isNewFollower, preVoteEnabled, logVars,
+    << serverVars, votedFor, leaderId, isNewFollower, preVoteEnabled, logVars, peers,
        [i \in Servers |-> IF leadershipState[i] \in {Candidate, PreVoteCandidate}
                           THEN votesGranted[i] ELSE {}],
        [i \in Servers |-> IF leadershipState[i] = Leader THEN sentIndex[i] ELSE <<>>],
