@@ -33,6 +33,7 @@ CI_MODELS = [
 #: Longer exhaustive models, run only with PYCCF_SLOW=1 (figures in docs/consensus-spec.md).
 SLOW_MODELS = [
     ("MCConsensusRetire.cfg", 50_000),
+    ("MCConsensusSwapElections.cfg", 50_000),
 ]
 
 #: Reachability models: (cfg, the debug property that must be violated).
