@@ -266,8 +266,11 @@ OtherNodesInConfigs(s) == ActiveNodes(s) \ {s.id}
 \* keeps sending to nodes of rolled-back configurations.
 OtherNodes(s) == s.peers
 IsRetiredCommitted(s) == s.membership = Retired /\ s.phase = PhaseRetiredCommitted
-\* A timer runs (`ticking`): the node is, or was until its retirement, in a configuration.
-Ticking(s) == s.configs /= <<>> /\ (s.id \in ActiveNodes(s) \/ s.membership = Retired)
+\* The election timer may fire: raft.h's periodic checks `ticking` and
+\* become_(pre_vote_)candidate only that configurations is non-empty; CCF's
+\* test driver starts every node ticking, so any node with a configuration
+\* may time out (even one no active configuration names yet).
+Ticking(s) == s.configs /= <<>>
 
 \* become_retired(idx, phase)
 BecomeRetired(s, idx, phase) ==
