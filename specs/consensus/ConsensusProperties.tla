@@ -62,6 +62,10 @@ TypeOK ==
 \* (clamped to the ledger so that a broken variant is reported by CommitIndexInv, not by an error)
 Committed(i) == SubSeq(log[i], 1, Min({commitIndex[i], Len(log[i])}))
 
+\* The sequences agree on their first k elements (TLC compares SubSeqs
+\* natively: cheaper than CommonPrefixLen on long ledgers).
+AgreeUpTo(s, t, k) == k <= Len(s) /\ k <= Len(t) /\ SubSeq(s, 1, k) = SubSeq(t, 1, k)
+
 \* Length of the longest common prefix of two sequences.
 CommonPrefixLen(s, t) ==
     LET m == Min({Len(s), Len(t)})
@@ -76,7 +80,7 @@ MoreThanOneLeaderInv ==
 \* The committed prefixes of any two nodes are prefix-related.
 LogInv ==
     \A i, j \in Servers :
-        CommonPrefixLen(log[i], log[j]) >= Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])})
+        AgreeUpTo(log[i], log[j], Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])}))
 
 \* Log matching: same index and term means the same prefix.  (Checked at the
 \* last index where the terms agree: the prefixes agreeing there implies it
@@ -84,7 +88,7 @@ LogInv ==
 LogMatchingInv ==
     \A i, j \in Servers :
         LET last == MaxOr0({k \in 1..Min({Len(log[i]), Len(log[j])}) : log[i][k].term = log[j][k].term})
-        IN CommonPrefixLen(log[i], log[j]) >= last
+        IN AgreeUpTo(log[i], log[j], last)
 
 \* Leader completeness: a leader holds every entry committed (at any node)
 \* at a signature of an earlier term.
@@ -93,13 +97,13 @@ LeaderCompletenessInv ==
         (/\ leadershipState[l] = Leader
          /\ commitIndex[i] > 0
          /\ log[i][commitIndex[i]].term < currentTerm[l])
-            => CommonPrefixLen(log[i], log[l]) >= commitIndex[i]
+            => AgreeUpTo(log[i], log[l], commitIndex[i])
 
 \* The committed prefix is held by a quorum of the node's current configuration.
 QuorumLogInv ==
     \A i \in Servers :
         configurations[i] /= <<>> =>
-            IsQuorumOf({j \in Servers : CommonPrefixLen(log[i], log[j]) >= commitIndex[i]},
+            IsQuorumOf({j \in Servers : AgreeUpTo(log[i], log[j], commitIndex[i])},
                        configurations[i][Min(DOMAIN configurations[i])])
 
 \* Every committed signature, with all before it, is held by a quorum of the
@@ -175,7 +179,7 @@ SafetyInv ==
 CommittedLogAppendOnlyProp ==
     [][\A i \in Servers :
         /\ commitIndex'[i] >= commitIndex[i]
-        /\ CommonPrefixLen(log[i], log'[i]) >= Min({commitIndex[i], Len(log[i])})]_vars
+        /\ AgreeUpTo(log[i], log'[i], Min({commitIndex[i], Len(log[i])}))]_vars
 
 \* Terms never decrease.
 MonotonicTermProp ==
@@ -195,7 +199,7 @@ MonotonicCommitIndexProp ==
 \* prefix; a leader of an unchanged term only appends.
 PermittedLogChangesProp ==
     [][\A i \in Servers :
-        /\ CommonPrefixLen(log[i], log'[i]) >= commitIndex[i]
+        /\ AgreeUpTo(log[i], log'[i], commitIndex[i])
         /\ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
                => IsPrefix(log[i], log'[i])]_vars
 
