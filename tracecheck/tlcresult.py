@@ -119,8 +119,8 @@ def _num(text: str) -> int | None:
     return None if n < 0 else n
 
 
-def _depth_change(line: str) -> int:
-    """Net count of opened brackets in ``line`` (strings skipped; ``|->``, ``:>`` are not brackets)."""
+def bracket_depth(line: str) -> int:
+    """Net count of opened brackets in a printed value (strings skipped; ``|->``, ``:>`` are not brackets)."""
     depth, i, n = 0, 0, len(line)
     while i < n:
         ch = line[i]
@@ -131,7 +131,7 @@ def _depth_change(line: str) -> int:
         elif line.startswith("<<", i) or line.startswith(">>", i):
             depth += 1 if ch == "<" else -1
             i += 1
-        elif line.startswith("|->", i):
+        elif line.startswith("|->", i) or line.startswith(":>", i):
             i += 2
         elif ch in "[{(":
             depth += 1
@@ -148,7 +148,7 @@ def join_wrapped(lines: list[str]) -> list[str]:
     depth = 0
     for line in lines:
         pending.append(line)
-        depth += _depth_change(line)
+        depth += bracket_depth(line)
         if depth <= 0:
             joined.append("\n".join(pending))
             pending, depth = [], 0

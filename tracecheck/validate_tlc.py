@@ -17,6 +17,7 @@ from typing import Any
 
 from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
+from tracecheck.tlcresult import bracket_depth
 from tracecheck.tools import find_jar, find_java
 from tracecheck.values import parse_value
 
@@ -59,7 +60,7 @@ class _PrintCollector:
         else:
             return
         joined = "\n".join(self.pending)
-        if _balanced(joined):
+        if bracket_depth(joined) <= 0:
             self.pending = []
             self._dispatch(joined)
 
@@ -90,28 +91,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, frozenset):
         return sorted((_plain(v) for v in value), key=repr)
     return value
-
-
-def _balanced(text: str) -> bool:
-    """Whether every bracket of a printed value is closed (``|->`` and ``:>`` are not brackets)."""
-    depth, i, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            i += 1
-            while i < n and text[i] != '"':
-                i += 2 if text[i] == "\\" else 1
-        elif text.startswith("<<", i) or text.startswith(">>", i):
-            depth += 1 if ch == "<" else -1
-            i += 1
-        elif text.startswith("|->", i) or text.startswith(":>", i):
-            i += 2
-        elif ch in "[{(":
-            depth += 1
-        elif ch in "]})":
-            depth -= 1
-        i += 1
-    return depth <= 0 and i <= n
 
 
 def _error_text(output: str) -> str:
