@@ -13,10 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
 from tracecheck.sany import SanyError
-from tracecheck.tools import find_jar, find_java
+from tracecheck.tools import find_jar, find_java, spec_file
 
 _ERROR = re.compile(
     r"Unrecoverable error:\s*-- (.*?)(?:\s+line (\d+), column (\d+)\.)?\s*(?:\n\s*\n|\Z)", re.S
@@ -36,11 +35,7 @@ def pcal_translate(
     spec: str | Path, *, in_place: bool = True, write_cfg: bool = False, timeout: float | None = 120
 ) -> PcalResult:
     """Translate the PlusCal algorithm in ``spec``; with ``in_place`` write the result back to ``spec``."""
-    spec = Path(spec)
-    if spec.suffix != ".tla":
-        raise BadInput("a TLA+ spec must be a .tla file", file=spec)
-    if not spec.is_file():
-        raise BadInput("no such file", file=spec)
+    spec = spec_file(spec)
     with tempfile.TemporaryDirectory(prefix="tracecheck-pcal-") as tmp:
         work = Path(tmp) / spec.name
         shutil.copyfile(spec, work)

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
-from tracecheck.tools import find_jar, find_java
+from tracecheck.tools import find_jar, find_java, spec_file
 
 
 @dataclass(frozen=True)
@@ -142,12 +141,7 @@ def sany_parse(
     spec: str | Path, *, library_paths: Iterable[str | Path] = (), timeout: float | None = 120
 ) -> SanyResult:
     """Parse and semantically check ``spec`` with SANY; errors come back with file, line and column."""
-    spec = Path(spec)
-    if spec.suffix != ".tla":
-        raise BadInput("a TLA+ spec must be a .tla file", file=spec)
-    if not spec.is_file():
-        raise BadInput("no such file", file=spec)
-    spec = spec.resolve()
+    spec = spec_file(spec)
     argv = [str(find_java()), *library_property(library_paths), "-cp", str(find_jar()), "tla2sany.SANY"]
     proc = run_streaming([*argv, spec.name], cwd=spec.parent, timeout=timeout)
     output = proc.stdout + proc.stderr

@@ -21,7 +21,7 @@ from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
 from tracecheck.sany import library_property
 from tracecheck.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
-from tracecheck.tools import find_jar, find_java
+from tracecheck.tools import find_jar, find_java, spec_file
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
 
@@ -160,12 +160,7 @@ def run_tlc(
     Raises :class:`BadInput` for a missing spec/config or contradictory options and
     :class:`ToolsNotFound` without Java or the jar; every TLC outcome is a status in the result.
     """
-    spec = Path(spec)
-    if spec.suffix != ".tla":
-        raise BadInput("a TLA+ spec must be a .tla file", file=spec)
-    if not spec.is_file():
-        raise BadInput("no such file", file=spec)
-    spec = spec.resolve()
+    spec = spec_file(spec)
     cfg = _resolve_config(spec, config)
     if workers < 1:
         raise BadInput(f"workers must be at least 1, not {workers}", field="workers")

