@@ -137,8 +137,12 @@ class Elections:
             raise InternalError("vote counted while not a candidate")
 
     def nominate_successor(self) -> None:
-        if self.is_leader:
-            self._send_propose_request_vote()
+        """raft.h's nominate_successor(): a leader nudges its best-replicated peer to stand."""
+        if not self.is_leader:
+            return
+        if self.tracer is not None:
+            self._emit(Event.STEP_DOWN_AND_NOMINATE_SUCCESSOR, configurations=self._configs_json())
+        self._send_propose_request_vote()
 
     def _send_propose_request_vote(self) -> None:
         successor: str | None = None

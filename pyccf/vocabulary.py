@@ -80,6 +80,9 @@ class Event(StrEnum):
     BECOME_CANDIDATE = "become_candidate"
     BECOME_LEADER = "become_leader"
     BECOME_FOLLOWER = "become_follower"
+    # raft.h's nominate_successor() (the driver's `nominate_successor`): logged by a leader before it
+    # sends ProposeRequestVote to its successor; it does not step down despite the name.
+    STEP_DOWN_AND_NOMINATE_SUCCESSOR = "step_down_and_nominate_successor"
     COMMIT = "commit"
     DROP_PENDING_TO = "drop_pending_to"
 
@@ -144,8 +147,14 @@ EVENT_FIELDS: dict[Event, tuple[str, ...]] = {
     Event.BECOME_CANDIDATE: ("configurations",),
     Event.BECOME_LEADER: ("configurations",),
     Event.BECOME_FOLLOWER: ("configurations",),
+    Event.STEP_DOWN_AND_NOMINATE_SUCCESSOR: ("configurations",),
     Event.COMMIT: ("args", "configurations"),
     Event.DROP_PENDING_TO: ("from_node_id", "packet", "to_node_id"),
+}
+
+# Fields some CCF versions add to an event (later raft.h logs the chosen successor).
+OPTIONAL_EVENT_FIELDS: dict[Event, tuple[str, ...]] = {
+    Event.STEP_DOWN_AND_NOMINATE_SUCCESSOR: ("to_node_id",),
 }
 
 # Scenario commands whose line CCF's trace preprocessing attaches with an empty ``cmd_prefix`` (every

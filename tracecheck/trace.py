@@ -14,6 +14,7 @@ from typing import Any
 
 from pyccf.vocabulary import (
     EVENT_FIELDS,
+    OPTIONAL_EVENT_FIELDS,
     OPTIONAL_PACKET_FIELDS,
     PACKET_FIELDS,
     STATE_FIELDS,
@@ -241,7 +242,7 @@ def _check_configuration(c: _Checker, conf: Any, where: str) -> None:
 
 def _check_event_fields(c: _Checker, event: Event, msg: dict[str, Any]) -> None:
     for key in ("to_node_id", "from_node_id"):
-        if key in EVENT_FIELDS[event]:
+        if key in EVENT_FIELDS[event] or (key in OPTIONAL_EVENT_FIELDS.get(event, ()) and key in msg):
             c.get(msg, key, "msg", str)
     for key in ("sent_idx", "match_idx", "seqno", "view"):
         if key in EVENT_FIELDS[event]:

@@ -670,6 +670,18 @@ AdvanceCommitIndex(i) ==
                 THEN \E j \in SuccessorCandidates(s) : messages' = Net!WithMessage(ProposeVoteMsg(s1, j), messages)
                 ELSE UNCHANGED messages
 
+\* nominate_successor (the driver's `nominate_successor`, logged as
+\* step_down_and_nominate_successor): a leader sends ProposeRequestVote to a
+\* successor candidate, if it has a peer; it stays leader.  Not in Next (the
+\* model configs would pay for an action CCF only takes on request); the
+\* trace spec and NextWithNomination use it.
+NominateSuccessor(i) ==
+    LET s == NodeState(i)
+    IN /\ s.leadership = Leader
+       /\ SuccessorCandidates(s) /= {}
+       /\ \E j \in SuccessorCandidates(s) : messages' = Net!WithMessage(ProposeVoteMsg(s, j), messages)
+       /\ UNCHANGED nodeVars
+
 \* recv_request_vote / recv_request_pre_vote.  A newer term is adopted even
 \* for a pre-vote.  A regular vote is refused if a leader is known or another
 \* node got the vote; any vote needs the candidate's last committable index
@@ -764,5 +776,7 @@ Next ==
     \/ \E i, j \in Servers : RcvRequestVoteResponse(i, j)
     \/ \E i, j \in Servers : RcvProposeVoteRequest(i, j)
     \/ \E m \in Net!Messages : DropMessage(m)
+
+NextWithNomination == Next \/ \E i \in Servers : NominateSuccessor(i)
 
 =============================================================================

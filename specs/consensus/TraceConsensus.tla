@@ -310,6 +310,20 @@ TraceRecvProposeRequestVote ==
        /\ RcvProposeVoteRequest(i, j)
        /\ LogLater(i)
 
+\* step_down_and_nominate_successor (leader, logged before the send, which
+\* has no log line of its own): NominateSuccessor, or nothing without a peer.
+\* Later CCF versions log the successor as to_node_id: then it is pinned.
+TraceNominateSuccessor ==
+    /\ IsEvent("step_down_and_nominate_successor")
+    /\ LET i == E.node IN
+       /\ leadershipState[i] = Leader
+       /\ Matches(Obs(i), E.state)
+       /\ ConfigsMatch(configurations[i], E.configurations)
+       /\ IF SuccessorCandidates(NodeState(i)) = {} THEN Stutter
+          ELSE /\ NominateSuccessor(i)
+               /\ E.to /= "" => ProposeVoteMsg(NodeState(i), E.to) \in NewMessages
+               /\ UNCHANGED unlogged
+
 \* become_* events are logged after the change.
 TraceBecomePreVoteCandidate ==
     /\ IsEvent("become_pre_vote_candidate")
@@ -387,6 +401,7 @@ TraceNext ==
     \/ TraceRecvRequestVote
     \/ TraceRecvRequestVoteResponse
     \/ TraceRecvProposeRequestVote
+    \/ TraceNominateSuccessor
     \/ TraceBecomePreVoteCandidate
     \/ TraceBecomeCandidate
     \/ TraceBecomeLeader
