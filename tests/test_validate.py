@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import CCF_TRACES, REPO, SCENARIOS
 
+from tracecheck.report import report_text
 from tracecheck.trace import load_trace
 from tracecheck.validate import SPECS, validate, validate_paths
 from tracecheck.validate_cli import validate as validate_cmd
@@ -215,3 +216,30 @@ def test_cli_tool_failure_exits_3(shared, tmp_path):
     report = json.loads(result.output)
     assert report["traces"][0]["status"] == "error"
     assert "TLC exit code" in report["traces"][0]["message"]
+
+
+def test_invariant_violated_by_a_matched_state_is_rejected_and_named(shared, tmp_path):
+    """A spec variant whose election-safety invariant fails once node 0 commits index 3: the trace is matched
+    up to that commit, the violating state is pruned, and the report names the invariant; --no-invariants
+    accepts the same trace (so it is the invariant, not the matching, that rejects)."""
+    broken = tmp_path / "consensus"
+    shutil.copytree(SPECS / "consensus", broken)
+    props = broken / "ConsensusProperties.tla"
+    text = props.read_text()
+    assert "MoreThanOneLeaderInv ==\n" in text
+    broken_inv = 'MoreThanOneLeaderInv == commitIndex["0"] < 3 /\\\n'
+    props.write_text(text.replace("MoreThanOneLeaderInv ==\n", broken_inv, 1))
+    trace = load_trace(CCF_TRACES / "replicate.ndjson")
+    commit_3 = next(
+        e.line for e in trace.events if e.node == "0" and e.function == "commit" and e.msg["args"]["idx"] >= 3
+    )
+    strict, lax = (
+        validate([trace], spec=broken, jobs=1, timeout=300, invariants=True)[0],
+        validate([trace], spec=broken, jobs=1, timeout=300, invariants=False, diagnose=False)[0],
+    )
+    assert lax.status == "accepted", _why(lax)
+    assert strict.status == "rejected"
+    assert strict.invariant_violations == ["MoreThanOneLeaderInv"]
+    # the commit event is logged before the commit: the state after it is the first violating one
+    assert strict.failing is not None and (strict.matched, strict.failing.line) == (commit_3, commit_3 + 1)
+    assert "violate MoreThanOneLeaderInv" in report_text([strict])

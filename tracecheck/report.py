@@ -84,7 +84,12 @@ def report_text(verdicts: Sequence[Verdict]) -> str:
         lines.append(f"    {f['summary']}")
         lines.append(f"    caused by command: {d['cmd'] or '(none logged)'}")
         if v.invariant_violations:
-            lines.append(f"    states before it violate: {', '.join(v.invariant_violations)}")
+            prev = v.trace.events[v.matched - 1]
+            lines.append(
+                f"    safety: the spec states after line {prev.line} ({prev.function}) violate "
+                f"{', '.join(v.invariant_violations)}; those states were pruned, so what follows compares "
+                "only the branches that kept the invariants"
+            )
         if not v.candidates:
             lines.append(f"  {v.message}" if not v.matched else "  no candidate states were collected")
         for k, c in enumerate(v.candidates, start=1):
