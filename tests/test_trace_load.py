@@ -132,6 +132,14 @@ def test_event_records_are_uniform(shared):
     assert event_record(drop)["state"]["has_committable_indices"] is False
 
 
+def test_cleanup_nodes_come_from_the_cmd_of_the_replicate(shared):
+    """The retired_committed entry of `cleanup_nodes,T,ids` names exactly those ids (CR-9)."""
+    trace = load_trace(CCF_TRACES / "reconfig_0_1.ndjson")
+    records = {e.line: event_record(e) for e in trace.events}
+    assert records[19]["fn"] == "replicate" and records[19]["cleanup_nodes"] == frozenset({"0"})
+    assert all(r["cleanup_nodes"] == frozenset() for k, r in records.items() if k != 19)
+
+
 def test_data_module_is_a_sequence_literal(shared):
     traces = [load_trace(CCF_TRACES / n) for n in ("startup.ndjson", "pre_vote.ndjson")]
     text = data_module(traces, [None, 5])

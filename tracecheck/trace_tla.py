@@ -48,6 +48,18 @@ def _configuration(conf: dict[str, Any]) -> dict[str, Any]:
     return {"idx": conf["idx"], "nodes": frozenset(conf["nodes"])}
 
 
+def cleanup_nodes(e: TraceEvent) -> frozenset[str]:
+    """The nodes a ``replicate`` caused by ``cleanup_nodes,T,ids`` names in its retired_committed entry.
+
+    The ids come only from the scenario line (``cmd``; CCF's Traceccfraft.tla reads ``cmd_prefix`` to tell
+    this entry apart too); empty otherwise.
+    """
+    name, _, rest = e.cmd.partition(",")
+    if e.function != "replicate" or name != "cleanup_nodes":
+        return frozenset()
+    return frozenset(rest.split(",")[1:])
+
+
 def event_record(e: TraceEvent) -> dict[str, Any]:
     """The TLA+ view of one event: what the trace spec may pin (see Traceccfraft.tla)."""
     state = {k: v for k, v in e.state.items() if k != "node_id"}
@@ -76,6 +88,7 @@ def event_record(e: TraceEvent) -> dict[str, Any]:
         "globally_committable": e.msg.get("globally_committable", False),
         "configurations": [_configuration(c) for c in e.msg.get("configurations", [])],
         "new_configuration": _configuration(new_conf) if new_conf else {"idx": 0, "nodes": frozenset()},
+        "cleanup_nodes": cleanup_nodes(e),
     }
 
 

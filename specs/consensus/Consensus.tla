@@ -556,15 +556,20 @@ ChangeConfiguration(i, nodes) ==
 RetiredCommittedNodes(s) ==
     (EverConfigured(SubSeq(s.log, 1, s.commit)) \ CurrentConfig(s)) \ RetiredCommittedIn(s.log)
 
-AppendRetiredCommitted(i) ==
+\* AppendRetiredCommittedOf(i, rc): an entry naming only some of them, rc
+\* (CCF's driver's `cleanup_nodes,T,ids` names any; when it commits, raft.h's
+\* set_retired_committed acts on exactly the nodes named).
+AppendRetiredCommittedOf(i, rc) ==
     LET s == NodeState(i)
-        rc == RetiredCommittedNodes(s)
         s1 == AppendEntry(s, Entry(s.term, TypeRetiredCommitted, rc))
     IN /\ s.leadership = Leader
        /\ ~IsRetiredCommitted(s)
        /\ rc /= {}
+       /\ rc \subseteq RetiredCommittedNodes(s)
        /\ SetNodeState(i, s1)
        /\ UNCHANGED messages
+
+AppendRetiredCommitted(i) == AppendRetiredCommittedOf(i, RetiredCommittedNodes(NodeState(i)))
 
 \* send_append_entries_range (leader): entries (sent_idx, end] of one term,
 \* or an empty heartbeat when all is sent; sent_idx advances optimistically.

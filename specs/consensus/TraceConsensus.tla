@@ -155,13 +155,16 @@ Logged(i, j, p) ==
         /\ UNCHANGED vars
 
 \* replicate (leader): ClientRequest, SignCommittableMessages, or the
-\* retired_committed entry.  Logged before the entry is appended.
+\* retired_committed entry.  Logged before the entry is appended.  The
+\* entry of a `cleanup_nodes,T,ids` line names exactly those ids (its cmd,
+\* E.cleanup_nodes), which need not be all the spec would name.
 TraceReplicate ==
     /\ IsEvent("replicate")
     /\ LET i == E.node IN
        /\ Matches(Obs(i), E.state)
        /\ E.idx = Len(log[i]) + 1 /\ E.view = currentTerm[i]
        /\ IF E.globally_committable THEN SignCommittableMessages(i)
+          ELSE IF E.cleanup_nodes /= {} THEN AppendRetiredCommittedOf(i, E.cleanup_nodes)
           ELSE ClientRequest(i) \/ AppendRetiredCommitted(i)
        /\ LogLater(i)
 
