@@ -12,8 +12,9 @@ from tracecheck.validate import validate_paths
 # Seeds 3, 4 and 7 roll back a configuration and then keep sending to its nodes, as CCF of Nov 2025 does
 # (CR-5); seed 7 also ends in the known stuck-follower liveness failure of that CCF (its trace up to the
 # failed final sync must still be a behaviour). 2, 5 and 6 are short runs without failure. 16 and 25 run
-# `cleanup_nodes` naming only some of the removed nodes; the others stay peers (CR-9).
-SEEDS = (2, 3, 4, 5, 6, 7, 16, 25)
+# `cleanup_nodes` naming only some of the removed nodes; the others stay peers (CR-9). In 33 a leader
+# forgets a node whose AppendEntries response is still in flight and discards it unlogged (CR-10).
+SEEDS = (2, 3, 4, 5, 6, 7, 16, 25, 33)
 LIVENESS_FAILURE = {7}
 
 

@@ -390,6 +390,20 @@ TraceDropPendingTo ==
           /\ messages' = [messages EXCEPT ![<<i, j>>] = SubSeq(ch, 1, k - 1) \o SubSeq(ch, k + 1, Len(ch))]
           /\ UNCHANGED <<nodeVars, unlogged>>
 
+\* The one spec step with no log line: raft.h's recv_append_entries_response
+\* looks the sender up in all_other_nodes before it logs, so a response from
+\* a node the leader has forgotten (its retirement committed) is consumed
+\* silently.  The spec's handler ignores it too (HandleAppendEntriesResponse).
+\* Deterministic (the head of one channel), so it adds no branching.
+TraceDiscardFromForgottenPeer ==
+    /\ l <= Len(TraceLog)
+    /\ \E i, j \in Servers :
+        /\ HasHead(j, i)
+        /\ HeadMsg(j, i).type = AppendEntriesResponse
+        /\ j \notin OtherNodes(NodeState(i))
+        /\ RcvAppendEntriesResponse(i, j)
+    /\ UNCHANGED <<t, l, unlogged>>
+
 TraceNext ==
     \/ TraceReplicate
     \/ TraceAddConfigurationLeader
@@ -410,6 +424,7 @@ TraceNext ==
     \/ TraceBecomeLeader
     \/ TraceBecomeFollower
     \/ TraceDropPendingTo
+    \/ TraceDiscardFromForgottenPeer
 
 ------------------------------------------------------------------------------
 \* Initial states: the bootstrap event (TraceLog[1]) starts the service.
