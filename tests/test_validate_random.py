@@ -13,8 +13,9 @@ from tracecheck.validate import validate_paths
 # (CR-5); seed 7 also ends in the known stuck-follower liveness failure of that CCF (its trace up to the
 # failed final sync must still be a behaviour). 2, 5 and 6 are short runs without failure. 16 and 25 run
 # `cleanup_nodes` naming only some of the removed nodes; the others stay peers (CR-9). In 33 a leader
-# forgets a node whose AppendEntries response is still in flight and discards it unlogged (CR-10).
-SEEDS = (2, 3, 4, 5, 6, 7, 16, 25, 33)
+# forgets a node whose AppendEntries response is still in flight and discards it unlogged (CR-10). In 55 a
+# pre-vote candidate logs become_follower on an AppendEntries whose entries then retire it (CR-11).
+SEEDS = (2, 3, 4, 5, 6, 7, 16, 25, 33, 55)
 LIVENESS_FAILURE = {7}
 
 

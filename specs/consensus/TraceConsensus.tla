@@ -366,11 +366,13 @@ TraceBecomeFollower ==
           /\ Matches(ObsNext(i), E.state)
           /\ ConfigsMatch(configurations'[i], E.configurations)
           /\ UNCHANGED unlogged
-       \* logged before the handler goes on (appends, commits, answers)
+       \* logged before the handler goes on (appends, commits, answers); an
+       \* entry it appends later may retire the node, so the membership is
+       \* pinned only when nothing was appended after this line
        \/ /\ leadershipState[i] = Follower
           /\ E.state.leadership_state = Follower
           /\ E.state.current_view = currentTerm[i]
-          /\ E.state.membership_state = membershipState[i]
+          /\ E.state.last_idx < Len(log[i]) \/ E.state.membership_state = membershipState[i]
           /\ E.state.commit_idx <= commitIndex[i]
           /\ Stutter
 
