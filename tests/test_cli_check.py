@@ -123,7 +123,7 @@ def test_timeout_exits_3(tmp_path):
 def test_demo():
     """The demo's clean trace is accepted and its seeded-bug trace rejected at the divergent event."""
     res = cli("demo")
-    assert res.exit_code == 0 and "demo ok" in res.stdout
+    assert res.exit_code == 0 and "demo ok" in res.stdout, res.stdout
     assert "ACCEPTED" in res.stdout and "1 accepted, 0 rejected" in res.stdout
     assert "REJECTED" in res.stdout and "first event no behaviour of the spec matches: line 129" in res.stdout
 

@@ -256,6 +256,8 @@ def demo() -> int:
         )
         return EXIT_OK
     console.print("[red]demo failed[/]: the verdicts above are not the expected ones")
+    for problem in outcome.problems():
+        console.print(f"  {escape(problem)}", highlight=False)
     return EXIT_VIOLATION
 
 

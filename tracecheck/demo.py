@@ -37,15 +37,25 @@ class DemoOutcome:
     passing: TlcResult
     failing: TlcResult
 
+    def problems(self) -> list[str]:
+        """What differs from the expected verdicts (empty when the demo worked)."""
+        out = []
+        if not self.clean.accepted:
+            out.append(f"the clean trace was {self.clean.status}, not accepted: {self.clean.message}")
+        if self.buggy.status != "rejected":
+            out.append(f"the buggy trace was {self.buggy.status}, not rejected: {self.buggy.message}")
+        if self.passing.status != "ok":
+            out.append(f"Counters.tla: {self.passing.status} ({'; '.join(self.passing.errors)}), expected ok")
+        if (self.failing.status, self.failing.violated) != ("invariant_violated", "SumBelowLimit"):
+            out.append(
+                f"Bounded.tla: {self.failing.status} {self.failing.violated} "
+                f"({'; '.join(self.failing.errors)}), expected SumBelowLimit violated"
+            )
+        return out
+
     @property
     def ok(self) -> bool:
-        return (
-            self.clean.accepted
-            and self.buggy.status == "rejected"
-            and self.passing.status == "ok"
-            and self.failing.status == "invariant_violated"
-            and self.failing.violated == "SumBelowLimit"
-        )
+        return not self.problems()
 
 
 def _trace_of(workdir: Path, bugs: tuple[str, ...]) -> tuple[Path, bool]:
