@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tracecheck.proc import run_streaming
 from tracecheck.sany import SanyError
-from tracecheck.tools import find_jar, find_java, spec_file
+from tracecheck.tools import find_jar, find_java, private_tmpdir, spec_file
 
 _ERROR = re.compile(
     r"Unrecoverable error:\s*-- (.*?)(?:\s+line (\d+), column (\d+)\.)?\s*(?:\n\s*\n|\Z)", re.S
@@ -39,7 +39,7 @@ def pcal_translate(
     with tempfile.TemporaryDirectory(prefix="tracecheck-pcal-") as tmp:
         work = Path(tmp) / spec.name
         shutil.copyfile(spec, work)
-        argv = [str(find_java()), "-cp", str(find_jar()), "pcal.trans", work.name]
+        argv = [str(find_java()), *private_tmpdir(Path(tmp)), "-cp", str(find_jar()), "pcal.trans", work.name]
         proc = run_streaming(argv, cwd=Path(tmp), timeout=timeout)
         output = proc.stdout + proc.stderr
         if proc.timed_out:

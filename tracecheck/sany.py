@@ -7,12 +7,13 @@ report reader serves TLC, which prints SANY's report (unframed) before failing w
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracecheck.proc import run_streaming
-from tracecheck.tools import find_jar, find_java, spec_file
+from tracecheck.tools import find_jar, find_java, private_tmpdir, spec_file
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,10 @@ def sany_parse(
 ) -> SanyResult:
     """Parse and semantically check ``spec`` with SANY; errors come back with file, line and column."""
     spec = spec_file(spec)
-    argv = [str(find_java()), *library_property(library_paths), "-cp", str(find_jar()), "tla2sany.SANY"]
-    proc = run_streaming([*argv, spec.name], cwd=spec.parent, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="tracecheck-sany-") as tmp:
+        argv = [str(find_java()), *private_tmpdir(Path(tmp)), *library_property(library_paths),
+                "-cp", str(find_jar()), "tla2sany.SANY"]  # fmt: skip
+        proc = run_streaming([*argv, spec.name], cwd=spec.parent, timeout=timeout)
     output = proc.stdout + proc.stderr
     if proc.timed_out:
         return SanyResult(False, [SanyError(str(spec), None, None, f"SANY timed out after {timeout} s")],

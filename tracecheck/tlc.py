@@ -21,7 +21,7 @@ from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
 from tracecheck.sany import library_property
 from tracecheck.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
-from tracecheck.tools import find_jar, find_java, spec_file
+from tracecheck.tools import find_jar, find_java, private_tmpdir, spec_file
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
 
@@ -112,9 +112,15 @@ def tlc_command(
     deadlock_check: bool = True,
     extra_args: Sequence[str] = (),
     library_paths: Iterable[str | Path] = (),
+    tmpdir_parent: Path | None = None,
 ) -> list[str]:
-    """The ``java ... tlc2.TLC ...`` command line, to be run with ``spec.parent`` as working directory."""
+    """The ``java ... tlc2.TLC ...`` command line, to be run with ``spec.parent`` as working directory.
+
+    ``tmpdir_parent``: a scratch folder for the JVM's own ``java.io.tmpdir`` (see ``private_tmpdir``).
+    """
     jvm = [str(find_java()), *DEFAULT_JVM_OPTS, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts]
+    if tmpdir_parent is not None:
+        jvm += private_tmpdir(tmpdir_parent)
     if heap is not None:
         jvm.append(f"-Xmx{heap}m" if isinstance(heap, int) else f"-Xmx{heap}")
     jvm += [f"-D{k}={v}" for k, v in (jvm_props or {}).items()]
@@ -184,6 +190,7 @@ def run_tlc(
             spec, run_cfg, metadir, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
             heap=heap, jvm_props=jvm_props, jvm_opts=jvm_opts, fast_start=fast_start,
             deadlock_check=deadlock_check, extra_args=extra_args, library_paths=library_paths,
+            tmpdir_parent=scratch,
         )  # fmt: skip
         watcher = _ProgressWatcher(progress) if progress is not None else None
         proc = run_streaming(argv, cwd=spec.parent, timeout=timeout, on_line=watcher)

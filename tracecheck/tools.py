@@ -119,3 +119,15 @@ def spec_file(spec: str | Path) -> Path:
     if not spec.is_file():
         raise BadInput("no such file", file=spec)
     return spec.resolve()
+
+
+def private_tmpdir(parent: Path) -> list[str]:
+    """The JVM option giving one run its own ``java.io.tmpdir`` (a folder ``jtmp`` made in ``parent``).
+
+    TLC and SANY unpack their standard modules (``Naturals.tla``, ``TLC.tla``...) into ``java.io.tmpdir``
+    and delete them when the JVM exits, so JVMs sharing ``/tmp`` race: one deletes a file that another is
+    about to parse (a rare, spurious parse error when runs overlap).
+    """
+    folder = parent / "jtmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return [f"-Djava.io.tmpdir={folder}"]

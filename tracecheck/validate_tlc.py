@@ -18,7 +18,7 @@ from typing import Any
 from tracecheck.errors import BadInput
 from tracecheck.proc import run_streaming
 from tracecheck.tlcresult import bracket_depth
-from tracecheck.tools import find_jar, find_java
+from tracecheck.tools import find_jar, find_java, private_tmpdir
 from tracecheck.values import parse_value
 
 _FRAME = re.compile(r"^@!@!@(START|END)MSG (\d+)(?::(\d+))? @!@!@$")
@@ -133,6 +133,7 @@ def run_trace_tlc(
         str(find_java()),
         "-XX:+UseParallelGC",
         "-Xss16m",
+        *private_tmpdir(work),
         *([f"-Xmx{heap}"] if heap else []),
         f"-DTLA-Library={spec_folder}",
         "-cp",
