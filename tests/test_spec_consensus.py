@@ -20,7 +20,7 @@ from tracecheck.tlc import run_tlc
 SPECS = Path(__file__).resolve().parents[1] / "specs" / "consensus"
 MC = SPECS / "MCConsensus.tla"
 SIM = SPECS / "SIMConsensus.tla"
-MODULES = ["Network", "Consensus", "ConsensusProperties", "MCConsensus", "SIMConsensus"]
+MODULES = ["Network", "Consensus", "ConsensusProperties", "MCConsensus", "SIMConsensus", "SIMHeal"]
 
 #: The CI model-checking set: (cfg, minimum distinct states, so a bound cannot make it vacuous).
 CI_MODELS = [
@@ -124,3 +124,45 @@ def test_simulation_five_nodes_finds_no_violation() -> None:
         timeout=TIMEOUT,
     )
     assert result.status == "ok", (result.status, result.violated, result.errors)
+
+
+# ---------------------------------------------------------------- bounded liveness (SIMHeal)
+
+HEAL = SPECS / "SIMHeal.tla"
+
+
+def _heal(cfg: str, num: int):
+    return run_tlc(HEAL, SPECS / cfg, simulate=True, depth=201, num=num, seed=1, deadlock_check=False,
+                   timeout=TIMEOUT)  # fmt: skip
+
+
+def test_bounded_liveness_walks_reach_the_healed_level() -> None:
+    """The liveness checks below are evaluated from TLC level 200 on: walks must get there (non-vacuity).
+    (TLC's level also counts the walk's stuttering steps, which its trace does not print.)"""
+    result = _heal("SIMHealReach.cfg", 2)
+    assert result.violated == "DebugNeverHealedInv", (result.status, result.errors)
+    assert 40 < len(result.trace) <= 200
+
+
+def test_bounded_liveness_eventually_a_leader() -> None:
+    """After faults stop at level 40, every walk has a leader by level 200 (EventuallyLeader)."""
+    result = _heal("SIMHealLeader.cfg", 5)
+    assert result.status == "ok", (result.status, result.violated, result.errors)
+
+
+def test_bounded_liveness_finds_ccf_stuck_follower() -> None:
+    """EventuallyLogsMatch fails on CCF of Nov 2025's known liveness bug (fixed by CCF #7620, see
+    docs/simulation.md): a follower acked an unsigned entry, rolled it back on become_follower, and the
+    leader's match_idx for it now lies beyond its ledger, so every AppendEntries it sends that follower is
+    NACKed (sent_idx cannot go below match_idx) and the follower never catches up."""
+    result = _heal("SIMHeal.cfg", 20)
+    assert result.violated == "HealedLogsInv", (result.status, result.violated, result.errors)
+    last = result.trace[-1].state
+    leaders = [i for i, role in last["leadershipState"].items() if role == "Leader"]
+    stuck = [
+        (i, j)
+        for i in leaders
+        for j, match in last["matchIndex"][i].items()
+        if j != i and match > len(last["log"][j])
+    ]
+    assert stuck, "a leader's match index beyond a follower's ledger"
