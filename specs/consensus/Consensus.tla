@@ -25,7 +25,10 @@ CONSTANTS
     PreVoteCapable,
     \* Bug switches (a subset of BugNames): re-introduce known bugs so that
     \* tests can check that the properties catch them.  {} for the real protocol.
-    Bugs
+    Bugs,
+    \* Later CCF fixes (a subset of FixNames), off ({}) for CCF of November 2025,
+    \* the version of the reference traces.
+    Fixes
 
 VARIABLES
     \* current_view: the node's term.
@@ -128,6 +131,12 @@ BugNames == {"ElectionUnionQuorum", "CommitPrevTerm", "CommitOnNack",
              "TruncateCommitted", "AckPastEnd"}
 ASSUME Bugs \subseteq BugNames
 Bug(b) == b \in Bugs
+
+\* KeepSuffixOnFollow: CCF #7620 (Jan 2026), become_follower no longer rolls
+\* back to the last committable index.
+FixNames == {"KeepSuffixOnFollow"}
+ASSUME Fixes \subseteq FixNames
+Fix(f) == f \in Fixes
 
 ASSUME PreVoteCapable \subseteq Servers
 
@@ -354,7 +363,8 @@ AppendEntries(s, es) == IF es = <<>> THEN s ELSE AppendEntries(AppendEntry(s, He
 
 \* become_follower: same term; drop the unsigned suffix.
 BecomeFollower(s) ==
-    [Rollback(s, LastCommittableIdx(s)) EXCEPT !.leadership = Follower, !.leaderId = Nil]
+    [(IF Fix("KeepSuffixOnFollow") THEN s ELSE Rollback(s, LastCommittableIdx(s)))
+        EXCEPT !.leadership = Follower, !.leaderId = Nil]
 
 \* become_aware_of_new_term(t)
 BecomeAwareOfNewTerm(s, t) ==
