@@ -84,9 +84,10 @@ def report_text(verdicts: Sequence[Verdict]) -> str:
         lines.append(f"    {f['summary']}")
         lines.append(f"    caused by command: {d['cmd'] or '(none logged)'}")
         if v.invariant_violations:
-            prev = v.trace.events[v.matched - 1]
+            prev = v.trace.events[v.matched - 1] if v.matched else None
+            after = f"line {prev.line} ({prev.function})" if prev is not None else "the start"
             lines.append(
-                f"    safety: the spec states after line {prev.line} ({prev.function}) violate "
+                f"    safety: the spec states after {after} violate "
                 f"{', '.join(v.invariant_violations)}; those states were pruned, so what follows compares "
                 "only the branches that kept the invariants"
             )
