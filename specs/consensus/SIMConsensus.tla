@@ -21,11 +21,9 @@ SIMInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
 
 Grow(i) == Len(log[i]) < MaxLogLen
 
-\* Progress: message handling, replication, signing, commit, wins.
-Progress ==
-    \/ \E i \in Servers : Grow(i) /\ ClientRequest(i)
-    \/ \E i \in Servers : Grow(i) /\ SignCommittableMessages(i)
-    \/ \E i \in Servers : Grow(i) /\ AppendRetiredCommitted(i)
+\* Reactions: message handling, replication, commit, election wins (no new
+\* entries, no timeouts); SIMHeal's fault-free phase reuses them.
+Reactions ==
     \/ \E i \in Servers : AdvanceCommitIndex(i)
     \/ \E i \in Servers : BecomeLeader(i)
     \/ \E i \in Servers : leadershipState[i] = PreVoteCandidate /\ BecomeCandidate(i)
@@ -35,6 +33,13 @@ Progress ==
     \/ \E i, j \in Servers : RcvRequestVoteRequest(i, j)
     \/ \E i, j \in Servers : RcvRequestVoteResponse(i, j)
     \/ \E i, j \in Servers : RcvProposeVoteRequest(i, j)
+
+\* Progress: new entries (client requests, signatures, retirements), then reactions.
+Progress ==
+    \/ \E i \in Servers : Grow(i) /\ ClientRequest(i)
+    \/ \E i \in Servers : Grow(i) /\ SignCommittableMessages(i)
+    \/ \E i \in Servers : Grow(i) /\ AppendRetiredCommitted(i)
+    \/ Reactions
 
 \* Timeouts, faults and configuration changes.
 Rare ==

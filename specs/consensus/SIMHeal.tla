@@ -39,16 +39,8 @@ NeedsSignature(i) ==
 \* Fault-free progress: message handling, replication, commit, elections.
 Heal ==
     \/ \E i \in Servers : NeedsSignature(i) /\ SignCommittableMessages(i)
-    \/ \E i \in Servers : AdvanceCommitIndex(i)
-    \/ \E i \in Servers : BecomeLeader(i)
-    \/ \E i \in Servers : leadershipState[i] = PreVoteCandidate /\ BecomeCandidate(i)
+    \/ Reactions
     \/ \E i \in Servers : NoLeader /\ VotesSettled /\ (BecomePreVoteCandidate(i) \/ BecomeCandidate(i))
-    \/ \E i, j \in Servers : SendAppendEntries(i, j)
-    \/ \E i, j \in Servers : RcvAppendEntriesRequest(i, j)
-    \/ \E i, j \in Servers : RcvAppendEntriesResponse(i, j)
-    \/ \E i, j \in Servers : RcvRequestVoteRequest(i, j)
-    \/ \E i, j \in Servers : RcvRequestVoteResponse(i, j)
-    \/ \E i, j \in Servers : RcvProposeVoteRequest(i, j)
 
 HealNext ==
     \/ Level < HealFrom /\ SIMNext
