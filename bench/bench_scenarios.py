@@ -15,8 +15,8 @@ import statistics
 import time
 from pathlib import Path
 
-from pyccf.driver import ScenarioDriver, _lines
-from pyccf.tracing import TraceWriter
+from pyccf.sim.driver import ScenarioDriver, _lines
+from pyccf.sim.tracing import TraceWriter
 
 DEFAULT_SCENARIOS = Path(__file__).resolve().parents[1].parent / "shared" / "ccf_raft_scenarios"
 

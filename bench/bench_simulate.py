@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_simulate.py [--seeds 200] [--steps 100] [--nodes 3] [--json]
     .venv/bin/python bench/bench_simulate.py --hunt [--seeds 3000] [--steps 200]
 
-With --hunt, instead: for every seeded bug in pyccf.bugs, the first seed whose scenario (with the bug
+With --hunt, instead: for every seeded bug in pyccf.consensus.bugs, the first seed whose scenario (with the bug
 switched on) violates commit safety, and how many scenarios that took.
 
 Runs seeds 0..N-1 twice: once with tracing on (events are counted from the trace the run writes) and
@@ -21,8 +21,8 @@ import sys
 import time
 from collections import Counter
 
-from pyccf.bugs import BUGS
-from pyccf.simulate import simulate
+from pyccf.consensus.bugs import BUGS
+from pyccf.sim.simulate import simulate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tracecheck.tlc import DEFAULT_JVM_OPTS, run_tlc
-from tracecheck.tools import find_jar, find_java, tlc_version
+from tracecheck.tla.tlc import DEFAULT_JVM_OPTS, run_tlc
+from tracecheck.tla.tools import find_jar, find_java, tlc_version
 
 SPEC = """---- MODULE Counters4 ----
 EXTENDS Naturals

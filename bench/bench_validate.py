@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracecheck.trace import load_trace  # noqa: E402
-from tracecheck.validate import validate, validate_paths  # noqa: E402
+from tracecheck.validation.engine import validate, validate_paths  # noqa: E402
+from tracecheck.validation.raft.trace import load_trace  # noqa: E402
 
 CCF_TRACES = REPO.parent / "shared" / "ccf_raft_traces"
 
@@ -59,7 +59,7 @@ def long_trace(events: int, folder: Path) -> Path:
         scenario = folder / f"steady_{rounds}"
         scenario.write_text(steady_scenario(rounds))
         subprocess.run(
-            [str(REPO / ".venv/bin/pyccf"), "scenario", "run", "--trace-dir", str(folder), str(scenario)],
+            [sys.executable, "-m", "pyccf", "scenario", "run", "--trace-dir", str(folder), str(scenario)],
             check=True,
             capture_output=True,
         )

@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("PYCCF_SHARED", REPO.parent / "shared"))
-SCENARIOS = SHARED / "ccf_raft_scenarios"
-CCF_TRACES = SHARED / "ccf_raft_traces"
+from tests.paths import REPO, SHARED
 
 # Reproducible property tests in CI: no example database, derandomised.
 settings.register_profile(

@@ -80,7 +80,7 @@ nodeVars == <<serverVars, candidateVars, logVars, leaderVars>>
 vars == <<nodeVars, messages>>
 
 ------------------------------------------------------------------------------
-\* Values, spelt as CCF logs them (pyccf/vocabulary.py).
+\* Values, spelt as CCF logs them (pyccf/formats/raft_trace.py).
 
 None == "None"
 Follower == "Follower"

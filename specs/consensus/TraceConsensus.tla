@@ -3,7 +3,7 @@
 (* Trace validation of CCF-format raft traces (CCF's own C++ traces and    *)
 (* pyccf's) against Consensus.tla.                                         *)
 (*                                                                         *)
-(* The traces come in a generated module TraceData (tracecheck.trace_tla): *)
+(* The traces come in a generated module TraceData (tracecheck.validation.raft.module): *)
 (* TraceLogs[t] is the t-th trace of a batch, a sequence of event records  *)
 (* with the same fields for every event kind.  Variable t picks the trace, *)
 (* l is the index of the next event to match.  Each step of TraceNext      *)
@@ -23,7 +23,7 @@
 (* sent, does not match.  The other way round, a term update piggy-backed  *)
 (* on a message is part of the spec's receive handlers already.            *)
 (*                                                                         *)
-(* Acceptance is reported through PrintT (tracecheck.validate_tlc): the    *)
+(* Acceptance is reported through PrintT (tracecheck.validation.tlc_run): the    *)
 (* constraint TraceReach prints <<"tv-reach", t, l>> whenever trace t      *)
 (* first reaches event l; a trace is accepted iff l = Len(TraceLogs[t])+1  *)
 (* is reached.  The spec's invariants are checked as a constraint          *)
@@ -80,7 +80,7 @@ ObsNext(i) ==
           preVoteEnabled'[i])
 
 \* The fields CCF logs, compared.  Fields absent from the log line are "" / 0
-\* in the event record (tracecheck.trace_tla), as they are in Obs.
+\* in the event record (tracecheck.validation.raft.module), as they are in Obs.
 Fields == {"current_view", "last_idx", "commit_idx", "leadership_state", "membership_state",
            "retirement_phase", "retirement_idx", "retirement_committable_idx",
            "retired_committed_idx", "pre_vote_enabled"}
@@ -457,7 +457,7 @@ TraceReach ==
 TraceCheck(name, p) == p \/ ~PrintT(<<"tv-inv", t, l, name>>)
 
 \* Checked every TraceInvariantStride[t] events and in the last state (the
-\* invariants cost time linear in the ledger; see tracecheck.trace_tla).
+\* invariants cost time linear in the ledger; see tracecheck.validation.raft.module).
 TraceInvariants ==
     (TraceCheckInvariants /\ ((l - 2) % TraceInvariantStride[t] = 0 \/ l > Len(TraceLog))) =>
         /\ TraceCheck("MoreThanOneLeaderInv", MoreThanOneLeaderInv)

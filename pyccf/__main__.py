@@ -1,0 +1,5 @@
+"""``python -m pyccf``: the same command line as ``pyccf``."""
+
+from pyccf.cli import main
+
+main()

@@ -1,0 +1,25 @@
+"""The ``pyccf`` command line: a thin click layer over the library; exit codes are decided here."""
+
+from __future__ import annotations
+
+import click
+
+from pyccf.cli.scenario import scenario
+from pyccf.cli.trace import trace
+
+try:  # written by the simulation work; the other commands must work without it
+    from pyccf.cli.simulate import simulate
+except ImportError:  # pragma: no cover - only while simulate_cli.py does not exist
+    simulate = None
+
+
+@click.group()
+@click.version_option(package_name="pyccf")
+def main() -> None:
+    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, compare traces."""
+
+
+main.add_command(scenario)
+main.add_command(trace)
+if simulate is not None:
+    main.add_command(simulate)

@@ -1,0 +1,1 @@
+"""CCF's consensus as a pure, deterministic state machine: messages and ticks in, messages out."""

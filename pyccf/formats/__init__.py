@@ -1,0 +1,1 @@
+"""Shared vocabularies: the names CCF's formats use, with no codecs. Imports nothing else from pyccf."""

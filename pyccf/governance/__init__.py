@@ -1,0 +1,1 @@
+"""Governance: members, proposals and CCF's JavaScript constitution (to come)."""

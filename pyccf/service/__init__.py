@@ -1,0 +1,1 @@
+"""A CCF service around the consensus core: transaction statuses, receipts (to come)."""

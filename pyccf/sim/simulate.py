@@ -1,0 +1,320 @@
+"""Seeded random scenarios: generate one line at a time, run it, and shrink any failure.
+
+``simulate(seed, ...)`` drives a fresh :class:`~pyccf.sim.driver.ScenarioDriver` with lines from
+:class:`~pyccf.sim.generator.ScenarioGenerator`; the driver checks commit safety after every line. The
+scenario is written as a file ``pyccf scenario run`` replays byte for byte (the driver always runs with
+seed 0, so the file alone determines the run), with its CCF-format trace beside it. A failure is shrunk
+by delta debugging over the generated lines to a 1-minimal scenario that fails the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyccf.errors import CommitSafetyViolation, PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
+from pyccf.sim.driver import CCF_VERSION_DEFAULT, ScenarioDriver
+from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
+from pyccf.sim.rules import LineRules
+from pyccf.sim.shrink import ddmin
+from pyccf.sim.tracing import TraceWriter
+
+DRIVER_SEED = 0  # the driver's own RNG (election timeouts); fixed so a scenario file replays alone
+
+
+class GeneratorError(PyccfError):
+    """The generator emitted a line the driver rejects: a bug in pyccf's generator, not a finding."""
+
+    def __init__(self, seed: int, line: int, text: str, reason: str) -> None:
+        super().__init__(f"seed {seed}: line {line}: generated line '{text}' is invalid: {reason}")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a run failed.
+
+    ``kind``: ``safety`` (the driver's commit-safety check), ``liveness`` (a ``loop_until_sync`` could
+    not bring the active nodes in sync), ``assertion`` (any other failed check), ``crash`` (the core
+    raised something other than a scenario error), ``invalid`` (the line asked for a leader that does
+    not exist: the scenario is not valid, which shrinking treats as "does not fail").
+    """
+
+    kind: str
+    line: int
+    command: str
+    message: str
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        """What "fails the same way" means while shrinking: the same kind, and for assertions and
+        crashes the same command or exception type, wherever in the scenario it now happens."""
+        if self.kind in ("assertion", "crash"):
+            return (self.kind, self.command.split(",", 1)[0])
+        if self.kind == "liveness":  # no leader at all, or a leader that cannot bring nodes in sync
+            return (self.kind, "no primary" if _NO_PRIMARY in self.message else "not in sync")
+        return (self.kind,)
+
+    def describe(self) -> str:
+        return f"{self.kind} failure at line {self.line} ({self.command}): {self.message}"
+
+
+@dataclass
+class Run:
+    """One execution of scenario lines: its failure (if any) and its trace."""
+
+    failure: Failure | None
+    trace: str
+    events: int
+    lines_run: int
+
+
+@dataclass
+class SimulationResult:
+    seed: int
+    text: str  # the scenario file's full text
+    run: Run
+    generated: list[str] = field(default_factory=list)  # the scenario's command lines, without header
+    shrunk_text: str | None = None
+    shrink_tests: int = 0
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.run.failure is None
+
+
+def _flags(bugs: Collection[str], ccf_version: str) -> str:
+    """The command-line flags a replay needs (the core's configuration is not in the scenario)."""
+    flags = "".join(f" --bug {b}" for b in sorted(bugs))
+    return flags + (f" --ccf-version {ccf_version}" if ccf_version != CCF_VERSION_DEFAULT else "")
+
+
+def header(seed: int, steps: int, nodes: int, bugs: Collection[str], ccf_version: str) -> list[str]:
+    """Comment lines naming how the scenario was made (the driver skips them; line numbers stay true)."""
+    flags = _flags(bugs, ccf_version)
+    return [
+        f"# pyccf simulate --seed {seed} --steps {steps} --nodes {nodes}{flags}",
+        f"# replay: pyccf scenario run <this file>{flags}",
+    ]
+
+
+def classify(exc: BaseException, line: int, command: str) -> Failure:
+    """Turn what the driver raised into a :class:`Failure`."""
+    if isinstance(exc, ScenarioAssertionFailed):
+        msg = exc.message
+        if isinstance(exc, CommitSafetyViolation):
+            kind = "safety"
+        elif _NO_LEADER in msg:
+            kind = "invalid"
+        elif any(m in msg for m in _NOT_SYNCED):
+            kind = "liveness"
+        else:
+            kind = "assertion"
+        return Failure(kind, exc.line, exc.command, f"{msg} (expected {exc.expected}, actual {exc.actual})")
+    return Failure("crash", line, type(exc).__name__, f"{command}: {type(exc).__name__}: {exc}")
+
+
+# How the driver words its failures (pyccf/sim/driver.py); a test pins these against the driver.
+_NO_LEADER = "found no primary in term"
+_NO_PRIMARY = "no primary"
+_NOT_SYNCED = ("failed to reach state sync", _NO_PRIMARY)
+
+
+class _Session:
+    """A driver plus the lines it has run; records the first failure instead of raising it.
+
+    With ``rules``, a line that is not valid in CCF's sense for the current state is not run: it is
+    recorded as an ``invalid`` failure (the shrinker's candidates must stay valid scenarios).
+    """
+
+    def __init__(
+        self,
+        bugs: Collection[str],
+        traced: bool,
+        name: str,
+        first_line: int = 1,
+        rules: LineRules | None = None,
+        ccf_version: str = CCF_VERSION_DEFAULT,
+    ) -> None:
+        self.sink = io.StringIO() if traced else None
+        trace = TraceWriter(self.sink) if self.sink is not None else None
+        self.driver = ScenarioDriver(seed=DRIVER_SEED, trace=trace, bugs=bugs, ccf_version=ccf_version)
+        self.name = name
+        self.lineno = first_line - 1
+        self.rules = rules
+        self.failure: Failure | None = None
+
+    def run(self, text: str) -> bool:
+        """Run one line; False once something failed. Syntax errors propagate unless rules are checked."""
+        self.lineno += 1
+        if self.rules is not None:
+            reason = self.rules.violation(self.driver, text)
+            if reason is not None:
+                self.failure = Failure("invalid", self.lineno, text, reason)
+                return False
+        try:
+            self.driver.run_line(text, self.lineno, self.name)
+        except ScenarioSyntaxError as exc:
+            if self.rules is None:
+                raise
+            self.failure = Failure("invalid", self.lineno, text, exc.message)  # e.g. a node never created
+        except Exception as exc:  # noqa: BLE001 - any other exception on a valid line is a finding
+            self.failure = classify(exc, self.lineno, text)
+        if self.rules is not None and self.failure is None:
+            self.rules.observe(self.driver, text)
+        return self.failure is None
+
+    def finish(self) -> None:
+        if self.failure is None:
+            try:
+                self.driver.finish()
+            except Exception as exc:  # noqa: BLE001
+                self.failure = classify(exc, self.lineno + 1, "loop_until_sync (implicit, end of file)")
+
+    def result(self, lines_run: int) -> Run:
+        trace = self.sink.getvalue() if self.sink is not None else ""
+        return Run(self.failure, trace, trace.count("\n"), lines_run)
+
+
+def simulate(
+    seed: int,
+    *,
+    steps: int = 100,
+    nodes: int = 3,
+    bugs: Collection[str] = (),
+    name: str = "scenario",
+    traced: bool = True,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> SimulationResult:
+    """Generate and run one random scenario, line by line, each line chosen for the live state.
+
+    The scenario ends with a healing suffix and an explicit ``loop_until_sync`` (so the final sync is
+    commit-safety checked like any line), then the driver's implicit one, as a replay would run it.
+    """
+    gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(nodes=nodes))
+    head = header(seed, steps, nodes, bugs, ccf_version)
+    session = _Session(bugs, traced, name, len(head) + 1, gen.rules, ccf_version)
+    generated: list[str] = []
+
+    def run(text: str) -> bool:
+        generated.append(text)
+        ok = session.run(text)
+        if not ok and session.failure is not None and session.failure.kind == "invalid":
+            raise GeneratorError(seed, session.lineno, text, session.failure.message)
+        return ok
+
+    if all(run(t) for t in gen.opening()):
+        for _ in range(steps):
+            if not run(gen.next_line(session.driver)):
+                break
+    if session.failure is None:
+        for text in gen.healing(session.driver):
+            if not run(text):
+                break
+    if session.failure is None:
+        run("loop_until_sync")
+    session.finish()
+    text = "\n".join(head + generated) + "\n"
+    return SimulationResult(seed, text, session.result(len(generated)), generated)
+
+
+def run_lines(
+    lines: Sequence[str],
+    *,
+    bugs: Collection[str] = (),
+    name: str = "scenario",
+    finish: bool = True,
+    traced: bool = False,
+    first_line: int = 1,
+    check_rules: bool = False,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> Run:
+    """Run scenario lines on a fresh driver (then, with ``finish``, the implicit final sync).
+
+    With ``check_rules``, stop at the first line that is not valid in CCF's sense (an ``invalid`` failure).
+    """
+    session = _Session(bugs, traced, name, first_line, LineRules() if check_rules else None, ccf_version)
+    count = 0
+    for count, text in enumerate(lines, 1):  # noqa: B007 - count is the number run
+        if not session.run(text):
+            break
+    if finish:
+        session.finish()
+    return session.result(count)
+
+
+def shrink(
+    lines: Sequence[str],
+    failure: Failure,
+    *,
+    bugs: Collection[str] = (),
+    max_tests: int = 2000,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> tuple[list[str], int, bool]:
+    """Delta-debug ``lines`` to a 1-minimal list that still fails with ``failure``'s signature.
+
+    A candidate that stops being valid (a line names a term without a leader, or a node that no longer
+    exists) fails differently or not at all, so it is rejected: the result is a valid scenario. Every
+    candidate runs as a replay would, implicit final sync included. Returns (lines, runs, exhausted).
+    """
+
+    def fails(candidate: list[str]) -> bool:
+        got = run_lines(candidate, bugs=bugs, check_rules=True, ccf_version=ccf_version).failure
+        return got is not None and got.signature == failure.signature
+
+    result = ddmin(list(lines), fails, max_tests=max_tests)
+    return result.items, result.tests, result.exhausted
+
+
+def simulate_to_dir(
+    seed: int,
+    out: Path,
+    *,
+    steps: int = 100,
+    nodes: int = 3,
+    bugs: Collection[str] = (),
+    shrink_budget: int = 2000,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> SimulationResult:
+    """:func:`simulate`, then write ``seed_<N>`` and ``seed_<N>.ndjson`` into ``out``; on failure also the
+    shrunk ``seed_<N>.min`` and its trace ``seed_<N>.min.ndjson``."""
+    name = f"seed_{seed}"
+    result = simulate(seed, steps=steps, nodes=nodes, bugs=bugs, name=name, ccf_version=ccf_version)
+    generated = result.generated
+    out.mkdir(parents=True, exist_ok=True)
+    result.paths["scenario"] = _write(out / name, result.text)
+    result.paths["trace"] = _write(out / f"{name}.ndjson", result.run.trace)
+    failure = result.run.failure
+    for stale in (out / f"{name}.min", out / f"{name}.min.ndjson"):
+        stale.unlink(missing_ok=True)  # from an earlier run of this seed with other options
+    if failure is not None:
+        shrunk, tests, exhausted = shrink(
+            generated, failure, bugs=bugs, max_tests=shrink_budget, ccf_version=ccf_version
+        )
+        note = " (shrink budget exhausted: may not be 1-minimal)" if exhausted else ""
+        head = [
+            f"# shrunk from {name} ({len(generated)} -> {len(shrunk)} lines){note}",
+            f"# original failure: {failure.describe()}",
+            f"# replay: pyccf scenario run <this file>{_flags(bugs, ccf_version)}",
+        ]
+        result.shrunk_text = "\n".join(head + shrunk) + "\n"
+        result.shrink_tests = tests
+        result.paths["shrunk"] = _write(out / f"{name}.min", result.shrunk_text)
+        replay = run_lines(
+            shrunk,
+            bugs=bugs,
+            name=f"{name}.min",
+            traced=True,
+            first_line=len(head) + 1,
+            ccf_version=ccf_version,
+        )
+        result.paths["shrunk_trace"] = _write(out / f"{name}.min.ndjson", replay.trace)
+    return result
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode())
+    return path

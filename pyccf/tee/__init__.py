@@ -1,0 +1,1 @@
+"""A simulated trusted execution environment: attestation of nodes (to come)."""

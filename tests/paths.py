@@ -1,0 +1,14 @@
+"""Where the repository, the test data and CCF's shared reference data live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+EXAMPLES = REPO / "tracecheck" / "demo" / "examples"
+SPECS = REPO / "specs"
+SHARED = Path(os.environ.get("PYCCF_SHARED", REPO.parent / "shared"))
+SCENARIOS = SHARED / "ccf_raft_scenarios"
+CCF_TRACES = SHARED / "ccf_raft_traces"

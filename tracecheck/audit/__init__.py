@@ -1,0 +1,1 @@
+"""The offline auditor of CCF ledgers and receipts (to come)."""

@@ -1,0 +1,270 @@
+"""The ``tracecheck`` command line: a thin click layer over the library; exit codes are decided here.
+
+Exit codes: 0 as expected, 1 a violation (or an expected one not found), 2 bad input (missing file,
+parse or semantic error, bad option), 3 the tool failed (crash, out of memory, timeout, no Java/jar).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from tracecheck.errors import BadInput, ToolFailed, ToolsNotFound, TracecheckError
+from tracecheck.tla.itf import result_to_json, write_itf
+from tracecheck.tla.pcal import pcal_translate
+from tracecheck.tla.progress import tlc_progress
+from tracecheck.tla.sany import sany_parse
+from tracecheck.tla.tlc import TlcResult, run_tlc
+from tracecheck.tla.values import to_tla
+
+EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_TOOL = 0, 1, 2, 3
+
+_STATUS_EXIT = {
+    "ok": EXIT_OK,
+    "invariant_violated": EXIT_VIOLATION,
+    "property_violated": EXIT_VIOLATION,
+    "deadlock": EXIT_VIOLATION,
+    "assumption_failed": EXIT_VIOLATION,
+    "parse_error": EXIT_BAD_INPUT,
+    "semantic_error": EXIT_BAD_INPUT,
+    "timeout": EXIT_TOOL,
+    "tool_error": EXIT_TOOL,
+}
+
+
+def exit_code(result: TlcResult, expect_violation: str | None = None) -> int:
+    """The CLI's exit code for ``result``; with ``expect_violation`` only that violation is success.
+
+    ``expect_violation`` matches the violated invariant/property name, or ``deadlock`` /
+    ``assumption`` for those statuses.
+    """
+    code = _STATUS_EXIT.get(result.status, EXIT_TOOL)
+    if expect_violation is None or code in (EXIT_BAD_INPUT, EXIT_TOOL):
+        return code
+    if not result.violation:
+        return EXIT_VIOLATION
+    names = {result.violated, result.status, {"assumption_failed": "assumption"}.get(result.status)}
+    return EXIT_OK if expect_violation in names else EXIT_VIOLATION
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _handle_errors(fn: Callable[..., int]) -> Callable[..., None]:
+    """Run a command body, turning our exceptions into one-line messages and exit codes."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except BadInput as exc:
+            _err().print(f"[red]error:[/] {escape(str(exc))}")
+            code = EXIT_BAD_INPUT
+        except (ToolsNotFound, ToolFailed) as exc:
+            _err().print(f"[red]error:[/] {escape(str(exc))}")
+            code = EXIT_TOOL
+        except TracecheckError as exc:
+            _err().print(f"[red]error:[/] {escape(str(exc))}")
+            code = EXIT_TOOL
+        except KeyboardInterrupt:
+            _err().print("[yellow]interrupted[/]")
+            code = 130
+        sys.exit(code)
+
+    return wrapper
+
+
+def _spec_path(spec: str) -> Path:
+    path = Path(spec)
+    if not path.is_file():
+        raise BadInput("no such file", file=path)
+    return path
+
+
+@click.group()
+@click.version_option(package_name="pyccf")
+def main() -> None:
+    """Drive the TLA+ tools (SANY, TLC) from Python: parse, model-check, simulate, validate traces."""
+    # TLC runs in its own process group (so Ctrl-C reaches us first): turn SIGTERM into an exception too,
+    # so the JVM is killed on the way out instead of outliving us.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--lib", "library_paths", multiple=True, type=click.Path(), help="Extra module folder.")
+@_handle_errors
+def parse(spec: str, library_paths: tuple[str, ...]) -> int:
+    """Parse and semantically check SPEC.tla with SANY (errors as file:line:col: message)."""
+    result = sany_parse(_spec_path(spec), library_paths=library_paths)
+    if result.ok:
+        _out().print(f"[green]ok[/]: {escape(spec)} parses")
+        return EXIT_OK
+    for error in result.errors:
+        _err().print(f"{escape(str(error))}")
+    kind = "timed out" if result.kind == "timeout" else f"{result.kind} error"
+    _err().print(f"[red]{escape(spec)}: {kind}[/]")
+    return EXIT_TOOL if result.kind == "timeout" else EXIT_BAD_INPUT
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--write-cfg", is_flag=True, help="Also write the generated SPEC.cfg if there is none.")
+@_handle_errors
+def translate(spec: str, write_cfg: bool) -> int:
+    """Translate the PlusCal algorithm in SPEC.tla (in place; no .old file left behind)."""
+    result = pcal_translate(_spec_path(spec), write_cfg=write_cfg)
+    if result.ok:
+        _out().print(f"[green]ok[/]: translated the algorithm in {escape(spec)}")
+        return EXIT_OK
+    for error in result.errors:
+        _err().print(escape(str(error)))
+    return EXIT_BAD_INPUT
+
+
+def print_result(result: TlcResult, console: Console, *, show_trace: bool = True) -> None:
+    """A human summary of a TLC run (and its counterexample)."""
+    stats = []
+    if result.states_generated is not None:
+        stats.append(f"{result.states_generated:,} states generated")
+    if result.distinct_states is not None:
+        stats.append(f"{result.distinct_states:,} distinct")
+    if result.depth is not None:
+        stats.append(f"depth {result.depth}")
+    stats.append(f"{result.duration_s:.1f} s")
+    summary = ", ".join(stats)
+    if result.ok:
+        console.print(f"[green]No error found[/] ({summary})")
+        return
+    what = result.status.replace("_", " ")
+    console.print(f"[red]{what}[/]{': ' + escape(result.violated) if result.violated else ''} ({summary})")
+    if not result.violation:
+        for error in result.errors:
+            console.print(f"  {escape(error)}")
+        return
+    if show_trace:
+        for step in result.trace:
+            head = step.action or "initial state"
+            where = f" [dim]({escape(step.location)})[/]" if step.location else ""
+            console.print(f"[bold]State {step.index}[/]: {escape(head)}{where}")
+            for var, value in step.state.items():
+                console.print(f"  /\\ {escape(var)} = {escape(to_tla(value))}")
+        if result.back_to_state is not None:
+            console.print(f"[bold]Back to state {result.back_to_state}[/] (the behaviour loops forever)")
+        if result.stuttering:
+            console.print("[bold]Stuttering[/] (the behaviour stays in the last state forever)")
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--config", "-c", type=click.Path(), help="TLC config (default: SPEC.cfg).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--simulate", is_flag=True, help="Random simulation instead of exhaustive checking.")
+@click.option("--depth", type=click.IntRange(min=1), help="Simulation: length of each behaviour.")
+@click.option("--num", type=click.IntRange(min=1), help="Simulation: number of behaviours [100].")
+@click.option("--seed", type=int, help="Random seed (same seed, same simulation).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds before TLC is killed.")
+@click.option("--heap", help="JVM maximum heap, e.g. 4g.")
+@click.option("--no-deadlock", is_flag=True, help="Do not report deadlocks.")
+@click.option("--lib", "library_paths", multiple=True, type=click.Path(), help="Extra module folder.")
+@click.option("--jvm-prop", "jvm_props", multiple=True, metavar="KEY=VALUE", help="Extra -D JVM property.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (values in ITF encoding).")
+@click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write the counterexample as ITF.")
+@click.option("--expect-violation", metavar="NAME", help="Succeed only if exactly NAME is violated.")
+@_handle_errors
+def check(
+    spec: str,
+    config: str | None,
+    workers: int,
+    simulate: bool,
+    depth: int | None,
+    num: int | None,
+    seed: int | None,
+    timeout: float | None,
+    heap: str | None,
+    no_deadlock: bool,
+    library_paths: tuple[str, ...],
+    jvm_props: tuple[str, ...],
+    as_json: bool,
+    itf_path: str | None,
+    expect_violation: str | None,
+) -> int:
+    """Model-check (or --simulate) SPEC.tla with TLC."""
+    if not simulate and (depth is not None or num is not None):
+        raise BadInput("--depth and --num need --simulate", field="--depth/--num")
+    if simulate and num is None:
+        num = 100
+    props: dict[str, str] = {}
+    for prop in jvm_props:
+        key, sep, value = prop.partition("=")
+        if not sep or not key:
+            raise BadInput(f"expected KEY=VALUE, got {prop!r}", field="--jvm-prop")
+        props[key] = value
+    path = _spec_path(spec)
+    with tlc_progress(path.name, enabled=None) as progress:
+        result = run_tlc(
+            path, config, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
+            timeout=timeout, heap=heap, jvm_props=props, deadlock_check=not no_deadlock,
+            library_paths=library_paths, progress=progress,
+        )  # fmt: skip
+    if itf_path:
+        write_itf(result, itf_path)
+    if as_json:
+        click.echo(json.dumps(result_to_json(result)))
+    else:
+        # Verdicts go to stdout; a spec or tool that could not be checked is a diagnostic (stderr).
+        print_result(result, _out() if result.ok or result.violation else _err())
+        if expect_violation is not None:
+            code = exit_code(result, expect_violation)
+            note = "found as expected" if code == EXIT_OK else "NOT found"
+            _out().print(f"expected violation {escape(expect_violation)}: {note}")
+    return exit_code(result, expect_violation)
+
+
+@main.command()
+@_handle_errors
+def demo() -> int:
+    """Run the built-in example end to end: a pyccf trace validated by TLC, a seeded bug caught."""
+    from tracecheck.demo import run_demo  # imports pyccf; only the demo needs it
+
+    console = _out()
+    outcome = run_demo(console)
+    if outcome.ok:
+        console.print(
+            "[green]demo ok[/]: the clean trace is accepted, the buggy trace is rejected, "
+            "and TLC gave the expected model-checking verdicts"
+        )
+        return EXIT_OK
+    console.print("[red]demo failed[/]: the verdicts above are not the expected ones")
+    for problem in outcome.problems():
+        console.print(f"  {escape(problem)}", highlight=False)
+    return EXIT_VIOLATION
+
+
+# Hook for the trace-validation helper: `tracecheck validate` lives in tracecheck/cli/validate.py.
+try:
+    from tracecheck.cli.validate import validate
+except ImportError:  # pragma: no cover - absent until trace validation lands
+    validate = None
+if validate is not None:
+    main.add_command(validate)

@@ -1,0 +1,1 @@
+"""Client histories and the fast consistency checker (to come)."""

@@ -1,0 +1,1 @@
+"""The adapter for CCF's raft_trace format and specs/consensus: reader, generated module, comparison."""
