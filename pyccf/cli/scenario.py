@@ -9,6 +9,7 @@ import click
 
 from pyccf.consensus.bugs import BUGS, UnknownBugError
 from pyccf.errors import ScenarioSyntaxError
+from pyccf.formats import variants
 from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS, run_scenario
 
 
@@ -29,9 +30,7 @@ def scenario() -> None:
               help="PreVote for nodes created before any pre_vote_enabled line (on in later CCF versions).")
 @click.option("--ccf-version", type=click.Choice(CCF_VERSIONS), default=CCF_VERSION_DEFAULT,
               show_default=True,
-              help="CCF behaviour to follow: 2025-11 (shared traces); 2026-01 (PreVote by default, "
-                   "CCF#7620: followers keep their unsigned suffix); 2026-08 (also CCF#8172: followers "
-                   "commit only within the checked AppendEntries).")
+              help=f"CCF behaviour to follow: {variants.profiles_help()}.")
 def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[str, ...],
         verbose: bool, pre_vote_default: bool, ccf_version: str) -> None:
     """Run each FILE; report file:line, the command, expected vs actual for a failed assertion."""

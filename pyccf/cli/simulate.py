@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from pyccf.consensus.bugs import BUGS
+from pyccf.formats import variants
 from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
 from pyccf.sim.simulate import GeneratorError, SimulationResult, simulate_to_dir
 
@@ -46,7 +47,7 @@ from pyccf.sim.simulate import GeneratorError, SimulationResult, simulate_to_dir
     "bugs",
     multiple=True,
     type=click.Choice(sorted(BUGS)),
-    help="Switch on a deliberately seeded bug in the core (repeatable).",
+    help="Switch on a deliberately seeded bug in the core (repeatable; docs/bugs.md).",
 )
 @click.option(
     "--shrink-budget",
@@ -60,7 +61,7 @@ from pyccf.sim.simulate import GeneratorError, SimulationResult, simulate_to_dir
     type=click.Choice(CCF_VERSIONS),
     default=CCF_VERSION_DEFAULT,
     show_default=True,
-    help="The CCF behaviour the core follows (later versions include later CCF fixes).",
+    help=f"The CCF behaviour the core follows: {variants.profiles_help()}.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def simulate(

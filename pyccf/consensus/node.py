@@ -59,19 +59,7 @@ class Configuration:
 Tracer = Callable[[str, dict[str, Any], dict[str, Any]], None]
 
 
-#: Later CCF changes a node can follow, by CCF pull request number.
-FIXES = {
-    "7620": "no rollback of the unsigned suffix on becoming follower; CheckQuorum fed by valid responses",
-    "8172": "a follower commits at most min(leader commit, end of the AppendEntries)",
-}
-
-
-def validate_fixes(fixes: Collection[str]) -> frozenset[str]:
-    """The fixes as a set; ValueError naming any that pyccf does not know."""
-    unknown = set(fixes) - set(FIXES)
-    if unknown:
-        raise ValueError(f"unknown CCF fix(es): {', '.join(sorted(unknown))}")
-    return frozenset(fixes)
+from pyccf.formats.variants import validate_fixes  # noqa: E402  (the registry of later CCF fixes)
 
 
 class Node(Replication, Elections):

@@ -65,17 +65,12 @@ class _Syntax(Exception):
     pass
 
 
-#: CCF behaviours pyccf can follow, by date of CCF main, each with the later CCF fixes it includes
-#: (:data:`pyccf.consensus.node.FIXES`): ``2025-11`` is microsoft/CCF f157da85 (the shared traces); from ``2026-01``
-#: PreVote is on by default (CCF#7462) and followers keep their unsigned suffix (CCF#7620); from
-#: ``2026-08`` followers commit only within the checked AppendEntries (CCF#8172).
-CCF_PROFILES: dict[str, frozenset[str]] = {
-    "2025-11": frozenset(),
-    "2026-01": frozenset({"7620"}),
-    "2026-08": frozenset({"7620", "8172"}),
-}
-CCF_VERSIONS = tuple(CCF_PROFILES)
-CCF_VERSION_DEFAULT = "2025-11"
+from pyccf.formats import variants  # noqa: E402  (the CCF profiles: pyccf.formats.variants.CCF_PROFILES)
+
+#: The later CCF fixes each CCF version includes (the registry's profiles, by version).
+CCF_PROFILES: dict[str, frozenset[str]] = {v: p.fixes for v, p in variants.CCF_PROFILES.items()}
+CCF_VERSIONS = variants.CCF_VERSIONS
+CCF_VERSION_DEFAULT = variants.CCF_VERSION_DEFAULT
 
 
 class ScenarioDriver:
