@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_simulate.py [--seeds 200] [--steps 100] [--nodes 3] [--json]
     .venv/bin/python bench/bench_simulate.py --hunt [--seeds 3000] [--steps 200]
 
-With --hunt, instead: for every seeded bug in pyccf.consensus.bugs, the first seed whose scenario (with the bug
-switched on) violates commit safety, and how many scenarios that took.
+With --hunt, instead: for every seeded bug in the registry (pyccf.formats.variants.BUGS), the first seed
+whose scenario (with the bug switched on) violates commit safety, how many scenarios that took, and the
+registry's search budget for it (a bug found outside its budget, or not found within it, is flagged).
 
 Runs seeds 0..N-1 twice: once with tracing on (events are counted from the trace the run writes) and
 once with tracing off (the driver gets no trace writer; events are the same run's count, since the
@@ -21,7 +22,7 @@ import sys
 import time
 from collections import Counter
 
-from pyccf.consensus.bugs import BUGS
+from pyccf.formats.variants import BUGS, SIM_LONG, SIM_QUICK
 from pyccf.sim.simulate import simulate
 
 
@@ -77,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def hunt(seeds: int, steps: int, nodes: int) -> int:
-    """Print, per seeded bug, the first seed that catches it by commit-safety checking."""
+    """Print, per seeded bug, the first seed that catches it by commit-safety checking; 1 if one
+    contradicts the registry's budget."""
+    contradicted = False
     for bug in sorted(BUGS):
         t0 = time.perf_counter()
         found = None
@@ -87,13 +90,29 @@ def hunt(seeds: int, steps: int, nodes: int) -> int:
                 found = (seed, failure)
                 break
         took = time.perf_counter() - t0
+        budget = BUGS[bug].simulation
+        flag = " CONTRADICTS" if _contradicts(bug, seeds, steps, found[0] if found else None) else ""
+        contradicted |= bool(flag)
+        registered = f"registry: {budget[0]} seeds x {budget[1]} steps" if budget else "registry: not caught"
         if found is None:
-            print(f"{bug:34} not caught in {seeds} seeds of {steps} steps ({took:.1f} s)")
+            print(f"{bug:34} not caught in {seeds} seeds of {steps} steps ({took:.1f} s; {registered}){flag}")
         else:
             seed, failure = found
             where = f"line {failure.line} {failure.command}"
-            print(f"{bug:34} seed {seed:5} (--steps {steps}): {where} ({took:.1f} s)")
-    return 0
+            print(f"{bug:34} seed {seed:5} (--steps {steps}): {where} ({took:.1f} s; {registered}){flag}")
+    return 1 if contradicted else 0
+
+
+def _contradicts(bug: str, seeds: int, steps: int, seed: int | None) -> bool:
+    """Whether the first catching seed (None: none in ``seeds``) contradicts the registry's budget."""
+    budget = BUGS[bug].simulation
+    if budget is None:
+        return seed is not None  # registered as not a safety bug
+    if steps == budget[1] and seeds >= budget[0]:
+        return seed is None or seed >= budget[0]  # must be caught within its budget
+    if budget == SIM_LONG and steps == SIM_QUICK[1]:
+        return seed is not None and seed < SIM_QUICK[0]  # then it belongs to the quick ones
+    return False
 
 
 if __name__ == "__main__":

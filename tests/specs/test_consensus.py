@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pyccf.formats.variants import BUGS as SEEDED_BUGS
 from tests.paths import SPECS
 from tracecheck.tla.sany import sany_parse
 from tracecheck.tla.tlc import run_tlc
@@ -52,14 +53,9 @@ REACHABILITY = [
     ("MCReachProposeVote.cfg", "DebugNoProposeVoteInv"),
 ]
 
-#: Re-introduced bugs: (cfg, the property that catches it, counterexample length in states).
-BUGS = [
-    ("MCBugElectionUnionQuorum.cfg", "MoreThanOneLeaderInv", 14),
-    ("MCBugCommitPrevTerm.cfg", "NoCommitByCountingOldTermProp", 14),
-    ("MCBugCommitOnNack.cfg", "MonotonicMatchIndexProp", 10),
-    ("MCBugAckPastEnd.cfg", "QuorumLogInv", 11),
-    ("MCBugTruncateCommitted.cfg", "CommitIndexInv", 10),
-]
+#: Re-introduced bugs: (cfg, the property that catches it, counterexample length in states), from the
+#: registry's spec models of pyccf's seeded bugs.
+BUGS = [(b.spec.cfg, b.spec.caught_by, b.spec.length) for b in SEEDED_BUGS.values() if b.spec is not None]
 
 TIMEOUT = 400
 

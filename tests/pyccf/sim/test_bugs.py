@@ -1,4 +1,5 @@
-"""Every seeded bug in pyccf.consensus.bugs is caught by a scenario assertion or the driver's commit-safety check."""
+"""Every seeded bug is caught by a scenario assertion or the driver's commit-safety check, at the scenario
+line the registry (pyccf.formats.variants.BUGS) records."""
 
 from __future__ import annotations
 
@@ -7,38 +8,31 @@ from pathlib import Path
 import pytest
 
 from pyccf.consensus.bugs import BUGS, UnknownBugError, validate
+from pyccf.formats.variants import Catch
 from pyccf.sim.driver import run_scenario
 from tests.paths import DATA, SCENARIOS
 
 BUG_SCENARIOS = DATA / "bug_scenarios"
 
-# bug -> (scenario, line of the first failure, words of the failure message)
-CATCHES: dict[str, tuple[Path, int, str]] = {
-    "commit_previous_term_by_count": (SCENARIOS / "candidate_viability", 145, "not at expected commit idx"),
-    "commit_on_nack": (SCENARIOS / "suffix_collision.1", 94, "states not in sync"),
-    "truncate_on_early_append_entries": (BUG_SCENARIOS / "truncate_on_early_append_entries.scn", 54,
-                                         "unsafe commit idx 7"),
-    "inaccurate_ack": (BUG_SCENARIOS / "inaccurate_ack.scn", 54, "unsafe commit idx 7"),
-    "union_vote_quorum": (SCENARIOS / "check_quorum_0_012", 41, "leadership_state is not as expected"),
-    "commit_unsigned": (SCENARIOS / "append", 13, "not at expected commit idx"),
-    "vote_twice": (SCENARIOS / "check_quorum_0_012", 49, "failed to reach state sync"),
-    "accept_stale_append_entries": (SCENARIOS / "candidate_viability", 116, "not at expected commit idx"),
-    "ignore_prev_term": (SCENARIOS / "suffix_collision.1", 88, "unsafe commit idx"),
-    "no_check_quorum": (SCENARIOS / "check_quorum", 92, "leadership_state is not as expected"),
-}
+
+def scenario_path(c: Catch) -> Path:
+    return (SCENARIOS if c.ccf_scenario else BUG_SCENARIOS) / c.scenario
 
 
 def test_every_bug_has_a_catch_and_a_docstring() -> None:
-    assert set(CATCHES) == set(BUGS)
-    assert all(len(doc) > 40 for doc in BUGS.values())
-    with pytest.raises(UnknownBugError):
+    assert all(b.scenario.line > 0 and b.scenario.what for b in BUGS.values())
+    assert all(len(b.summary) > 40 for b in BUGS.values())
+    with pytest.raises(UnknownBugError) as e:
         validate(["commit_unsigned", "typo"])
+    assert str(e.value).startswith("unknown bug 'typo' (known: ") and "\n" not in str(e.value)
 
 
-@pytest.mark.parametrize("bug", sorted(CATCHES))
+@pytest.mark.parametrize("bug", sorted(BUGS))
 def test_bug_is_caught(shared: Path, bug: str) -> None:
-    path, line, words = CATCHES[bug]
+    """The registry's scenario passes without the bug and fails at its line, with its words, with it."""
+    catch = BUGS[bug].scenario
+    path = scenario_path(catch)
     assert run_scenario(path).ok, "the catching scenario must pass without the bug"
     result = run_scenario(path, bugs=[bug])
     assert not result.ok and result.failure is not None
-    assert result.failure.line == line and words in result.failure.message, result.failure
+    assert result.failure.line == catch.line and catch.what in result.failure.message, result.failure

@@ -10,16 +10,11 @@ from click.testing import CliRunner
 from pyccf.cli import main
 from pyccf.consensus.log import Entry
 from pyccf.consensus.messages import AppendEntries, AppendEntriesResponse
-from pyccf.consensus.node import FIXES, Node
+from pyccf.consensus.node import Node
 from pyccf.errors import ScenarioAssertionFailed
 from pyccf.formats.raft_trace import AppendEntriesResult, EntryType, LeadershipState
-from pyccf.sim.driver import (
-    CCF_PROFILES,
-    CCF_VERSION_DEFAULT,
-    ScenarioDriver,
-    run_scenario,
-    run_scenario_text,
-)
+from pyccf.formats.variants import CCF_PROFILES, CCF_VERSION_DEFAULT, FIXES
+from pyccf.sim.driver import ScenarioDriver, run_scenario, run_scenario_text
 from tests.paths import DATA
 
 OWN_SCENARIOS = DATA / "scenarios"
@@ -27,12 +22,19 @@ KEEPS_ACKED = OWN_SCENARIOS / "follower_keeps_acked_entry.scn"
 
 
 def test_profiles_are_cumulative_and_default_has_no_fix() -> None:
-    assert CCF_PROFILES[CCF_VERSION_DEFAULT] == frozenset()
+    assert CCF_PROFILES[CCF_VERSION_DEFAULT].fixes == frozenset()
     versions = list(CCF_PROFILES)
     assert versions == sorted(versions)
     for older, newer in zip(versions, versions[1:], strict=False):
-        assert CCF_PROFILES[older] <= CCF_PROFILES[newer]
-    assert set().union(*CCF_PROFILES.values()) == set(FIXES)
+        assert CCF_PROFILES[older].fixes <= CCF_PROFILES[newer].fixes
+    assert set().union(*(p.fixes for p in CCF_PROFILES.values())) == set(FIXES)
+
+
+@pytest.mark.parametrize("version", sorted(CCF_PROFILES))
+def test_driver_follows_the_registered_profile(version: str) -> None:
+    d = ScenarioDriver(ccf_version=version)
+    assert d.fixes == CCF_PROFILES[version].fixes
+    assert d.pre_vote_enabled is CCF_PROFILES[version].pre_vote_default
 
 
 def test_unknown_profile_and_fix_are_rejected(tmp_path: Path) -> None:

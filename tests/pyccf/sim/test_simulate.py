@@ -15,24 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyccf.cli.simulate import simulate as simulate_cmd
+from pyccf.formats.variants import BUGS, SIM_LONG, SIM_QUICK
 from pyccf.sim.driver import run_scenario
 from pyccf.sim.simulate import Failure, run_lines, shrink, simulate, simulate_to_dir
 
 # Bugs the generator's scenarios catch by commit-safety checking within a few hundred seeds of 100 steps
-# (the others need longer scenarios: see the slow test and docs/simulation.md).
-QUICK_BUGS = (
-    "commit_unsigned",
-    "ignore_prev_term",
-    "vote_twice",
-    "inaccurate_ack",
-    "truncate_on_early_append_entries",
-)
-SLOW_BUGS = (
-    "commit_on_nack",
-    "commit_previous_term_by_count",
-    "union_vote_quorum",
-    "accept_stale_append_entries",
-)
+# (the others need longer scenarios: see the slow test and docs/simulation.md), from the registry.
+QUICK_BUGS = tuple(b.name for b in BUGS.values() if b.simulation == SIM_QUICK)
+SLOW_BUGS = tuple(b.name for b in BUGS.values() if b.simulation == SIM_LONG)
 
 
 def first_catch(bug: str, seeds: range, steps: int) -> tuple[int, Failure] | None:
@@ -172,8 +162,9 @@ def test_shrinks_a_false_assertion_to_the_two_lines_it_needs() -> None:
 def test_seeded_bug_is_caught_and_shrunk(bug: str, tmp_path: Path) -> None:
     """A deliberately broken core fails commit safety on some seed; the shrunk scenario still fails
     the same way, runs as a plain scenario file, and loses its failure if any one line goes."""
-    found = first_catch(bug, range(300), 100)
-    assert found is not None, f"{bug} not caught in 300 seeds"
+    seeds, steps = SIM_QUICK
+    found = first_catch(bug, range(seeds), steps)
+    assert found is not None, f"{bug} not caught in {seeds} seeds"
     seed, failure = found
     result = simulate_to_dir(seed, tmp_path, bugs=[bug])
     assert result.run.failure == failure
@@ -191,7 +182,9 @@ def test_seeded_bug_is_caught_and_shrunk(bug: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", SLOW_BUGS)
 def test_seeded_bug_is_caught_in_longer_scenarios(bug: str) -> None:
-    assert first_catch(bug, range(3000), 200) is not None, f"{bug} not caught in 3000 seeds of 200 steps"
+    seeds, steps = SIM_LONG
+    found = first_catch(bug, range(seeds), steps)
+    assert found is not None, f"{bug} not caught in {seeds} seeds of {steps} steps"
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Trace validation catches pyccf's seeded bugs: the buggy run's trace is rejected at the first event the
-bug makes impossible, while the same scenario without the bug is accepted (docs/bugs.md).
+bug makes impossible, while the same scenario without the bug is accepted (docs/bugs.md). The scenarios,
+lines and events are the registry's (pyccf.formats.variants.BUGS).
 
 The line numbers pin the detection: a change that makes the spec more permissive (or the trace spec
 looser) moves or loses them.
@@ -11,35 +12,27 @@ from pathlib import Path
 
 import pytest
 
-from pyccf.consensus.bugs import BUGS
+from pyccf.formats.variants import BUGS, Catch
 from pyccf.sim.driver import run_scenario
 from tests.paths import DATA, SCENARIOS
 from tracecheck.validation.engine import validate_paths
 
 BUG_SCENARIOS = DATA / "bug_scenarios"
 
-# bug -> (scenario, first rejected line of the buggy trace, its event)
-DETECTION: dict[str, tuple[Path, int, str]] = {
-    "commit_previous_term_by_count": (SCENARIOS / "check_quorum_0_012", 84, "commit"),
-    "commit_on_nack": (SCENARIOS / "candidate_viability", 248, "send_append_entries"),
-    "truncate_on_early_append_entries": (
-        BUG_SCENARIOS / "truncate_on_early_append_entries.scn",
-        103,
-        "send_append_entries_response",
-    ),
-    "inaccurate_ack": (BUG_SCENARIOS / "inaccurate_ack.scn", 139, "send_append_entries_response"),
-    "union_vote_quorum": (SCENARIOS / "check_quorum_0_012", 53, "become_leader"),
-    "commit_unsigned": (SCENARIOS / "append", 1, "bootstrap"),
-    "vote_twice": (SCENARIOS / "check_quorum_0_012", 73, "recv_request_vote_response"),
-    "accept_stale_append_entries": (SCENARIOS / "candidate_viability", 211, "execute_append_entries_sync"),
-    "ignore_prev_term": (SCENARIOS / "candidate_viability", 452, "commit"),
-}
+# bug -> (scenario, first rejected line of the buggy trace, its event), from the registry
+DETECTION: dict[str, Catch] = {b.name: b.trace for b in BUGS.values() if b.trace is not None}
 # Leaving out an optional step leaves a trace of allowed steps: only scenario assertions catch it.
-NOT_BY_TRACE_VALIDATION = {"no_check_quorum"}
+NOT_BY_TRACE_VALIDATION = {b.name for b in BUGS.values() if b.trace is None}
+
+
+def scenario_path(c: Catch) -> Path:
+    return (SCENARIOS if c.ccf_scenario else BUG_SCENARIOS) / c.scenario
 
 
 def test_every_bug_is_classified():
     assert set(DETECTION) | NOT_BY_TRACE_VALIDATION == set(BUGS)
+    assert {"no_check_quorum"} == NOT_BY_TRACE_VALIDATION
+    assert all(BUGS[b].why_not for b in NOT_BY_TRACE_VALIDATION)
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +40,9 @@ def bug_verdicts(shared, tmp_path_factory):
     """Every buggy trace, plus the bug-free traces of the bug-specific scenarios, in one validate call."""
     folder = tmp_path_factory.mktemp("bug_traces")
     paths: dict[str, Path] = {}
-    for bug, (scenario, _line, _event) in DETECTION.items():
+    for bug, catch in DETECTION.items():
         paths[bug] = folder / f"{bug}.ndjson"
-        run_scenario(scenario, trace_path=paths[bug], bugs=[bug])
+        run_scenario(scenario_path(catch), trace_path=paths[bug], bugs=[bug])
     for scenario in sorted(BUG_SCENARIOS.glob("*.scn")):
         paths[f"clean/{scenario.name}"] = folder / f"clean_{scenario.stem}.ndjson"
         assert run_scenario(scenario, trace_path=paths[f"clean/{scenario.name}"]).ok
@@ -59,10 +52,10 @@ def bug_verdicts(shared, tmp_path_factory):
 
 @pytest.mark.parametrize("bug", sorted(DETECTION))
 def test_bug_caught_by_trace_validation(bug_verdicts, bug):
-    _scenario, line, event = DETECTION[bug]
+    catch = DETECTION[bug]
     v = bug_verdicts[bug]
     assert v.status == "rejected", v.message
-    assert (v.failing.line, str(v.failing.function)) == (line, event)
+    assert (v.failing.line, str(v.failing.function)) == (catch.line, catch.what)
 
 
 @pytest.mark.parametrize("scenario", sorted(p.name for p in BUG_SCENARIOS.glob("*.scn")))
@@ -76,7 +69,7 @@ def test_report_explains_the_bug(shared, tmp_path):
     paths = []
     for bug in ("union_vote_quorum", "commit_previous_term_by_count"):
         paths.append(tmp_path / f"{bug}.ndjson")
-        run_scenario(DETECTION[bug][0], trace_path=paths[-1], bugs=[bug])
+        run_scenario(scenario_path(DETECTION[bug]), trace_path=paths[-1], bugs=[bug])
     union, by_count = validate_paths(paths, jobs=2, timeout=600)
     (cand,) = union.candidates
     quorum = next(c for c in cand.comparisons if c.field == "quorum of votes in each configuration")
