@@ -11,7 +11,7 @@ import pytest
 
 from pyccf.formats import variants
 from pyccf.formats.variants import BUGS, CCF_PROFILES, FIXES, UnknownBugError
-from tests.paths import REPO, SPECS
+from tests.paths import REPO, SCENARIOS, SPECS
 
 CONSENSUS = SPECS / "consensus"
 
@@ -118,3 +118,20 @@ def test_clis_take_choices_and_help_from_the_registry(tmp_path: Path) -> None:
     assert r.output.strip() == f"--bug: error: unknown bug 'vote_thrice' (known: {', '.join(sorted(BUGS))})"
     r = runner.invoke(main, ["simulate", "--seed", "1", "--out", str(tmp_path), "--bug", "vote_thrice"])
     assert r.exit_code == 2 and "vote_thrice" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.tlc
+def test_measure_names_a_moved_fact(shared: Path, tmp_path: Path) -> None:
+    """``bench_bugs.py --measure`` on one bug and one scenario: as registered, nothing moved but the
+    (skipped) counts; with the registry's trace line or scenario line off by one, each is named."""
+    from dataclasses import replace
+
+    bench = _load_bench_bugs()
+    (tmp_path / "append").write_text((SCENARIOS / "append").read_text())
+    bug = BUGS["commit_unsigned"]
+    assert bug.trace is not None and bug.trace.scenario == "append"
+    wrong = replace(bug, trace=replace(bug.trace, line=2), scenario=replace(bug.scenario, line=14))
+    right, broken = (bench.measure(tmp_path, tmp_path, 1, [b]) for b in (bug, wrong))
+    assert len(right) == 1 and "no counts" in right[0]
+    assert any("trace of append" in d and "'rejected', 1, 'bootstrap'" in d for d in broken), broken
+    assert any("scenario Catch(scenario='append', line=14" in d for d in broken), broken
