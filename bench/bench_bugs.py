@@ -39,7 +39,7 @@ def _where(c: Catch, line: int | None = None) -> str:
 
 def _row(b: SeededBug) -> str:
     paper = f"bug {b.paper_bug}" if b.paper_bug is not None else "—"
-    spec = f"`{b.spec.name}`" if b.spec is not None else "—"
+    spec = f"`{b.spec.name}`: `{b.spec.caught_by}`, {b.spec.length} states" if b.spec is not None else "—"
     scenario = f"{_where(b.scenario, b.scenario.line)} {b.scenario.what}"
     sim = SIM_TEXT[b.simulation].format(*b.simulation) if b.simulation else "not caught (not a safety bug)"
     if b.trace is None:
@@ -51,13 +51,14 @@ def _row(b: SeededBug) -> str:
 
 
 def table() -> str:
-    """The markdown table, between its markers."""
+    """The markdown table and each bug's description, between their markers."""
     head = [
-        "| bug | CCF paper | spec `Bugs` | scenario assertion: first failing line "
+        "| bug | CCF paper | spec `Bugs`: property violated, counterexample | scenario assertion: first failing line "
         "| caught by simulation within | trace validation: scenario, first rejected line, what differs |",
         "|---|---|---|---|---|---|",
     ]
-    return "\n".join([BEGIN, *head, *(_row(b) for b in BUGS.values()), END])
+    described = [f"- `{b.name}`: {b.summary}" for b in BUGS.values()]
+    return "\n".join([BEGIN, *head, *(_row(b) for b in BUGS.values()), "", *described, END])
 
 
 def write(doc: Path = DOC) -> bool:
