@@ -53,8 +53,9 @@ def _row(b: SeededBug) -> str:
 def table() -> str:
     """The markdown table and each bug's description, between their markers."""
     head = [
-        "| bug | CCF paper | spec `Bugs`: property violated, counterexample | scenario assertion: first failing line "
-        "| caught by simulation within | trace validation: scenario, first rejected line, what differs |",
+        "| bug | CCF paper | spec `Bugs`: property violated, counterexample "
+        "| scenario assertion: first failing line | caught by simulation within "
+        "| trace validation: scenario, first rejected line, what differs |",
         "|---|---|---|---|---|---|",
     ]
     described = [f"- `{b.name}`: {b.summary}" for b in BUGS.values()]
