@@ -1,7 +1,7 @@
 """A catalogue of deliberate bugs, all off by default, each a small switch at one place in the core.
 
 They exist to show that the checks catch real protocol mistakes: every bug here is caught by a scenario
-assertion or by the driver's commit-safety check (``tests/test_pyccf_bugs.py``), and by trace validation
+assertion or by the driver's commit-safety check (``tests/pyccf/sim/test_bugs.py``), and by trace validation
 (tested by tracecheck). Switch one on with ``pyccf scenario run --bug NAME`` or ``bugs=[NAME]``.
 """
 

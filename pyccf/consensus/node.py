@@ -5,7 +5,7 @@ collected as ``(to, message)`` pairs that the harness takes with :meth:`Node.tak
 delivery order and faults belong to the harness. No threads, sockets or clocks.
 The behaviour follows CCF's ``src/consensus/aft/raft.h`` decision for decision (including the order in
 which peers are visited, which shows in traces), because pyccf's traces must match CCF's event for event.
-This class holds the state, time, client requests, configurations, role changes and rollback; the rest of
+:class:`Node` holds the state, time, client requests, configurations, role changes and rollback; the rest of
 the protocol is written as functions over a node, one module each: :mod:`pyccf.consensus.replication`,
 :mod:`pyccf.consensus.election`, :mod:`pyccf.consensus.commit` and :mod:`pyccf.consensus.retirement`.
 """

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+
 import pytest
 
 from pyccf.consensus import retirement
@@ -9,7 +12,16 @@ from pyccf.consensus.log import Entry, ViewHistory, ViewHistoryError
 from pyccf.consensus.node import Node
 from pyccf.consensus.peer_order import UnorderedMap, libstdcxx_string_hash
 from pyccf.consensus.progress import Progress
-from pyccf.formats.raft_trace import EntryType, LeadershipState
+from pyccf.formats.raft_trace import (
+    AppendEntriesResult,
+    ElectionType,
+    EntryType,
+    Event,
+    LeadershipState,
+    MembershipState,
+    MessageType,
+    RetirementPhase,
+)
 
 
 def test_view_history_like_ccf() -> None:
@@ -96,3 +108,15 @@ def test_rollback_keeps_peers_of_popped_configurations_like_ccf() -> None:
     assert {to for to, _ in n.take_messages()} == {"1", "2"}
     retirement.retired_committed(n, 2, ("2",))
     assert list(n.peers) == ["1"]
+
+
+def test_statuses_serialise_as_ccf_spells_them() -> None:
+    """Statuses are StrEnums: in trace JSON a member is byte-identical to its CCF spelling."""
+    for status in (LeadershipState, MembershipState, RetirementPhase, AppendEntriesResult, ElectionType,
+                   EntryType, MessageType, Event):
+        assert issubclass(status, StrEnum), status
+        for member in status:
+            assert json.dumps(member) == json.dumps(member.value) and f"{member}" == member.value
+    n = Node("0")
+    n.force_become_primary()
+    assert json.dumps(n.trace_state()) == json.dumps(n.trace_state() | {"leadership_state": "Leader"})
