@@ -66,9 +66,9 @@ def validate_fixes(fixes: Collection[str]) -> frozenset[str]:
 class Node:
     """A CCF replica. Public attributes mirror CCF's ``aft::State`` and the fields of ``aft::Aft``.
 
-    The harness uses ``step``, ``periodic``, ``replicate``, ``add_configuration``, ``force_become_primary``,
-    ``nominate_successor``, ``take_messages`` and the read-only views; the other public methods are the
-    steps the protocol modules share (sending, timers, appending, role changes, rollback).
+    The harness uses ``step``, ``periodic``, ``start_ticking``, ``replicate``, ``add_configuration``,
+    ``force_become_primary``, ``nominate_successor``, ``take_messages`` and the read-only views; the other
+    public methods are the steps the protocol modules share (sending, timers, appending, roles, rollback).
     """
 
     def __init__(self, node_id: str, *, pre_vote_enabled: bool = False, rng: random.Random | None = None,
