@@ -2,13 +2,26 @@
 
 CCF keeps several configurations active while a reconfiguration is being committed. Commit and elections
 both need a majority in every one of them (not in their union - that mistake is a classic bug, and
-``pyccf.consensus.bugs`` can switch it on deliberately). These are small pure functions over plain data so they can
-be tested on their own.
+``pyccf.consensus.bugs`` can switch it on deliberately). These are small pure functions over plain data
+so they can be tested on their own; :class:`Configuration` is what they are applied to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """An active configuration, identified (as in CCF) by the index of the entry that introduced it."""
+
+    idx: int
+    nodes: frozenset[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"idx": self.idx, "nodes": {n: {"address": ":"} for n in sorted(self.nodes)}, "rid": self.idx}
 
 
 def majority(size: int) -> int:

@@ -315,11 +315,7 @@ class ScenarioDriver:
             node.periodic(ms)
 
     def _shuffle(self, node_id: str) -> None:
-        outbox = self.nodes[node_id].outbox
-        items = list(outbox)
-        random.Random(f"{self.seed}/shuffle/{self.lineno}/{node_id}").shuffle(items)
-        outbox.clear()
-        outbox.extend(items)
+        self.network.shuffle(node_id, random.Random(f"{self.seed}/shuffle/{self.lineno}/{node_id}"))
 
     # ------------------------------------------------------------------ leaders and replication
 
@@ -353,8 +349,6 @@ class ScenarioDriver:
         leader = self.nodes[leader_id]
         idx = leader.last_idx + 1
         entry = Entry.make(leader.current_view, idx, kind, committable, data, nodes)
-        if kind is EntryType.RETIRED_COMMITTED:
-            leader.retired_committed_entries.append((idx, entry.nodes))
         leader.replicate(entry, leader.current_view if term == "latest" else self._int(term))
 
     def replicate(self, term: str, data: str) -> None:
@@ -386,7 +380,7 @@ class ScenarioDriver:
 
     def _messages_line(self, src: str, dst: str) -> str:
         reps = []
-        for target, msg in self.nodes[src].outbox:
+        for target, msg in self.network.queued(src):
             if target != dst:
                 continue
             if isinstance(msg, AppendEntries):

@@ -1,5 +1,8 @@
 """The simulated network: one FIFO queue of outgoing messages per sender, and a set of live links.
 
+The nodes only hand over what they sent (:meth:`pyccf.consensus.node.Node.take_messages`); the queues are
+the network's, and so are delivery, reordering and dropping. Every operation first moves what the nodes
+have sent onto their queues, so a queue always reads as if the node had appended to it directly.
 As in CCF's test driver, messages are queued unconditionally when sent and the link is checked only when
 they are delivered; an AppendEntries picks up its entries from the sender's ledger at delivery time (and
 is dropped if the sender no longer holds them).
@@ -7,6 +10,8 @@ is dropped if the sender no longer holds them).
 
 from __future__ import annotations
 
+import random
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from pyccf.consensus.log import Entry
@@ -23,6 +28,7 @@ class Network:
         self.links: set[tuple[str, str]] = set()
         self.on_drop = on_drop
         self.delivered = 0
+        self._queues: dict[str, deque[tuple[str, Message]]] = {}
 
     def connect(self, a: str, b: str) -> None:
         self.links.add((a, b))
@@ -38,11 +44,39 @@ class Network:
     def connected(self, a: str, b: str) -> bool:
         return (a, b) in self.links
 
+    # ------------------------------------------------------------------ queues
+
+    def _collect(self) -> None:
+        """Append what each node has sent since the last collection to its queue, in sending order."""
+        for nid, node in self.nodes.items():
+            sent = node.take_messages()
+            if sent:
+                self._queues.setdefault(nid, deque()).extend(sent)
+
+    def _queue(self, src: str) -> deque[tuple[str, Message]]:
+        self._collect()
+        return self._queues.setdefault(src, deque())
+
+    def queued(self, src: str) -> list[tuple[str, Message]]:
+        """The ``(to, message)`` pairs waiting to leave ``src``, oldest first."""
+        return list(self._queue(src))
+
     def pending(self, src: str) -> int:
-        return len(self.nodes[src].outbox)
+        return len(self._queue(src))
 
     def total_pending(self) -> int:
-        return sum(len(n.outbox) for n in self.nodes.values())
+        self._collect()
+        return sum(len(self._queues.get(nid, ())) for nid in self.nodes)
+
+    def shuffle(self, src: str, rng: random.Random) -> None:
+        """Reorder the messages waiting to leave ``src`` (a permutation drawn from ``rng``)."""
+        queue = self._queue(src)
+        items = list(queue)
+        rng.shuffle(items)
+        queue.clear()
+        queue.extend(items)
+
+    # ------------------------------------------------------------------ delivery
 
     def _payload(self, src: str, ae: AppendEntries) -> list[Entry] | None:
         sender = self.nodes[src]
@@ -73,16 +107,16 @@ class Network:
 
     def dispatch_one(self, src: str, max_count: int | None = None) -> int:
         """Deliver queued messages from ``src`` in order (at most ``max_count`` successful deliveries)."""
-        outbox = self.nodes[src].outbox
         count = 0
-        while outbox and (max_count is None or count < max_count):
-            dst, msg = outbox.popleft()
+        while (queue := self._queue(src)) and (max_count is None or count < max_count):
+            dst, msg = queue.popleft()
             if self.deliver(src, dst, msg):
                 count += 1
         return count
 
     def dispatch_all_once(self) -> None:
-        initial = {nid: len(n.outbox) for nid, n in self.nodes.items()}
+        self._collect()
+        initial = {nid: len(self._queues.get(nid, ())) for nid in self.nodes}
         for nid in list(self.nodes):
             self.dispatch_one(nid, initial.get(nid, 0))
 
@@ -93,21 +127,21 @@ class Network:
             self.dispatch_all_once()
 
     def dispatch_single(self, src: str, dst: str) -> None:
-        outbox = self.nodes[src].outbox
-        for k, (target, msg) in enumerate(outbox):
+        queue = self._queue(src)
+        for k, (target, msg) in enumerate(queue):
             if target == dst:
-                del outbox[k]
+                del queue[k]
                 self.deliver(src, dst, msg)
                 return
 
     def drop_pending_to(self, src: str, dst: str) -> None:
-        outbox = self.nodes[src].outbox
-        keep = []
-        dropped = []
-        for target, msg in outbox:
+        queue = self._queue(src)
+        keep: list[tuple[str, Message]] = []
+        dropped: list[tuple[str, Message]] = []
+        for target, msg in queue:
             (dropped if target == dst else keep).append((target, msg))
-        outbox.clear()
-        outbox.extend(keep)
+        queue.clear()
+        queue.extend(keep)
         for target, msg in dropped:
             self._drop(src, target, msg)
 

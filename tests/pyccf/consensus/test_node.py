@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+
 import pytest
 
+from pyccf.consensus import retirement
 from pyccf.consensus.log import Entry, ViewHistory, ViewHistoryError
 from pyccf.consensus.node import Node
 from pyccf.consensus.peer_order import UnorderedMap, libstdcxx_string_hash
 from pyccf.consensus.progress import Progress
-from pyccf.formats.raft_trace import EntryType, LeadershipState
+from pyccf.formats.raft_trace import (
+    AppendEntriesResult,
+    ElectionType,
+    EntryType,
+    Event,
+    LeadershipState,
+    MembershipState,
+    MessageType,
+    RetirementPhase,
+)
 
 
 def test_view_history_like_ccf() -> None:
@@ -76,7 +89,7 @@ def test_entries_compare_like_ledger_bytes() -> None:
 
 def test_rollback_keeps_peers_of_popped_configurations_like_ccf() -> None:
     """CCF (Nov 2025) never erases peers in create_and_remove_node_state: a rollback that pops the
-    configuration naming node 2 keeps it in all_other_nodes, progress intact (CR-5); only a committed
+    configuration naming node 2 keeps it in all_other_nodes, progress intact; only a committed
     retired_committed entry naming it erases it."""
     n = Node("0")
     n.start_ticking()
@@ -90,8 +103,20 @@ def test_rollback_keeps_peers_of_popped_configurations_like_ccf() -> None:
     n.rollback(2)
     assert [c.nodes for c in n.configurations] == [frozenset({"0"})]
     assert sorted(n.peers) == ["1", "2"] and (n.peers["2"].sent_idx, n.peers["2"].match_idx) == progress
-    n.outbox.clear()
+    n.take_messages()
     n.periodic(200)  # heartbeats still go to the peers no configuration names
-    assert {to for to, _ in n.outbox} == {"1", "2"}
-    n._set_retired_committed(2, ("2",))
+    assert {to for to, _ in n.take_messages()} == {"1", "2"}
+    retirement.retired_committed(n, 2, ("2",))
     assert list(n.peers) == ["1"]
+
+
+def test_statuses_serialise_as_ccf_spells_them() -> None:
+    """Statuses are StrEnums: in trace JSON a member is byte-identical to its CCF spelling."""
+    for status in (LeadershipState, MembershipState, RetirementPhase, AppendEntriesResult, ElectionType,
+                   EntryType, MessageType, Event):
+        assert issubclass(status, StrEnum), status
+        for member in status:
+            assert json.dumps(member) == json.dumps(member.value) and f"{member}" == member.value
+    n = Node("0")
+    n.force_become_primary()
+    assert json.dumps(n.trace_state()) == json.dumps(n.trace_state() | {"leadership_state": "Leader"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -49,3 +51,11 @@ def test_agreement_index_is_the_highest_index_a_majority_of_each_config_holds(
 
     assert held(a)
     assert not held(a + 1)
+
+
+def test_configuration_json_is_ccfs() -> None:
+    """CCF's shape: nodes sorted by id, each with an (empty) address, ``rid`` equal to the index."""
+    c = quorum.Configuration(12, frozenset({"2", "10", "0"}))
+    assert json.dumps(c.to_json()) == (
+        '{"idx": 12, "nodes": {"0": {"address": ":"}, "10": {"address": ":"}, "2": {"address": ":"}}, '
+        '"rid": 12}')
