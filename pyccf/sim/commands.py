@@ -355,10 +355,6 @@ class NominateSuccessor(ReplicationCommand):
         return [self.node]
 
 
-#: Commands whose leader (of their term) acts: they need a leader in that term.
-LeaderCommand = Reconfiguration | CleanupNodes | ReplicateNewConfiguration | Replicate | EmitSignature
-
-
 # ---------------------------------------------------------------------- output
 
 
