@@ -11,7 +11,7 @@ so that is checked when the command runs, not here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import ClassVar, Literal
 
 from pyccf.errors import ScenarioSyntaxError
@@ -30,7 +30,20 @@ class Command:
     source: str = field(default="", compare=False, repr=False, kw_only=True)
 
     def args(self) -> list[str]:
-        return []
+        """The arguments as written: every field but ``verb`` in order (a tuple spreads, a missing
+        optional node is left out, a flag is ``true``/``false``)."""
+        items: list[str] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("verb", "source") or value is None:
+                continue
+            if isinstance(value, tuple):
+                items.extend(value)
+            elif isinstance(value, bool):
+                items.append("true" if value else "false")
+            else:
+                items.append(str(value))
+        return items
 
     def render(self) -> str:
         return ",".join([self.verb, *self.args()])
@@ -38,10 +51,6 @@ class Command:
     @property
     def text(self) -> str:
         return self.source or self.render()
-
-
-def _term(term: Term) -> str:
-    return str(term)
 
 
 # ---------------------------------------------------------------------- structure
@@ -77,9 +86,6 @@ class StartNode(MembershipCommand):
     node: str
     verb: str = field(default="start_node", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [self.node]
-
 
 @dataclass(frozen=True)
 class CreateNodes(MembershipCommand):
@@ -88,17 +94,11 @@ class CreateNodes(MembershipCommand):
     nodes: tuple[str, ...]
     verb: str = field(default="nodes", kw_only=True)
 
-    def args(self) -> list[str]:
-        return list(self.nodes)
-
 
 @dataclass(frozen=True)
 class CreateNewNode(MembershipCommand):
     node: str
     verb: str = field(default="create_new_node", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.node]
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,6 @@ class TrustNodes(Reconfiguration):
     def out(self) -> tuple[str, ...]:
         return ()
 
-    def args(self) -> list[str]:
-        return [_term(self.term), *self.nodes]
-
 
 @dataclass(frozen=True)
 class SwapNode(Reconfiguration):
@@ -150,9 +147,6 @@ class SwapNode(Reconfiguration):
     @property
     def out(self) -> tuple[str, ...]:
         return (self.leaving,)
-
-    def args(self) -> list[str]:
-        return [_term(self.term), self.leaving, self.joining]
 
 
 @dataclass(frozen=True)
@@ -174,7 +168,7 @@ class SwapNodes(Reconfiguration):
         return self._group("out")
 
     def args(self) -> list[str]:
-        return [_term(self.term), *(x for g, ids in self.groups for x in (g, *ids))]
+        return [str(self.term), *(x for g, ids in self.groups for x in (g, *ids))]
 
 
 @dataclass(frozen=True)
@@ -183,18 +177,12 @@ class CleanupNodes(MembershipCommand):
     nodes: tuple[str, ...]
     verb: str = field(default="cleanup_nodes", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [_term(self.term), *self.nodes]
-
 
 @dataclass(frozen=True)
 class ReplicateNewConfiguration(MembershipCommand):
     term: Term
     nodes: tuple[str, ...]
     verb: str = field(default="replicate_new_configuration", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [_term(self.term), *self.nodes]
 
 
 @dataclass(frozen=True)
@@ -203,9 +191,6 @@ class PreVoteEnabled(MembershipCommand):
 
     enabled: bool
     verb: str = field(default="pre_vote_enabled", kw_only=True)
-
-    def args(self) -> list[str]:
-        return ["true" if self.enabled else "false"]
 
 
 # ---------------------------------------------------------------------- network
@@ -228,9 +213,6 @@ class Link(NetworkCommand):
     def up(self) -> bool:
         return self.verb != "disconnect"
 
-    def args(self) -> list[str]:
-        return [self.a, self.b]
-
 
 @dataclass(frozen=True)
 class NodeLinks(NetworkCommand):
@@ -243,17 +225,11 @@ class NodeLinks(NetworkCommand):
     def up(self) -> bool:
         return self.verb == "reconnect_node"
 
-    def args(self) -> list[str]:
-        return [self.node]
-
 
 @dataclass(frozen=True)
 class DispatchOne(NetworkCommand):
     node: str
     verb: str = field(default="dispatch_one", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.node]
 
 
 @dataclass(frozen=True)
@@ -273,17 +249,11 @@ class DispatchSingle(NetworkCommand):
     dst: str
     verb: str = field(default="dispatch_single", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [self.src, self.dst]
-
 
 @dataclass(frozen=True)
 class DropPending(NetworkCommand):
     node: str
     verb: str = field(default="drop_pending", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.node]
 
 
 @dataclass(frozen=True)
@@ -292,9 +262,6 @@ class DropPendingTo(NetworkCommand):
     dst: str
     verb: str = field(default="drop_pending_to", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [self.src, self.dst]
-
 
 @dataclass(frozen=True)
 class Shuffle(NetworkCommand):
@@ -302,9 +269,6 @@ class Shuffle(NetworkCommand):
 
     node: str | None = None
     verb: str = field(default="shuffle_all", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [] if self.node is None else [self.node]
 
 
 # ---------------------------------------------------------------------- replication and time
@@ -323,9 +287,6 @@ class Periodic(ReplicationCommand):
     ms: int
     verb: str = field(default="periodic_all", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [str(self.ms)] if self.node is None else [self.node, str(self.ms)]
-
 
 @dataclass(frozen=True)
 class Replicate(ReplicationCommand):
@@ -333,26 +294,17 @@ class Replicate(ReplicationCommand):
     data: str
     verb: str = field(default="replicate", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [_term(self.term), self.data]
-
 
 @dataclass(frozen=True)
 class EmitSignature(ReplicationCommand):
     term: Term
     verb: str = field(default="emit_signature", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [_term(self.term)]
-
 
 @dataclass(frozen=True)
 class NominateSuccessor(ReplicationCommand):
     node: str
     verb: str = field(default="nominate_successor", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.node]
 
 
 # ---------------------------------------------------------------------- output
@@ -371,9 +323,6 @@ class State(OutputCommand):
     node: str | None = None
     verb: str = field(default="state_all", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [] if self.node is None else [self.node]
-
 
 @dataclass(frozen=True)
 class SummariseLog(OutputCommand):
@@ -383,18 +332,12 @@ class SummariseLog(OutputCommand):
     node: str | None = None
     verb: str = field(default="summarise_logs_all", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [] if self.node is None else [self.node]
-
 
 @dataclass(frozen=True)
 class SummariseMessages(OutputCommand):
     src: str
     dst: str
     verb: str = field(default="summarise_messages", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.src, self.dst]
 
 
 # ---------------------------------------------------------------------- assertions
@@ -440,17 +383,11 @@ class AssertCommitIdx(AssertionCommand):
     idx: int
     verb: str = field(default="assert_commit_idx", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [self.node, str(self.idx)]
-
 
 @dataclass(frozen=True)
 class AssertCommitSafety(AssertionCommand):
     node: str
     verb: str = field(default="assert_commit_safety", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.node]
 
 
 @dataclass(frozen=True)
@@ -466,9 +403,6 @@ class AssertConfig(AssertionCommand):
     nodes: tuple[str, ...]
     verb: str = field(default="assert_config", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [self.node, str(self.idx), *self.nodes]
-
 
 @dataclass(frozen=True)
 class AssertAbsentConfig(AssertionCommand):
@@ -478,18 +412,12 @@ class AssertAbsentConfig(AssertionCommand):
     idx: int
     verb: str = field(default="assert_absent_config", kw_only=True)
 
-    def args(self) -> list[str]:
-        return [self.node, str(self.idx)]
-
 
 @dataclass(frozen=True)
 class AssertLastTxid(AssertionCommand):
     node: str
     txid: str
     verb: str = field(default="assert_last_txid", kw_only=True)
-
-    def args(self) -> list[str]:
-        return [self.node, self.txid]
 
 
 @dataclass(frozen=True)
@@ -538,8 +466,10 @@ def _swap_nodes(a: _Args) -> SwapNodes:
         raise a.error("group", "swap_nodes: expected 'in' or 'out' after the term")
     groups: list[tuple[Literal["in", "out"], list[str]]] = []
     for item in a.items[1:]:
-        if item == "in" or item == "out":
-            groups.append((item, []))
+        if item == "in":
+            groups.append(("in", []))
+        elif item == "out":
+            groups.append(("out", []))
         else:
             groups[-1][1].append(item)
     return SwapNodes(a.term(0), tuple((g, tuple(ids)) for g, ids in groups), verb=a.verb)

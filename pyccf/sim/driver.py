@@ -261,7 +261,8 @@ class ScenarioDriver:
         return out
 
 
-def _read(path: Path) -> str:
+def read_scenario(path: Path) -> str:
+    """The text of a scenario file; anything that stops it being read raises :class:`ScenarioInputError`."""
     try:
         return path.read_text()
     except FileNotFoundError:
@@ -331,5 +332,5 @@ def run_scenario(path: Path, *, trace_path: Path | None = None, seed: int = 0, b
                  out: TextIO | None = None, pre_vote_default: bool = False,
                  ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
     """:func:`run_scenario_text` on a file; an unreadable file raises :class:`ScenarioInputError`."""
-    return run_scenario_text(_read(Path(path)), str(path), trace_path=trace_path, seed=seed, bugs=bugs,
-                             out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
+    return run_scenario_text(read_scenario(Path(path)), str(path), trace_path=trace_path, seed=seed,
+                             bugs=bugs, out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)

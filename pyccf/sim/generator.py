@@ -170,12 +170,8 @@ class ScenarioGenerator:
             add(0.7, lambda: DropPendingTo(*self.rng.sample(ids, 2)))
         if down:
             add(2.5, lambda: Link(*self.rng.choice(down), verb="reconnect"))
-            add(
-                0.8,
-                lambda: NodeLinks(
-                    self.rng.choice(sorted({n for d in down for n in d}, key=_id_order)), verb="reconnect_node"
-                ),
-            )
+            ends = sorted({n for d in down for n in d}, key=_id_order)
+            add(0.8, lambda: NodeLinks(self.rng.choice(ends), verb="reconnect_node"))
         add(0.3, lambda: PreVoteEnabled(self.rng.choice(["true", "false"]) == "true"))
 
         make = self.rng.choices([m for _, m in choices], weights=[w for w, _ in choices])[0]

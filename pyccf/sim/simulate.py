@@ -135,7 +135,8 @@ def classify(exc: BaseException, line: int, command: str, verb: str = "") -> Fai
     the failing command's (the final sync's when empty)."""
     if isinstance(exc, ScenarioAssertionFailed):
         message = f"{exc.message} (expected {exc.expected}, actual {exc.actual})"
-        return Failure(VERDICTS[exc.kind], exc.line, exc.command, message, exc.kind, verb or "loop_until_sync")
+        verdict = VERDICTS[exc.kind]
+        return Failure(verdict, exc.line, exc.command, message, exc.kind, verb or "loop_until_sync")
     name = type(exc).__name__
     return Failure(Verdict.CRASH, line, name, f"{command}: {name}: {exc}", None, name)
 
@@ -232,8 +233,8 @@ def simulate(
             if not run(gen.next_line(session.driver)):
                 break
     if session.failure is None:
-        for text in gen.healing(session.driver):
-            if not run(text):
+        for command in gen.healing(session.driver):
+            if not run(command):
                 break
     if session.failure is None:
         run(LoopUntilSync())

@@ -3,16 +3,13 @@ per command type, ``handler(driver, command)``; the driver looks the type up in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pyccf.sim.handlers import assertions, membership, network, output, replication
+from pyccf.sim.handlers.base import Handler
 
 if TYPE_CHECKING:
     from pyccf.sim.commands import Command
-    from pyccf.sim.driver import ScenarioDriver
-
-Handler = Callable[["ScenarioDriver", Any], None]
 
 HANDLERS: dict[type[Command], Handler] = {
     **membership.HANDLERS,

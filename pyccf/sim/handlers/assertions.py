@@ -16,9 +16,10 @@ from pyccf.sim.commands import (
     AssertDetail,
     AssertLastTxid,
     AssertStateSync,
+    Command,
     LoopUntilSync,
 )
-from pyccf.sim.handlers.base import StepFailed
+from pyccf.sim.handlers.base import Handler, StepFailed
 from pyccf.sim.handlers.network import set_links
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def assert_commit_safety(d: ScenarioDriver, c: AssertCommitSafety) -> None:
     commit_safety(d, d.known(c.node, "assert_commit_safety: node"))
 
 
-HANDLERS = {
+HANDLERS: dict[type[Command], Handler] = {
     AssertDetail: assert_detail,
     AssertLastTxid: assert_last_txid,
     AssertCommitIdx: assert_commit_idx,

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from pyccf.errors import FailureKind
+
+if TYPE_CHECKING:
+    from pyccf.sim.driver import ScenarioDriver
+
+#: ``handler(driver, command)``, for the command type it is registered under.
+Handler = Callable[["ScenarioDriver", Any], None]
 
 
 class StepFailed(Exception):

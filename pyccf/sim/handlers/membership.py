@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pyccf.formats.raft_trace import EntryType
 from pyccf.sim.commands import (
     CleanupNodes,
+    Command,
     CreateNewNode,
     CreateNodes,
     PreVoteEnabled,
@@ -16,7 +17,7 @@ from pyccf.sim.commands import (
     SwapNodes,
     TrustNodes,
 )
-from pyccf.sim.handlers.base import BadLine
+from pyccf.sim.handlers.base import BadLine, Handler
 
 if TYPE_CHECKING:
     from pyccf.sim.driver import ScenarioDriver
@@ -82,7 +83,7 @@ def pre_vote_enabled(d: ScenarioDriver, c: PreVoteEnabled) -> None:
     d.pre_vote_enabled = c.enabled
 
 
-HANDLERS = {
+HANDLERS: dict[type[Command], Handler] = {
     StartNode: start_node,
     CreateNodes: create_nodes,
     CreateNewNode: create_new_node,

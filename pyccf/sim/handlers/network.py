@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyccf.sim.commands import (
+    Command,
     DispatchAll,
     DispatchOne,
     DispatchSingle,
@@ -14,6 +15,7 @@ from pyccf.sim.commands import (
     NodeLinks,
     Shuffle,
 )
+from pyccf.sim.handlers.base import Handler
 
 if TYPE_CHECKING:
     from pyccf.sim.driver import ScenarioDriver
@@ -72,7 +74,7 @@ def shuffle(d: ScenarioDriver, c: Shuffle) -> None:
             d._shuffle(n)
 
 
-HANDLERS = {
+HANDLERS: dict[type[Command], Handler] = {
     Link: link,
     NodeLinks: node_links,
     DispatchOne: dispatch_one,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyccf.sim.commands import State, SummariseLog, SummariseMessages
+from pyccf.sim.commands import Command, State, SummariseLog, SummariseMessages
+from pyccf.sim.handlers.base import Handler
 
 if TYPE_CHECKING:
     from pyccf.sim.driver import ScenarioDriver
@@ -41,4 +42,8 @@ def summarise_messages(d: ScenarioDriver, c: SummariseMessages) -> None:
     d.print(d._messages_line(src, d.known(c.dst, "summarise_messages: to")))
 
 
-HANDLERS = {State: state, SummariseLog: summarise_log, SummariseMessages: summarise_messages}
+HANDLERS: dict[type[Command], Handler] = {
+    State: state,
+    SummariseLog: summarise_log,
+    SummariseMessages: summarise_messages,
+}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyccf.formats.raft_trace import EntryType
-from pyccf.sim.commands import EmitSignature, NominateSuccessor, Periodic, Replicate
+from pyccf.sim.commands import Command, EmitSignature, NominateSuccessor, Periodic, Replicate
+from pyccf.sim.handlers.base import Handler
 
 if TYPE_CHECKING:
     from pyccf.sim.driver import ScenarioDriver
@@ -31,7 +32,7 @@ def nominate_successor(d: ScenarioDriver, c: NominateSuccessor) -> None:
     d.nodes[d.known(c.node, "nominate_successor: node")].nominate_successor()
 
 
-HANDLERS = {
+HANDLERS: dict[type[Command], Handler] = {
     Periodic: periodic,
     Replicate: replicate,
     EmitSignature: emit_signature,
