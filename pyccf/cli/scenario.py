@@ -112,6 +112,8 @@ def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[
                                   ccf_version=ccf_version)
         except ScenarioSyntaxError as e:  # a line naming a node that does not exist (known only when run)
             _fail(f"{e.file}:{e.line}: error: {e.field}: {e.message}")
+        except OSError as e:
+            _fail(f"{trace_path}: error: {e.strerror or e}")
         if result.ok:
             click.echo(f"{path}: ok")
         else:

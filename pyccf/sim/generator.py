@@ -78,7 +78,7 @@ class ScenarioGenerator:
         lines: list[Command] = [PreVoteEnabled(True)] if self.rng.random() < 0.5 else []
         return [*lines, StartNode(self._fresh_id()), EmitSignature(2)]
 
-    def observe(self, driver: Any, command: Command | None = None) -> None:
+    def observe(self, driver: Any, command: Command | str | None = None) -> None:
         """Call after the driver ran each command (membership history decides what is valid next)."""
         self.rules.observe(driver, command)
 

@@ -59,8 +59,10 @@ class LineRules:
     committed_members: set[str] = field(default_factory=set)
     cleaned: set[str] = field(default_factory=set)
 
-    def observe(self, driver: Any, command: Command | None = None) -> None:
-        """Call after each command ran."""
+    def observe(self, driver: Any, command: Command | str | None = None) -> None:
+        """Call after each command (or line, parsed here) ran."""
+        if isinstance(command, str):
+            command = parse_line(command)
         for node in driver.nodes.values():
             if node.configurations and node.commit_idx >= node.configurations[0].idx:
                 self.committed_members |= node.configurations[0].nodes

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from pyccf.errors import ScenarioSyntaxError
-from pyccf.sim.commands import Reconfiguration
+from pyccf.sim.commands import Reconfiguration, parse_line
 from pyccf.sim.driver import ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
 from pyccf.sim.rules import LineRules, reconfiguration
@@ -145,3 +145,15 @@ def test_reconfiguration_arguments_as_ccf_reads_them() -> None:
     assert reconfiguration("swap_node", ["1", "5"]) == (["5"], ["1"])
     assert reconfiguration("swap_nodes", ["out", "0", "1", "in", "2"]) == (["2"], ["0", "1"])
     assert reconfiguration("swap_nodes", ["in", "2", "out", "0"]) == (["2"], ["0"])
+
+
+def test_rules_observe_cleanups_given_as_commands_or_lines() -> None:
+    for as_text in (True, False):
+        driver, rules = _driver(
+            "start_node,0", "emit_signature,2", "trust_node,2,1", "emit_signature,2", *SYNCED,
+            "swap_nodes,2,out,1", "emit_signature,2", *SYNCED,
+        )  # fmt: skip
+        line = "cleanup_nodes,2,1"
+        driver.run_line(line, 99)
+        rules.observe(driver, line if as_text else parse_line(line))
+        assert rules.cleaned == {"1"} and rules.cleanable(driver.nodes["0"]) == []
