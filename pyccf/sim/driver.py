@@ -151,9 +151,10 @@ class ScenarioDriver:
 
     # ------------------------------------------------------------------ nodes
 
-    def add_node(self, node_id: str) -> Node:
+    def add_node(self, node_id: str, field: str = "node") -> Node:
+        """A new node (``field``: the part of the line naming it, for the error if it exists already)."""
         if node_id in self.nodes:
-            raise BadLine(f"node {node_id} already exists", "node")
+            raise BadLine(f"node {node_id} already exists", field)
         tracer = self.trace.event if self.trace is not None else None
         node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
                     rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,

@@ -26,25 +26,25 @@ if TYPE_CHECKING:
 def start_node(d: ScenarioDriver, c: StartNode) -> None:
     if d.nodes:
         raise BadLine("start node already exists", "start_node: node")
-    node = d.add_node(c.node)
+    node = d.add_node(c.node, f"{c.verb}: node")
     node.force_become_primary()
     d.replicate_entry(2, EntryType.RECONFIGURATION, nodes=(c.node,))
 
 
 def create_nodes(d: ScenarioDriver, c: CreateNodes) -> None:
     for n in c.nodes:
-        d.add_node(n)
+        d.add_node(n, f"{c.verb}: node")
     for node in d.nodes.values():
         node.add_configuration(0, frozenset(c.nodes))
 
 
 def create_new_node(d: ScenarioDriver, c: CreateNewNode) -> None:
-    d.add_node(c.node)
+    d.add_node(c.node, f"{c.verb}: node")
 
 
 def trust_nodes(d: ScenarioDriver, c: TrustNodes) -> None:
     for n in c.nodes:
-        d.add_node(n)
+        d.add_node(n, f"{c.verb}: node")
     config = tuple(d.nodes)
     for n in c.nodes:
         for other in d.nodes:
@@ -57,7 +57,7 @@ def swap_nodes(d: ScenarioDriver, c: SwapNode | SwapNodes) -> None:
     """As CCF's driver: the new configuration is every known node not listed ``out``."""
     into, out = c.into, set(c.out)
     for n in into:
-        d.add_node(n)
+        d.add_node(n, f"{c.verb}: node")
     config = tuple(n for n in d.nodes if n not in out)
     for other in d.nodes:
         for n in into:
@@ -69,7 +69,7 @@ def swap_nodes(d: ScenarioDriver, c: SwapNode | SwapNodes) -> None:
 def replicate_new_configuration(d: ScenarioDriver, c: ReplicateNewConfiguration) -> None:
     for n in c.nodes:
         if n not in d.nodes:
-            d.add_node(n)
+            d.add_node(n, f"{c.verb}: node")
     d.replicate_entry(c.term, EntryType.RECONFIGURATION, nodes=c.nodes)
 
 
