@@ -24,8 +24,8 @@ class Command:
     """One scenario line. ``source``: the line as written (comment and trailing blanks stripped)."""
 
     family: ClassVar[str] = "structure"
-    #: False for commands that change nothing, after which the commit-safety check is not re-run.
-    changes_state: ClassVar[bool] = True
+    #: Whether the driver's commit-safety check runs after the command (not after a few read-only ones).
+    safety_checked_after: ClassVar[bool] = True
     verb: str = field(default="", kw_only=True)
     source: str = field(default="", compare=False, repr=False, kw_only=True)
 
@@ -60,7 +60,7 @@ class Command:
 class Blank(Command):
     """An empty or comment-only line."""
 
-    changes_state: ClassVar[bool] = False
+    safety_checked_after: ClassVar[bool] = False
 
     def render(self) -> str:
         return ""
@@ -319,7 +319,7 @@ class OutputCommand(Command):
 class State(OutputCommand):
     """``state_one,node`` (``node`` set) and ``state_all``."""
 
-    changes_state: ClassVar[bool] = False
+    safety_checked_after: ClassVar[bool] = False
     node: str | None = None
     verb: str = field(default="state_all", kw_only=True)
 
@@ -328,7 +328,7 @@ class State(OutputCommand):
 class SummariseLog(OutputCommand):
     """``summarise_log,node`` (``node`` set) and ``summarise_logs_all``."""
 
-    changes_state: ClassVar[bool] = False
+    safety_checked_after: ClassVar[bool] = False
     node: str | None = None
     verb: str = field(default="summarise_logs_all", kw_only=True)
 
@@ -378,7 +378,7 @@ class AssertDetail(AssertionCommand):
 
 @dataclass(frozen=True)
 class AssertCommitIdx(AssertionCommand):
-    changes_state: ClassVar[bool] = False
+    safety_checked_after: ClassVar[bool] = False
     node: str
     idx: int
     verb: str = field(default="assert_commit_idx", kw_only=True)
@@ -392,7 +392,7 @@ class AssertCommitSafety(AssertionCommand):
 
 @dataclass(frozen=True)
 class AssertStateSync(AssertionCommand):
-    changes_state: ClassVar[bool] = False
+    safety_checked_after: ClassVar[bool] = False
     verb: str = field(default="assert_state_sync", kw_only=True)
 
 

@@ -108,7 +108,7 @@ class ScenarioDriver:
         if not isinstance(command, Blank):
             handler = HANDLERS[type(command)]
             self._guarded(line, lambda: handler(self, command))
-        if command.changes_state:
+        if command.safety_checked_after:
             self._guarded(line, lambda: commit_safety_all(self))
         return True
 

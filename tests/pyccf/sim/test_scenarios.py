@@ -9,7 +9,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pyccf.cli import main
-from pyccf.errors import FailureKind, ScenarioAssertionFailed, ScenarioInputError, ScenarioSyntaxError
+from pyccf.errors import (
+    CommitSafetyViolation,
+    FailureKind,
+    ScenarioAssertionFailed,
+    ScenarioInputError,
+    ScenarioSyntaxError,
+)
 from pyccf.sim.driver import ScenarioDriver, run_scenario, run_scenario_text
 from tests.paths import SCENARIOS
 
@@ -254,3 +260,16 @@ def test_cli_bad_options_are_one_line(tmp_path: Path) -> None:
     r = _run(str(failing), "--bug", "no_such_bug")
     assert r.exit_code == 2 and len(_lines(r.output)) == 1
     assert r.output.startswith("--bug: error: unknown bug 'no_such_bug'")
+
+
+def test_commit_safety_is_not_rechecked_after_read_only_commands() -> None:
+    d = ScenarioDriver()
+    for i, line in enumerate(["start_node,0", "trust_node,2,1", "emit_signature,2", "dispatch_all",
+                              "periodic_all,10", "dispatch_all"], start=1):
+        d.run_line(line, i)
+    d.nodes["1"].log.clear()
+    for i, line in enumerate(["state_all", "summarise_logs_all",
+                              "assert_commit_idx,0,3", "# comment", ""], start=7):
+        d.run_line(line, i)  # as CCF's driver: no check after these
+    with pytest.raises(CommitSafetyViolation):
+        d.run_line("dispatch_all", 20)
