@@ -104,7 +104,7 @@ class ScenarioDriver:
             return False
         line = command.text
         if line and self.trace is not None:
-            self.trace.command(line)
+            self.trace.command(line, command.verb)
         if not isinstance(command, Blank):
             handler = HANDLERS[type(command)]
             self._guarded(line, lambda: handler(self, command))
