@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyccf.cli.simulate import simulate as simulate_cmd
+from pyccf.errors import FailureKind
 from pyccf.sim.driver import run_scenario
 from pyccf.sim.simulate import Failure, run_lines, shrink, simulate, simulate_to_dir
 
@@ -180,6 +181,7 @@ def test_seeded_bug_is_caught_and_shrunk(bug: str, tmp_path: Path) -> None:
     shrunk_path = result.paths["shrunk"]
     replay = run_scenario(shrunk_path, bugs=[bug])
     assert not replay.ok and replay.failure is not None and "unsafe commit" in replay.failure.message
+    assert replay.failure.kind is FailureKind.COMMIT_SAFETY
     assert run_scenario(shrunk_path).ok or run_scenario(shrunk_path).failure.message != replay.failure.message
     shrunk = [line for line in shrunk_path.read_text().splitlines() if not line.startswith("#")]
     if len(shrunk) <= 25:  # 1-minimality, on the small ones (each check is one run per line)
@@ -212,7 +214,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
 def test_verdicts_come_from_the_failure_kind_not_its_wording() -> None:
     """The wording the old classifier matched on ("found no primary", "no primary", "failed to reach state
     sync") decides nothing; the kind the driver gives a failure decides everything."""
-    from pyccf.errors import FailureKind, ScenarioAssertionFailed
+    from pyccf.errors import ScenarioAssertionFailed
     from pyccf.sim.simulate import Verdict, classify
 
     def failure(message: str, kind: FailureKind) -> ScenarioAssertionFailed:
