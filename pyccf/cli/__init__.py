@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
 from pyccf.cli.scenario import scenario
+from pyccf.cli.simulate import simulate
 from pyccf.cli.trace import trace
 
-try:  # written by the simulation work; the other commands must work without it
-    from pyccf.cli.simulate import simulate
-except ImportError:  # pragma: no cover - only while simulate_cli.py does not exist
-    simulate = None
+
+class OneLineErrors(click.Group):
+    """Bad options or arguments are one line, ``<command>: error: <what>`` with exit 2, like every other
+    bad input, instead of click's usage block."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as e:  # a bare group: its help, as click prints it
+            click.echo(e.format_message(), err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            ctx = e.ctx if isinstance(e, click.UsageError) else None
+            where = ctx.command_path if ctx is not None else self.name
+            click.echo(f"{where}: error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
 
 
-@click.group()
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="pyccf")
 def main() -> None:
     """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, compare traces."""
@@ -21,5 +45,4 @@ def main() -> None:
 
 main.add_command(scenario)
 main.add_command(trace)
-if simulate is not None:
-    main.add_command(simulate)
+main.add_command(simulate)

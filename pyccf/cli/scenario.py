@@ -1,16 +1,69 @@
-"""``pyccf scenario run``: run CCF scenario files; exit 0 all pass, 1 an assertion failed, 2 bad input."""
+"""``pyccf scenario run``: run CCF scenario files; exit 0 all pass, 1 an assertion failed, 2 bad input.
+
+Every input is read and parsed before anything runs or any trace is written, so bad input (a missing
+file, a malformed line, an empty file) stops with one line and exit 2 and leaves no output behind.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from pyccf.consensus.bugs import BUGS, UnknownBugError
-from pyccf.errors import ScenarioSyntaxError
+from pyccf.consensus.bugs import BUGS, UnknownBugError, validate
+from pyccf.errors import ScenarioInputError, ScenarioSyntaxError
 from pyccf.formats import variants
-from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS, run_scenario
+from pyccf.sim.commands import Command
+from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS, load_scenario, read_scenario, run_commands
+
+SUFFIX = ".scn"  # dropped from trace names; CCF's own scenario names have none (and may contain dots)
+
+
+def is_scenario_name(name: str) -> bool:
+    """Whether a file found in a directory argument is a scenario (not a README, notes or a dotfile)."""
+    return not (name.startswith(".") or name.startswith("README") or name.endswith(".md"))
+
+
+def expand(paths: tuple[Path, ...]) -> list[Path]:
+    """The scenario files named: a file as given, a directory's scenario files in sorted order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and is_scenario_name(p.name))
+            if not found:
+                raise ScenarioInputError(str(path), "no scenario files in this directory")
+            files.extend(found)
+        elif not path.exists():
+            raise ScenarioInputError(str(path), "no such file")
+        else:
+            files.append(path)
+    return files
+
+
+def trace_name(path: Path) -> str:
+    """``<name>.ndjson``, without a ``.scn`` suffix."""
+    name = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) and path.name != SUFFIX else path.name
+    return f"{name}.ndjson"
+
+
+def _load(paths: tuple[Path, ...]) -> list[tuple[Path, list[tuple[int, Command]]]]:
+    return [(path, load_scenario(read_scenario(path), str(path))) for path in expand(paths)]
+
+
+def _check_trace_names(scenarios: list[tuple[Path, list[tuple[int, Command]]]]) -> None:
+    seen: dict[str, Path] = {}
+    for path, _ in scenarios:
+        name = trace_name(path)
+        if name in seen:
+            raise ScenarioInputError(str(path), f"its trace {name} would overwrite that of {seen[name]}")
+        seen[name] = path
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(2)
 
 
 @click.group()
@@ -21,7 +74,7 @@ def scenario() -> None:
 @scenario.command("run")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--trace-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write <name>.ndjson, a CCF-format raft_trace, per scenario.")
+              help="Write <name>.ndjson (a .scn suffix dropped), a CCF-format raft_trace, per scenario.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the election-timeout RNG.")
 @click.option("--bug", "bugs", multiple=True, metavar="NAME",
               help=f"Switch on a seeded bug ({', '.join(sorted(BUGS))}).")
@@ -33,28 +86,33 @@ def scenario() -> None:
               help=f"CCF behaviour to follow: {variants.profiles_help()}.")
 def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[str, ...],
         verbose: bool, pre_vote_default: bool, ccf_version: str) -> None:
-    """Run each FILE; report file:line, the command, expected vs actual for a failed assertion."""
-    if trace_dir is not None:
-        trace_dir.mkdir(parents=True, exist_ok=True)
+    """Run each FILE (a directory: its scenario files, sorted, skipping README*, *.md and dotfiles);
+    report file:line, the command, expected vs actual for a failed assertion."""
+    try:
+        validate(bugs)
+        scenarios = _load(files)
+        if trace_dir is not None:
+            _check_trace_names(scenarios)
+            trace_dir.mkdir(parents=True, exist_ok=True)
+    except UnknownBugError as e:
+        _fail(f"--bug: error: {e}")
+    except ScenarioSyntaxError as e:
+        _fail(f"{e.file}:{e.line}: error: {e.field}: {e.message}")
+    except ScenarioInputError as e:
+        _fail(f"{e.path}: error: {e.message}")
+    except OSError as e:
+        _fail(f"--trace-dir {trace_dir}: error: {e.strerror or e}")
     failed = False
-    for path in files:
-        if not path.is_file():
-            click.echo(f"{path}: error: no such file", err=True)
-            sys.exit(2)
-        trace_path = trace_dir / f"{path.name}.ndjson" if trace_dir is not None else None
+    for path, commands in scenarios:
+        trace_path = trace_dir / trace_name(path) if trace_dir is not None else None
         try:
-            result = run_scenario(path, trace_path=trace_path, seed=seed, bugs=bugs,
+            result = run_commands(commands, str(path), trace_path=trace_path, seed=seed, bugs=bugs,
                                   out=sys.stdout if verbose else None, pre_vote_default=pre_vote_default,
                                   ccf_version=ccf_version)
-        except ScenarioSyntaxError as e:
-            click.echo(f"{e.file}:{e.line}: error: {e.message}", err=True)
-            sys.exit(2)
-        except UnknownBugError as e:
-            click.echo(f"--bug: error: {e}", err=True)
-            sys.exit(2)
-        except UnicodeDecodeError as e:
-            click.echo(f"{path}: error: not a text file ({e.reason})", err=True)
-            sys.exit(2)
+        except ScenarioSyntaxError as e:  # a line naming a node that does not exist (known only when run)
+            _fail(f"{e.file}:{e.line}: error: {e.field}: {e.message}")
+        except OSError as e:
+            _fail(f"{trace_path}: error: {e.strerror or e}")
         if result.ok:
             click.echo(f"{path}: ok")
         else:

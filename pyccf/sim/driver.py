@@ -1,13 +1,14 @@
 """The scenario driver: runs CCF's raft_driver scenario files against pyccf's nodes.
 
 Each command does what CCF's ``src/consensus/aft/test/driver.h`` does, in the same order (node creation,
-connections, which node is visited first), so the traces line up with CCF's. After every state-changing
-command, commit safety is checked on every node; at the end of a file, ``loop_until_sync`` runs.
+connections, which node is visited first), so the traces line up with CCF's. A line is parsed once into a
+typed command (:mod:`pyccf.sim.commands`) and dispatched on its type to a handler of its family
+(:mod:`pyccf.sim.handlers`). After every state-changing command, commit safety is checked on every node;
+at the end of a file, ``loop_until_sync`` runs.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import zlib
 from collections.abc import Callable, Collection
@@ -25,44 +26,29 @@ from pyccf.consensus.messages import (
     RequestVoteResponse,
 )
 from pyccf.consensus.node import InternalError, Node, validate_fixes
-from pyccf.consensus.quorum import majority
-from pyccf.errors import CommitSafetyViolation, ScenarioAssertionFailed, ScenarioSyntaxError
+from pyccf.errors import (
+    CommitSafetyViolation,
+    FailureKind,
+    ScenarioAssertionFailed,
+    ScenarioInputError,
+    ScenarioSyntaxError,
+)
 from pyccf.formats.raft_trace import EntryType, Event
+from pyccf.sim.commands import Blank, Command, End, Term, parse_line, parse_text
+from pyccf.sim.handlers import HANDLERS
+from pyccf.sim.handlers.assertions import commit_safety_all, loop_until_sync
+from pyccf.sim.handlers.base import BadLine
+from pyccf.sim.handlers.base import StepFailed as _Fail
 from pyccf.sim.network import Network
 from pyccf.sim.tracing import TraceWriter
 
-# Commands after which invariants are not re-checked (they do not change state).
-_SKIP_INVARIANTS = frozenset(
-    {"state_one", "state_all", "summarise_log", "summarise_logs_all", "assert_state_sync",
-     "assert_commit_idx", ""}
-)
-_MAX_SYNC_ITERATIONS = 20
 _SHORT_NAMES = {RequestVote: "RV", RequestVoteResponse: "RVR", ProposeRequestVote: "PRV"}
-# Older scenario files assert roles with these commands.
-_ROLE_ASSERTIONS = {"assert_is_primary": "Leader", "assert_is_backup": "Follower",
-                    "assert_is_candidate": "Candidate"}
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
     ok: bool
     failure: ScenarioAssertionFailed | None = None
-
-
-class _Fail(Exception):
-    """Raised inside a command; turned into ScenarioAssertionFailed with the line's context."""
-
-    def __init__(self, expected: str, actual: str, message: str) -> None:
-        super().__init__(message)
-        self.expected, self.actual, self.message = expected, actual, message
-
-
-class _Unsafe(_Fail):
-    """The commit-safety check failed; surfaces as :class:`CommitSafetyViolation`."""
-
-
-class _Syntax(Exception):
-    pass
 
 
 from pyccf.formats import variants  # noqa: E402  (the CCF profiles: pyccf.formats.variants.CCF_PROFILES)
@@ -74,7 +60,7 @@ CCF_VERSION_DEFAULT = variants.CCF_VERSION_DEFAULT
 
 
 class ScenarioDriver:
-    """Runs scenario lines one at a time against a set of pyccf nodes and a simulated network."""
+    """Runs scenario commands one at a time against a set of pyccf nodes and a simulated network."""
 
     def __init__(self, *, seed: int = 0, trace: TraceWriter | None = None, bugs: Collection[str] = (),
                  out: TextIO | None = None, pre_vote_default: bool = False,
@@ -82,8 +68,8 @@ class ScenarioDriver:
         """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
         the CCF version of the shared traces; later CCF versions switched it on). ``ccf_version``: one of
         :data:`CCF_VERSIONS`, the CCF behaviour to follow (later ones imply ``pre_vote_default``).
-        ``fixes``: instead of the profile's, exactly these later CCF fixes (:data:`pyccf.consensus.node.FIXES`),
-        e.g. ``{"7620"}`` alone, without the PreVote default."""
+        ``fixes``: instead of the profile's, exactly these later CCF fixes
+        (:data:`pyccf.consensus.node.FIXES`), e.g. ``{"7620"}`` alone, without the PreVote default."""
         from pyccf.consensus.bugs import validate
 
         self.seed = seed
@@ -99,134 +85,71 @@ class ScenarioDriver:
         self.pre_vote_enabled = pre_vote_default or ccf_version != CCF_VERSION_DEFAULT
         self.file = "<scenario>"
         self.lineno = 0
-        self._commands: dict[str, tuple[int, int | None, Callable[[list[str]], None]]] = {
-            "start_node": (1, 1, lambda a: self.start_node(a[0])),
-            "trust_node": (2, 2, lambda a: self.trust_nodes(a[0], a[1:])),
-            "trust_nodes": (2, None, lambda a: self.trust_nodes(a[0], a[1:])),
-            "swap_node": (3, 3, lambda a: self.swap_nodes(a[0], [a[1]], [a[2]])),
-            "swap_nodes": (3, None, self._swap_nodes_cmd),
-            "cleanup_nodes": (2, None, lambda a: self.cleanup_nodes(a[0], a[1:])),
-            "nodes": (1, None, lambda a: self.create_new_nodes(a)),
-            "create_new_node": (1, 1, lambda a: self._add_node(a[0])),
-            "replicate_new_configuration": (2, None, self._replicate_new_configuration),
-            "pre_vote_enabled": (1, 1, self._pre_vote_cmd),
-            "connect": (2, 2, lambda a: self.network.connect(self._id(a[0]), self._id(a[1]))),
-            "disconnect": (2, 2, lambda a: self.network.disconnect(self._id(a[0]), self._id(a[1]))),
-            "reconnect": (2, 2, lambda a: self.network.connect(self._id(a[0]), self._id(a[1]))),
-            "disconnect_node": (1, 1, lambda a: self.disconnect_node(self._id(a[0]))),
-            "reconnect_node": (1, 1, lambda a: self.reconnect_node(self._id(a[0]))),
-            "periodic_one": (2, 2, lambda a: self.nodes[self._id(a[0])].periodic(self._int(a[1]))),
-            "periodic_all": (1, 1, lambda a: self.periodic_all(self._int(a[0]))),
-            "dispatch_one": (1, 1, lambda a: self.network.dispatch_one(self._id(a[0]))),
-            "dispatch_all": (0, 0, lambda a: self.network.dispatch_all()),
-            "dispatch_all_once": (0, 0, lambda a: self.network.dispatch_all_once()),
-            "dispatch_single": (2, 2, lambda a: self.network.dispatch_single(self._id(a[0]), self._id(a[1]))),
-            "drop_pending": (1, 1, lambda a: self.network.drop_pending(self._id(a[0]), sorted(self.nodes))),
-            "drop_pending_to": (2, 2, lambda a: self.network.drop_pending_to(self._id(a[0]), self._id(a[1]))),
-            "shuffle_one": (1, 1, lambda a: self._shuffle(self._id(a[0]))),
-            "shuffle_all": (0, 0, lambda a: [self._shuffle(n) for n in sorted(self.nodes)]),
-            "replicate": (2, 2, lambda a: self.replicate(a[0], a[1])),
-            "emit_signature": (1, 1, lambda a: self.emit_signature(a[0])),
-            "nominate_successor": (1, 1, lambda a: self.nodes[self._id(a[0])].nominate_successor()),
-            "state_one": (1, 1, lambda a: self._print(self._state_line(self._id(a[0])))),
-            "state_all": (0, 0, lambda a: [self._print(self._state_line(n)) for n in sorted(self.nodes)]),
-            "summarise_log": (1, 1, lambda a: self._print(self._log_line(self._id(a[0])))),
-            "summarise_logs_all": (0, 0, lambda a: [self._print(self._log_line(n))
-                                                    for n in sorted(self.nodes)]),
-            "summarise_messages": (2, 2, lambda a: self._print(self._messages_line(self._id(a[0]),
-                                                                                  self._id(a[1])))),
-            "assert_detail": (3, 3, lambda a: self.assert_detail(self._id(a[0]), a[1], a[2], True)),
-            "assert_!detail": (3, 3, lambda a: self.assert_detail(self._id(a[0]), a[1], a[2], False)),
-            "assert_commit_idx": (2, 2, lambda a: self.assert_commit_idx(self._id(a[0]), self._int(a[1]))),
-            "assert_commit_safety": (1, 1, lambda a: self.assert_commit_safety(self._id(a[0]))),
-            "assert_state_sync": (0, 0, lambda a: self.assert_state_sync()),
-            "assert_config": (2, None, lambda a: self.assert_config(self._id(a[0]), self._int(a[1]), a[2:])),
-            "assert_absent_config": (2, 2, lambda a: self.assert_absent_config(self._id(a[0]),
-                                                                                self._int(a[1]))),
-            "assert_missing_config": (2, 2, lambda a: self.assert_absent_config(self._id(a[0]),
-                                                                                 self._int(a[1]))),
-            "assert_last_txid": (2, 2, lambda a: self.assert_last_txid(self._id(a[0]), a[1])),
-            "loop_until_sync": (0, 0, lambda a: self.loop_until_sync()),
-        }
-        for name, role in _ROLE_ASSERTIONS.items():
-            self._commands[name] = (1, 1, lambda a, role=role: self.assert_detail(
-                self._id(a[0]), "leadership_state", role, True))
-            negated = name.replace("assert_is_", "assert_isnot_")
-            self._commands[negated] = (1, 1, lambda a, role=role: self.assert_detail(
-                self._id(a[0]), "leadership_state", role, False))
-        self._commands["assert_is_active"] = (1, 1, lambda a: self.assert_detail(
-            self._id(a[0]), "membership_state", "Active", True))
-        # Older CCF drivers (2023): is_retired() is membership_state == Retired.
-        self._commands["assert_is_retired"] = (1, 1, lambda a: self.assert_detail(
-            self._id(a[0]), "membership_state", "Retired", True))
 
-    # ------------------------------------------------------------------ running lines
+    # ------------------------------------------------------------------ running commands
 
     def run_line(self, text: str, lineno: int, file: str = "<scenario>") -> bool:
-        """Run one scenario line. Returns False if the line ends the scenario (``====``)."""
+        """Parse and run one scenario line. Returns False if the line ends the scenario (``====``)."""
+        return self.run(parse_line(text, file, lineno), lineno, file)
+
+    def run(self, command: Command, lineno: int, file: str = "<scenario>") -> bool:
+        """Run one command. Returns False if it ends the scenario (``====``)."""
         self.file, self.lineno = file, lineno
-        line = text.split("#", 1)[0].rstrip(" \t\n\r\f\v")
-        items = line.split(",")
-        name, args = items[0], items[1:]
-        if name.startswith("===="):
+        if isinstance(command, End):
             return False
+        line = command.text
         if line and self.trace is not None:
-            self.trace.command(line)
-        if name:
-            spec = self._commands.get(name)
-            if spec is None:
-                raise ScenarioSyntaxError(file, lineno, f"unknown command '{name}'")
-            lo, hi, fn = spec
-            if len(args) < lo or (hi is not None and len(args) > hi):
-                want = str(lo) if hi == lo else (f"at least {lo}" if hi is None else f"{lo}..{hi}")
-                raise ScenarioSyntaxError(file, lineno, f"'{name}' takes {want} argument(s), got {len(args)}")
-            self._guarded(line, lambda: fn(args))
-        if name not in _SKIP_INVARIANTS:
-            self._guarded(line, self.assert_commit_safety_all)
+            self.trace.command(line, command.verb)
+        if not isinstance(command, Blank):
+            handler = HANDLERS[type(command)]
+            self._guarded(line, lambda: handler(self, command))
+        if command.safety_checked_after:
+            self._guarded(line, lambda: commit_safety_all(self))
         return True
 
     def finish(self) -> None:
         """The implicit final ``loop_until_sync`` (CCF checks every scenario ends in a live state)."""
         self.lineno += 1
-        self._guarded("loop_until_sync (implicit, end of file)", self.loop_until_sync)
+        self._guarded("loop_until_sync (implicit, end of file)", lambda: loop_until_sync(self))
 
     def _guarded(self, line: str, action: Callable[[], Any]) -> None:
         try:
             action()
-        except _Unsafe as f:
-            raise CommitSafetyViolation(self.file, self.lineno, line, f.expected, f.actual,
-                                        f.message) from None
         except _Fail as f:
+            if f.kind is FailureKind.COMMIT_SAFETY:
+                raise CommitSafetyViolation(self.file, self.lineno, line, f.expected, f.actual,
+                                            f.message) from None
             raise ScenarioAssertionFailed(self.file, self.lineno, line, f.expected, f.actual,
-                                          f.message) from None
-        except _Syntax as s:
-            raise ScenarioSyntaxError(self.file, self.lineno, str(s)) from None
+                                          f.message, f.kind) from None
+        except BadLine as s:
+            raise ScenarioSyntaxError(self.file, self.lineno, s.message, s.field) from None
         except (InternalError, ViewHistoryError) as e:
             # CCF would throw out of its driver here; report it against the line instead.
             raise ScenarioAssertionFailed(self.file, self.lineno, line, "no internal error", str(e),
-                                          f"internal consistency check failed: {e}") from None
+                                          f"internal consistency check failed: {e}",
+                                          FailureKind.INTERNAL) from None
 
-    def _id(self, node_id: str) -> str:
+    def known(self, node_id: str, field: str = "node") -> str:
+        """``node_id``, if such a node exists (what ``field`` of the line names)."""
         if node_id not in self.nodes:
-            raise _Syntax(f"unknown node '{node_id}'")
+            raise BadLine(f"unknown node '{node_id}'", field)
         return node_id
 
     @staticmethod
     def _int(text: str) -> int:
-        try:
-            return int(text)
-        except ValueError:
-            raise _Syntax(f"expected an integer, got '{text}'") from None
+        return int(text)  # terms reaching the driver were parsed already
 
-    def _print(self, text: str) -> None:
+    def print(self, text: str) -> None:
+        """Output of ``state_*``/``summarise_*`` lines (only with ``out``)."""
         if self.out is not None:
             self.out.write(text + "\n")
 
-    # ------------------------------------------------------------------ nodes and configurations
+    # ------------------------------------------------------------------ nodes
 
-    def _add_node(self, node_id: str) -> Node:
+    def add_node(self, node_id: str, field: str = "node") -> Node:
+        """A new node (``field``: the part of the line naming it, for the error if it exists already)."""
         if node_id in self.nodes:
-            raise _Syntax(f"node {node_id} already exists")
+            raise BadLine(f"node {node_id} already exists", field)
         tracer = self.trace.event if self.trace is not None else None
         node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
                     rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,
@@ -237,82 +160,6 @@ class ScenarioDriver:
         for k in sorted(self.nodes):
             self.nodes[k] = self.nodes.pop(k)
         return node
-
-    def start_node(self, node_id: str) -> None:
-        if self.nodes:
-            raise _Syntax("start node already exists")
-        node = self._add_node(node_id)
-        node.force_become_primary()
-        self._replicate("2", EntryType.RECONFIGURATION, nodes=(node_id,))
-
-    def create_new_nodes(self, ids: list[str]) -> None:
-        for n in ids:
-            self._add_node(n)
-        for node in self.nodes.values():
-            node.add_configuration(0, frozenset(ids))
-
-    def trust_nodes(self, term: str, ids: list[str]) -> None:
-        for n in ids:
-            self._add_node(n)
-        config = tuple(self.nodes)
-        for n in ids:
-            for other in self.nodes:
-                if other != n:
-                    self.network.connect(other, n)
-        self._replicate(term, EntryType.RECONFIGURATION, nodes=config)
-
-    def swap_nodes(self, term: str, out: list[str], into: list[str]) -> None:
-        for n in into:
-            self._add_node(n)
-        config = tuple(n for n in self.nodes if n not in set(out))
-        for other in self.nodes:
-            for n in into:
-                if other != n:
-                    self.network.connect(other, n)
-        self._replicate(term, EntryType.RECONFIGURATION, nodes=config)
-
-    def _swap_nodes_cmd(self, a: list[str]) -> None:
-        term, rest = a[0], a[1:]
-        if rest[0] not in ("in", "out"):
-            raise _Syntax("swap_nodes: expected 'in' or 'out' after the term")
-        groups: dict[str, list[str]] = {"in": [], "out": []}
-        current = rest[0]
-        for item in rest[1:]:
-            if item in ("in", "out"):
-                current = item
-            else:
-                groups[current].append(item)
-        self.swap_nodes(term, groups["out"], groups["in"])
-
-    def _replicate_new_configuration(self, a: list[str]) -> None:
-        for n in a[1:]:
-            if n not in self.nodes:
-                self._add_node(n)
-        self._replicate(a[0], EntryType.RECONFIGURATION, nodes=tuple(a[1:]))
-
-    def cleanup_nodes(self, term: str, ids: list[str]) -> None:
-        for n in ids:
-            self._id(n)
-        self._replicate(term, EntryType.RETIRED_COMMITTED, nodes=tuple(ids))
-
-    def _pre_vote_cmd(self, a: list[str]) -> None:
-        if a[0] not in ("true", "false"):
-            raise _Syntax(f"pre_vote_enabled takes true or false, got '{a[0]}'")
-        self.pre_vote_enabled = a[0] == "true"
-
-    def disconnect_node(self, node_id: str) -> None:
-        for other in self.nodes:
-            if other != node_id:
-                self.network.disconnect(node_id, other)
-
-    def reconnect_node(self, node_id: str) -> None:
-        for other in self.nodes:
-            if other != node_id:
-                self.network.connect(node_id, other)
-
-    def periodic_all(self, ms: int) -> None:
-        for node in list(self.nodes.values()):
-            node.periodic(ms)
 
     def _shuffle(self, node_id: str) -> None:
         self.network.shuffle(node_id, random.Random(f"{self.seed}/shuffle/{self.lineno}/{node_id}"))
@@ -351,32 +198,21 @@ class ScenarioDriver:
         entry = Entry.make(leader.current_view, idx, kind, committable, data, nodes)
         leader.replicate(entry, leader.current_view if term == "latest" else self._int(term))
 
-    def replicate(self, term: str, data: str) -> None:
-        self._replicate(term, EntryType.RAW, data=data)
-
-    def emit_signature(self, term: str) -> None:
-        self._replicate(term, EntryType.SIGNATURE, data="signature", committable=True)
+    def replicate_entry(self, term: Term, kind: EntryType, *, data: str = "", nodes: tuple[str, ...] = (),
+                        committable: bool = False) -> None:
+        """Have the leader of ``term`` append an entry. ``_replicate`` fails only when that term has no
+        leader, so its failure is tagged as such here."""
+        try:
+            self._replicate(str(term), kind, data=data, nodes=nodes, committable=committable)
+        except _Fail as f:
+            raise _Fail(f.expected, f.actual, f.message, FailureKind.NO_LEADER) from None
 
     def _on_drop(self, src: str, dst: str, msg: Message) -> None:
         if self.trace is not None:
             self.trace.event(Event.DROP_PENDING_TO.value, self.nodes[src].trace_state(committable=False),
                              {"from_node_id": src, "to_node_id": dst, "packet": msg.to_json()})
 
-    # ------------------------------------------------------------------ printing
-
-    def _state_line(self, nid: str) -> str:
-        n = self.nodes[nid]
-        role = {"Follower": "F", "Candidate": "C", "Leader": "P"}.get(n.leadership_state.value, "?")
-        return (f"{nid}: leadership {role} membership {'A' if n.is_active else 'R'} "
-                f"@{n.current_view}.{n.last_idx} (committed {n.commit_idx})")
-
-    def _log_line(self, nid: str) -> str:
-        n = self.nodes[nid]
-        parts = []
-        for i in range(1, n.last_idx + 1):
-            s = f"{n.term_of(i)}.{i}"
-            parts.append(f"[{s}]" if i == n.commit_idx else s)
-        return f"{nid}: {', '.join(parts)}"
+    # ------------------------------------------------------------------ printing and state
 
     def _messages_line(self, src: str, dst: str) -> str:
         reps = []
@@ -391,46 +227,6 @@ class ScenarioDriver:
             else:
                 reps.append(_SHORT_NAMES[type(msg)])
         return f"{src}: {len(reps)} message(s) to {dst} = [{', '.join(reps)}]"
-
-    # ------------------------------------------------------------------ assertions
-
-    def assert_detail(self, nid: str, key: str, expected: str, equal: bool) -> None:
-        details = self.nodes[nid].details()
-        if key not in details:
-            raise _Fail(f"detail {key}", "no such detail", f"node {nid} does not have detail {key}")
-        value = details[key]
-        actual = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-        if (actual != expected) if equal else (actual == expected):
-            op = "==" if equal else "!="
-            raise _Fail(f"{key} {op} {expected}", actual, f"node {nid} detail {key} is not as expected")
-
-    def assert_last_txid(self, nid: str, txid: str) -> None:
-        n = self.nodes[nid]
-        actual = f"{n.term_of(n.last_idx)}.{n.last_idx}"
-        if actual != txid:
-            raise _Fail(txid, actual, f"node {nid} last transaction id is not as expected")
-
-    def assert_commit_idx(self, nid: str, idx: int) -> None:
-        actual = self.nodes[nid].commit_idx
-        if actual != idx:
-            raise _Fail(str(idx), str(actual), f"node {nid} not at expected commit idx")
-
-    def assert_config(self, nid: str, idx: int, expected_nodes: list[str]) -> None:
-        for c in self.nodes[nid].configurations:
-            if c.idx == idx:
-                if set(expected_nodes) != set(c.nodes):
-                    raise _Fail("{" + ", ".join(sorted(set(expected_nodes))) + "}",
-                                "{" + ", ".join(sorted(c.nodes)) + "}",
-                                f"node {nid} configuration at idx {idx} does not match")
-                return
-        raise _Fail(f"a configuration at {idx}", "none",
-                    f"node {nid} does not have a configuration at idx {idx}")
-
-    def assert_absent_config(self, nid: str, idx: int) -> None:
-        for c in self.nodes[nid].configurations:
-            if c.idx == idx:
-                raise _Fail(f"no configuration at {idx}", "{" + ", ".join(sorted(c.nodes)) + "}",
-                            f"node {nid} has unexpected configuration at idx {idx}")
 
     def state_sync_discrepancies(self, nodes: list[str]) -> list[str]:
         """What differs between the first of ``nodes`` and the others (term, log, commit)."""
@@ -454,84 +250,77 @@ class ScenarioDriver:
                 out.append(f"{nid}: commit index {n.commit_idx} != {target.commit_idx} on {nodes[0]}")
         return out
 
-    def assert_state_sync(self) -> None:
-        d = self.state_sync_discrepancies(list(self.nodes))
-        if d:
-            raise _Fail("all nodes in sync", "; ".join(d), "states not in sync")
 
-    def loop_until_sync(self) -> None:
-        primaries = self.leaders()
-        if not primaries:
-            raise _Fail("a leader", "no leader", "can't loop until sync, no primary")
-        term, primary = max(primaries)
-        active = [nid for nid, n in self.nodes.items() if n.is_active]
-        self.emit_signature(str(term))
-        for nid in active:
-            self.reconnect_node(nid)
-        for _ in range(_MAX_SYNC_ITERATIONS):
-            self.nodes[primary].periodic(10)
-            self.network.dispatch_all()
-            d = self.state_sync_discrepancies(active)
-            if not d:
-                return
-        raise _Fail("all active nodes in sync", "; ".join(d),
-                    f"failed to reach state sync after {_MAX_SYNC_ITERATIONS} iterations")
-
-    def _prefix(self, nid: str, upto: int) -> list[Entry]:
-        """Entries 1..upto of ``nid``'s ledger (fewer if it is shorter)."""
-        return self.nodes[nid].log[:upto]
-
-    def assert_commit_safety(self, nid: str) -> None:
-        """The committed prefix of ``nid`` is on a majority of each of its configurations at or below it."""
-        node = self.nodes[nid]
-        committed = node.commit_idx
-        prefix = self._prefix(nid, committed)
-        present = {other: self._prefix(other, committed) == prefix for other in self.nodes}
-        for c in node.configurations:
-            if c.idx <= committed:
-                count = sum(1 for n in c.nodes if present.get(n, False))
-                if count < majority(len(c.nodes)):
-                    need = majority(len(c.nodes))
-                    raise _Unsafe(f"index {committed} on at least {need} of {sorted(c.nodes)}",
-                                f"on {count}",
-                                f"node {nid} at unsafe commit idx {committed} (configuration at {c.idx})")
-
-    def assert_commit_safety_all(self) -> None:
-        for nid in self.nodes:
-            self.assert_commit_safety(nid)
+def read_scenario(path: Path) -> str:
+    """The text of a scenario file; anything that stops it being read raises :class:`ScenarioInputError`."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise ScenarioInputError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioInputError(str(path), "is a directory") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioInputError(str(path), f"not a text file ({e.reason})") from None
+    except OSError as e:
+        raise ScenarioInputError(str(path), e.strerror or str(e)) from None
 
 
-def _lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
+def load_scenario(text: str, name: str) -> list[tuple[int, Command]]:
+    """The commands of a whole scenario, each with its line; bad input raises before anything runs:
+    :class:`ScenarioSyntaxError` for a malformed line, :class:`ScenarioInputError` for no commands."""
+    commands = parse_text(text, name)
+    if not any(not isinstance(c, Blank | End) for _, c in commands):
+        raise ScenarioInputError(name, "no scenario commands (empty file)")
+    return commands
+
+
+def run_commands(commands: list[tuple[int, Command]], name: str, *, trace_path: Path | None = None,
+                 seed: int = 0, bugs: Collection[str] = (), out: TextIO | None = None,
+                 pre_vote_default: bool = False, ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
+    """Run parsed commands (then the implicit ``loop_until_sync``). A line that names a node that does
+    not exist raises :class:`ScenarioSyntaxError`, and then no trace file is left behind."""
+
+    def run(trace: TraceWriter | None) -> ScenarioResult:
+        driver = ScenarioDriver(seed=seed, trace=trace, bugs=bugs, out=out, pre_vote_default=pre_vote_default,
+                                ccf_version=ccf_version)
+        driver.file = name
+        return _run(driver, commands, name)
+
+    if trace_path is None:
+        return run(None)
+    with open(trace_path, "w") as trace_file:
+        try:
+            return run(TraceWriter(trace_file))
+        except ScenarioSyntaxError:
+            trace_file.close()
+            trace_path.unlink(missing_ok=True)
+            raise
+
+
+def _run(driver: ScenarioDriver, commands: list[tuple[int, Command]], name: str) -> ScenarioResult:
+    try:
+        for lineno, command in commands:
+            if not driver.run(command, lineno, name):
+                break
+        driver.finish()
+    except ScenarioAssertionFailed as failure:
+        return ScenarioResult(ok=False, failure=failure)
+    return ScenarioResult(ok=True)
 
 
 def run_scenario_text(text: str, name: str, *, trace_path: Path | None = None, seed: int = 0,
                       bugs: Collection[str] = (), out: TextIO | None = None,
                       pre_vote_default: bool = False,
                       ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
-    """Run a whole scenario (then the implicit ``loop_until_sync``). Syntax errors raise."""
-    trace_file = open(trace_path, "w") if trace_path is not None else None  # noqa: SIM115
-    try:
-        driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file) if trace_file else None, bugs=bugs,
-                                out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
-        try:
-            for lineno, line in enumerate(_lines(text), start=1):
-                if not driver.run_line(line, lineno, name):
-                    break
-            driver.finish()
-        except ScenarioAssertionFailed as failure:
-            return ScenarioResult(ok=False, failure=failure)
-        return ScenarioResult(ok=True)
-    finally:
-        if trace_file is not None:
-            trace_file.close()
+    """Parse and run a whole scenario. Bad input raises (see :func:`load_scenario`); failures are
+    returned."""
+    return run_commands(load_scenario(text, name), name, trace_path=trace_path, seed=seed, bugs=bugs,
+                        out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
 
 
 def run_scenario(path: Path, *, trace_path: Path | None = None, seed: int = 0, bugs: Collection[str] = (),
                  out: TextIO | None = None, pre_vote_default: bool = False,
                  ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
-    return run_scenario_text(Path(path).read_text(), str(path), trace_path=trace_path, seed=seed, bugs=bugs,
-                             out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
+    """:func:`run_scenario_text` on a file; an unreadable file raises :class:`ScenarioInputError`."""
+    return run_scenario_text(read_scenario(Path(path)), str(path), trace_path=trace_path, seed=seed,
+                             bugs=bugs, out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)

@@ -1,4 +1,4 @@
-"""Random scenario lines in CCF's scenario language, one at a time, valid for the cluster as it is now.
+"""Random scenario commands (:mod:`pyccf.sim.commands`), one at a time, valid for the cluster as it is now.
 
 The generator reads the live driver before every line (which nodes exist, which term has a leader,
 what that leader's configuration is and what it has committed), so every line it emits is one CCF's own
@@ -13,9 +13,29 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pyccf.formats.raft_trace import MembershipState
+from pyccf.sim.commands import (
+    CleanupNodes,
+    Command,
+    DispatchAll,
+    DispatchOne,
+    DispatchSingle,
+    DropPending,
+    DropPendingTo,
+    EmitSignature,
+    Link,
+    NodeLinks,
+    Periodic,
+    PreVoteEnabled,
+    Replicate,
+    StartNode,
+    SwapNode,
+    SwapNodes,
+    Term,
+    TrustNodes,
+)
 from pyccf.sim.rules import LineRules, latest_config, leaders
 
 __all__ = ["GeneratorConfig", "ScenarioGenerator", "leaders"]
@@ -49,20 +69,20 @@ class ScenarioGenerator:
 
     # -- the opening and the closing -------------------------------------------------------------
 
-    def opening(self) -> list[str]:
+    def opening(self) -> list[Command]:
         """``start_node,0`` and its first signature, sometimes preceded by ``pre_vote_enabled,true``.
 
         Every CCF scenario signs right after starting: until the first configuration is committed,
         a leader that steps down rolls it back and the service can never elect anyone again.
         """
-        lines = ["pre_vote_enabled,true"] if self.rng.random() < 0.5 else []
-        return [*lines, f"start_node,{self._fresh_id()}", "emit_signature,2"]
+        lines: list[Command] = [PreVoteEnabled(True)] if self.rng.random() < 0.5 else []
+        return [*lines, StartNode(self._fresh_id()), EmitSignature(2)]
 
-    def observe(self, driver: Any, text: str = "") -> None:
-        """Call after the driver ran each line (membership history decides what is valid next)."""
-        self.rules.observe(driver, text)
+    def observe(self, driver: Any, command: Command | str | None = None) -> None:
+        """Call after the driver ran each command (membership history decides what is valid next)."""
+        self.rules.observe(driver, command)
 
-    def healing(self, driver: Any, max_lines: int = 80) -> Iterator[str]:
+    def healing(self, driver: Any, max_lines: int = 80) -> Iterator[Command]:
         """Lines that heal the network and let a leader of the highest term emerge.
 
         The driver's final ``loop_until_sync`` needs a leader to catch every active node up; a random
@@ -75,7 +95,7 @@ class ScenarioGenerator:
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 if not driver.network.connected(a, b):
-                    yield f"reconnect,{a},{b}"
+                    yield Link(a, b, verb="reconnect")
         rejoins = 3  # a rejoin can itself be rolled back by an election; try again, a few times
         for _ in range(max_lines):
             lead = leaders(driver)
@@ -87,20 +107,20 @@ class ScenarioGenerator:
                 orphans = sorted(self._orphans(driver, leader), key=_id_order)
                 if orphans and rejoins and leader.last_idx == leader.last_committable_index():
                     rejoins -= 1
-                    yield self._reconfigure(driver, str(max(lead)), latest_config(leader) | set(orphans), [])
+                    yield self._reconfigure(driver, max(lead), latest_config(leader) | set(orphans), [])
                     continue
                 if pending:
-                    yield "dispatch_all"
+                    yield DispatchAll()
                 elif leader.last_idx > leader.last_committable_index():
-                    yield f"emit_signature,{max(lead)}"  # nothing unsigned commits, reconfigurations included
+                    yield EmitSignature(max(lead))  # nothing unsigned commits, reconfigurations included
                 elif all(int(driver.nodes[n].current_view) == max(lead) for n in live) and not (
                     driver.state_sync_discrepancies(live)
                 ):
                     return
                 else:
-                    yield "periodic_all,10"
+                    yield Periodic(None, 10)
             elif pending:
-                yield "dispatch_all"
+                yield DispatchAll()
             else:
                 # any node that may still campaign, retiring ones included: a node being removed may
                 # hold the only log a quorum of the old configuration would vote for
@@ -111,52 +131,48 @@ class ScenarioGenerator:
                 ]
                 if not campaigners:
                     return
-                yield f"periodic_one,{_best_candidate(driver, campaigners)},100"
+                yield Periodic(_best_candidate(driver, campaigners), 100, verb="periodic_one")
 
     # -- one random line --------------------------------------------------------------------------
 
-    def next_line(self, driver: Any) -> str:
-        """A random line valid for the driver's current state."""
-        choices: list[tuple[float, Callable[[], str]]] = []
+    def next_line(self, driver: Any) -> Command:
+        """A random command valid for the driver's current state."""
+        choices: list[tuple[float, Callable[[], Command]]] = []
         ids = sorted(driver.nodes, key=_id_order)
         lead = leaders(driver)
         down = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :] if not driver.network.connected(a, b)]
 
-        def add(weight: float, make: Callable[[], str]) -> None:
+        def add(weight: float, make: Callable[[], Command]) -> None:
             if weight > 0:
                 choices.append((weight, make))
 
         # progress: time and delivery
-        add(8, lambda: f"periodic_all,{self.rng.choice(TICKS_ALL)}")
-        add(5, lambda: f"periodic_one,{self.rng.choice(ids)},{self.rng.choice(TICKS_ONE)}")
-        add(8, lambda: "dispatch_all")
-        add(4, lambda: "dispatch_all_once")
-        add(4, lambda: f"dispatch_one,{self.rng.choice(ids)}")
+        add(8, lambda: Periodic(None, self.rng.choice(TICKS_ALL)))
+        add(5, lambda: Periodic(self.rng.choice(ids), self.rng.choice(TICKS_ONE), verb="periodic_one"))
+        add(8, lambda: DispatchAll())
+        add(4, lambda: DispatchAll(verb="dispatch_all_once"))
+        add(4, lambda: DispatchOne(self.rng.choice(ids)))
         if len(ids) > 1:
-            add(3, lambda: "dispatch_single,{},{}".format(*self.rng.sample(ids, 2)))
+            add(3, lambda: DispatchSingle(*self.rng.sample(ids, 2)))
         # client transactions, signatures, reconfigurations
         if lead:
-            add(8, lambda: f"replicate,{self._term(lead)},tx{self._tx()}")
-            add(6, lambda: f"emit_signature,{self._term(lead)}")
+            add(8, lambda: Replicate(self._term(lead), f"tx{self._tx()}"))
+            add(6, lambda: EmitSignature(self._term(lead)))
             self._reconfigurations(driver, lead, add)
         # faults
         if len(ids) > 1:
             add(
                 1.0 if len(down) < 3 else 0,
-                lambda: "disconnect,{},{}".format(*_link(*self.rng.sample(ids, 2))),
+                lambda: Link(*_link(*self.rng.sample(ids, 2)), verb="disconnect"),
             )
-            add(0.4 if not down else 0, lambda: f"disconnect_node,{self.rng.choice(ids)}")
-            add(0.7, lambda: f"drop_pending,{self.rng.choice(ids)}")
-            add(0.7, lambda: "drop_pending_to,{},{}".format(*self.rng.sample(ids, 2)))
+            add(0.4 if not down else 0, lambda: NodeLinks(self.rng.choice(ids), verb="disconnect_node"))
+            add(0.7, lambda: DropPending(self.rng.choice(ids)))
+            add(0.7, lambda: DropPendingTo(*self.rng.sample(ids, 2)))
         if down:
-            add(2.5, lambda: "reconnect,{},{}".format(*self.rng.choice(down)))
-            add(
-                0.8,
-                lambda: (
-                    f"reconnect_node,{self.rng.choice(sorted({n for d in down for n in d}, key=_id_order))}"
-                ),
-            )
-        add(0.3, lambda: f"pre_vote_enabled,{self.rng.choice(['true', 'false'])}")
+            add(2.5, lambda: Link(*self.rng.choice(down), verb="reconnect"))
+            ends = sorted({n for d in down for n in d}, key=_id_order)
+            add(0.8, lambda: NodeLinks(self.rng.choice(ends), verb="reconnect_node"))
+        add(0.3, lambda: PreVoteEnabled(self.rng.choice(["true", "false"]) == "true"))
 
         make = self.rng.choices([m for _, m in choices], weights=[w for w, _ in choices])[0]
         return make()
@@ -164,10 +180,10 @@ class ScenarioGenerator:
     # -- reconfiguration ---------------------------------------------------------------------------
 
     def _reconfigurations(
-        self, driver: Any, lead: dict[int, str], add: Callable[[float, Callable[[], str]], None]
+        self, driver: Any, lead: dict[int, str], add: Callable[[float, Callable[[], Command]], None]
     ) -> None:
         term = self._term(lead)
-        leader = driver.nodes[lead[max(lead)] if term == "latest" else lead[int(term)]]
+        leader = driver.nodes[lead[max(lead)] if term == "latest" else lead[term]]
         base = latest_config(leader)
         if not base:
             return
@@ -191,8 +207,8 @@ class ScenarioGenerator:
         gone = self.rng.sample(sorted(base, key=_id_order), self.rng.randint(1, most))
         return base - set(gone)
 
-    def _reconfigure(self, driver: Any, term: str, keep: set[str], new: list[str]) -> str:
-        """A line asking the leader of ``term`` for configuration ``keep`` plus the ``new`` nodes.
+    def _reconfigure(self, driver: Any, term: Term, keep: set[str], new: list[str]) -> Command:
+        """A command asking the leader of ``term`` for configuration ``keep`` plus the ``new`` nodes.
 
         Like CCF's driver, the configuration replicated is every known node not listed ``out``, so the
         line lists every known node that is not wanted, not only those leaving now.
@@ -202,17 +218,19 @@ class ScenarioGenerator:
             if not new:
                 new = self._fresh_ids(1)  # nothing to say "out": a join is the only way to write it
             if len(new) == 1 and self.rng.random() < 0.5:
-                return f"trust_node,{term},{new[0]}"
-            return f"trust_nodes,{term},{','.join(new)}"
+                return TrustNodes(term, (new[0],), verb="trust_node")
+            return TrustNodes(term, tuple(new))
         if len(new) == 1 and len(out) == 1 and self.rng.random() < 0.5:
-            return f"swap_node,{term},{out[0]},{new[0]}"
-        groups = [f"out,{','.join(out)}"] + ([f"in,{','.join(new)}"] if new else [])
+            return SwapNode(term, out[0], new[0])
+        groups: list[tuple[Literal["in", "out"], tuple[str, ...]]] = [("out", tuple(out))]
+        if new:
+            groups.append(("in", tuple(new)))
         self.rng.shuffle(groups)
-        return f"swap_nodes,{term},{','.join(groups)}"
+        return SwapNodes(term, tuple(groups))
 
-    def _cleanup(self, term: str, ready: list[str]) -> str:
+    def _cleanup(self, term: Term, ready: list[str]) -> CleanupNodes:
         chosen = sorted(self.rng.sample(ready, self.rng.randint(1, len(ready))), key=_id_order)
-        return f"cleanup_nodes,{term},{','.join(chosen)}"
+        return CleanupNodes(term, tuple(chosen))
 
     def _orphans(self, driver: Any, leader: Any) -> set[str]:
         """Active nodes whose join never committed and that the leader does not configure now."""
@@ -227,14 +245,14 @@ class ScenarioGenerator:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _term(self, lead: dict[int, str]) -> str:
+    def _term(self, lead: dict[int, str]) -> Term:
         """Mostly the highest term with a leader; sometimes a stale leader's term, or ``latest``."""
         r = self.rng.random()
         if r < 0.08:
             return "latest"
         if r < 0.2 and len(lead) > 1:
-            return str(self.rng.choice(sorted(lead)))
-        return str(max(lead))
+            return self.rng.choice(sorted(lead))
+        return max(lead)
 
     def _fresh_id(self) -> str:
         self.next_id += 1

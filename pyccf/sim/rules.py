@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyccf.formats.raft_trace import LeadershipState
-
-# Lines whose first argument is a term whose leader acts.
-LEADER_COMMANDS = frozenset(
-    {"replicate", "emit_signature", "trust_node", "trust_nodes", "swap_node", "swap_nodes", "cleanup_nodes"}
+from pyccf.sim.commands import (
+    CleanupNodes,
+    Command,
+    EmitSignature,
+    Reconfiguration,
+    Replicate,
+    Term,
+    parse_line,
 )
-RECONFIGURATIONS = frozenset({"trust_node", "trust_nodes", "swap_node", "swap_nodes"})
+
+# Commands whose leader (of the term they name) acts; CCF's driver needs one there.
+LEADER_COMMANDS = (Replicate, EmitSignature, Reconfiguration, CleanupNodes)
 
 
 def leaders(driver: Any) -> dict[int, str]:
@@ -41,18 +47,9 @@ def held(node: Any) -> set[str]:
 
 def reconfiguration(cmd: str, args: list[str]) -> tuple[list[str], list[str]]:
     """(nodes in, nodes out) of a reconfiguration line's arguments after the term, as CCF reads them."""
-    if cmd in ("trust_node", "trust_nodes"):
-        return args, []
-    if cmd == "swap_node":
-        return args[1:2], args[:1]
-    groups: dict[str, list[str]] = {"in": [], "out": []}
-    group = args[0] if args and args[0] in groups else "in"
-    for a in args:
-        if a in groups:
-            group = a
-        else:
-            groups[group].append(a)
-    return groups["in"], groups["out"]
+    command = parse_line(",".join([cmd, "0", *args]))
+    assert isinstance(command, Reconfiguration), cmd
+    return list(command.into), list(command.out)
 
 
 @dataclass
@@ -62,21 +59,23 @@ class LineRules:
     committed_members: set[str] = field(default_factory=set)
     cleaned: set[str] = field(default_factory=set)
 
-    def observe(self, driver: Any, text: str = "") -> None:
-        """Call after each line ran."""
+    def observe(self, driver: Any, command: Command | str | None = None) -> None:
+        """Call after each command (or line, parsed here) ran."""
+        if isinstance(command, str):
+            command = parse_line(command)
         for node in driver.nodes.values():
             if node.configurations and node.commit_idx >= node.configurations[0].idx:
                 self.committed_members |= node.configurations[0].nodes
-        if text.startswith("cleanup_nodes,"):
-            self.cleaned |= set(text.split(",")[2:])
+        if isinstance(command, CleanupNodes):
+            self.cleaned |= set(command.nodes)
 
-    def leader_for(self, driver: Any, term: str) -> Any | None:
+    def leader_for(self, driver: Any, term: Term) -> Any | None:
         lead = leaders(driver)
         if not lead:
             return None
         if term == "latest":
             return driver.nodes[lead[max(lead)]]
-        return driver.nodes[lead[int(term)]] if term.isdigit() and int(term) in lead else None
+        return driver.nodes[lead[term]] if term in lead else None
 
     def cleanable(self, leader: Any) -> list[str]:
         """Members of a committed configuration that no configuration of ``leader`` holds any more: the
@@ -90,28 +89,29 @@ class LineRules:
         leader's latest configuration. A configuration must never bring one back."""
         return (self.committed_members | held(leader) | self.cleaned) - latest_config(leader)
 
-    def violation(self, driver: Any, text: str) -> str | None:
-        """Why ``text`` is not a valid next line for the driver's state (None if it is)."""
-        cmd, *args = text.split("#", 1)[0].strip().split(",")
-        if cmd not in LEADER_COMMANDS:
+    def violation(self, driver: Any, command: Command | str) -> str | None:
+        """Why ``command`` is not a valid next command for the driver's state (None if it is). A line
+        given as text is parsed first (a malformed one raises :class:`ScenarioSyntaxError`)."""
+        if isinstance(command, str):
+            command = parse_line(command)
+        if not isinstance(command, LEADER_COMMANDS):
             return None
-        if not args:
-            return f"{cmd} needs a term"
-        leader = self.leader_for(driver, args[0])
+        verb = command.verb
+        leader = self.leader_for(driver, command.term)
         if leader is None:
-            return f"no leader in term {args[0]}"
-        if cmd in RECONFIGURATIONS:
-            into, out = reconfiguration(cmd, args[1:])
+            return f"no leader in term {command.term}"
+        if isinstance(command, Reconfiguration):
+            into, out = command.into, command.out
             if any(n in driver.nodes for n in into):
-                return f"{cmd} reuses a node id"
+                return f"{verb} reuses a node id"
             config = (set(driver.nodes) | set(into)) - set(out)
             if not config:
-                return f"{cmd} leaves an empty configuration"
+                return f"{verb} leaves an empty configuration"
             back = config & self.gone(leader)
             if back:
-                return f"{cmd} brings back {', '.join(sorted(back))}, which left"
-        if cmd == "cleanup_nodes":
-            early = set(args[1:]) - set(self.cleanable(leader))
+                return f"{verb} brings back {', '.join(sorted(back))}, which left"
+        if isinstance(command, CleanupNodes):
+            early = set(command.nodes) - set(self.cleanable(leader))
             if early:
                 return f"cleanup_nodes before the removal of {', '.join(sorted(early))} is committed"
         return None

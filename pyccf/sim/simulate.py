@@ -13,9 +13,11 @@ import io
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from pyccf.errors import CommitSafetyViolation, PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
+from pyccf.errors import FailureKind, PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
+from pyccf.sim.commands import Command, LoopUntilSync, parse_line
 from pyccf.sim.driver import CCF_VERSION_DEFAULT, ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
 from pyccf.sim.rules import LineRules
@@ -32,29 +34,56 @@ class GeneratorError(PyccfError):
         super().__init__(f"seed {seed}: line {line}: generated line '{text}' is invalid: {reason}")
 
 
-@dataclass(frozen=True)
-class Failure:
-    """How a run failed.
+class Verdict(StrEnum):
+    """What a failed run means for the simulator.
 
-    ``kind``: ``safety`` (the driver's commit-safety check), ``liveness`` (a ``loop_until_sync`` could
-    not bring the active nodes in sync), ``assertion`` (any other failed check), ``crash`` (the core
-    raised something other than a scenario error), ``invalid`` (the line asked for a leader that does
-    not exist: the scenario is not valid, which shrinking treats as "does not fail").
+    ``safety``: the driver's commit-safety check. ``liveness``: a ``loop_until_sync`` found no leader or
+    could not bring the active nodes in sync. ``assertion``: any other failed check. ``crash``: the core
+    raised something other than a scenario error. ``invalid``: the line is not valid for the state (no
+    leader in its term, an unknown node, a rule of :mod:`pyccf.sim.rules`), which shrinking treats as
+    "does not fail".
     """
 
-    kind: str
+    SAFETY = "safety"
+    LIVENESS = "liveness"
+    ASSERTION = "assertion"
+    CRASH = "crash"
+    INVALID = "invalid"
+
+
+VERDICTS: dict[FailureKind, Verdict] = {
+    FailureKind.COMMIT_SAFETY: Verdict.SAFETY,
+    FailureKind.NO_PRIMARY: Verdict.LIVENESS,
+    FailureKind.NOT_IN_SYNC: Verdict.LIVENESS,
+    FailureKind.ASSERTION: Verdict.ASSERTION,
+    FailureKind.INTERNAL: Verdict.ASSERTION,
+    FailureKind.NO_LEADER: Verdict.INVALID,
+    FailureKind.SYNTAX: Verdict.INVALID,
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a run failed: the verdict, where, and (but for crashes) the driver's :class:`FailureKind`.
+
+    ``what``: the failing line's command verb, or for a crash the exception type.
+    """
+
+    kind: Verdict
     line: int
     command: str
     message: str
+    cause: FailureKind | None = None
+    what: str = ""
 
     @property
     def signature(self) -> tuple[str, ...]:
         """What "fails the same way" means while shrinking: the same kind, and for assertions and
         crashes the same command or exception type, wherever in the scenario it now happens."""
-        if self.kind in ("assertion", "crash"):
-            return (self.kind, self.command.split(",", 1)[0])
-        if self.kind == "liveness":  # no leader at all, or a leader that cannot bring nodes in sync
-            return (self.kind, "no primary" if _NO_PRIMARY in self.message else "not in sync")
+        if self.kind in (Verdict.ASSERTION, Verdict.CRASH):
+            return (self.kind, self.what)
+        if self.kind is Verdict.LIVENESS and self.cause is not None:  # no leader, or not in sync
+            return (self.kind, self.cause)
         return (self.kind,)
 
     def describe(self) -> str:
@@ -101,33 +130,23 @@ def header(seed: int, steps: int, nodes: int, bugs: Collection[str], ccf_version
     ]
 
 
-def classify(exc: BaseException, line: int, command: str) -> Failure:
-    """Turn what the driver raised into a :class:`Failure`."""
+def classify(exc: BaseException, line: int, command: str, verb: str = "") -> Failure:
+    """Turn what the driver raised into a :class:`Failure`, by the failure's kind alone. ``verb``:
+    the failing command's (the final sync's when empty)."""
     if isinstance(exc, ScenarioAssertionFailed):
-        msg = exc.message
-        if isinstance(exc, CommitSafetyViolation):
-            kind = "safety"
-        elif _NO_LEADER in msg:
-            kind = "invalid"
-        elif any(m in msg for m in _NOT_SYNCED):
-            kind = "liveness"
-        else:
-            kind = "assertion"
-        return Failure(kind, exc.line, exc.command, f"{msg} (expected {exc.expected}, actual {exc.actual})")
-    return Failure("crash", line, type(exc).__name__, f"{command}: {type(exc).__name__}: {exc}")
-
-
-# How the driver words its failures (pyccf/sim/driver.py); a test pins these against the driver.
-_NO_LEADER = "found no primary in term"
-_NO_PRIMARY = "no primary"
-_NOT_SYNCED = ("failed to reach state sync", _NO_PRIMARY)
+        message = f"{exc.message} (expected {exc.expected}, actual {exc.actual})"
+        verdict = VERDICTS[exc.kind]
+        return Failure(verdict, exc.line, exc.command, message, exc.kind, verb or "loop_until_sync")
+    name = type(exc).__name__
+    return Failure(Verdict.CRASH, line, name, f"{command}: {name}: {exc}", None, name)
 
 
 class _Session:
     """A driver plus the lines it has run; records the first failure instead of raising it.
 
     With ``rules``, a line that is not valid in CCF's sense for the current state is not run: it is
-    recorded as an ``invalid`` failure (the shrinker's candidates must stay valid scenarios).
+    recorded as an ``invalid`` failure (the shrinker's candidates must stay valid scenarios), as is a
+    line the driver rejects as malformed.
     """
 
     def __init__(
@@ -147,24 +166,27 @@ class _Session:
         self.rules = rules
         self.failure: Failure | None = None
 
-    def run(self, text: str) -> bool:
-        """Run one line; False once something failed. Syntax errors propagate unless rules are checked."""
+    def run(self, item: Command | str) -> bool:
+        """Run one command (a line is parsed first); False once something failed. Syntax errors
+        propagate unless rules are checked."""
         self.lineno += 1
-        if self.rules is not None:
-            reason = self.rules.violation(self.driver, text)
-            if reason is not None:
-                self.failure = Failure("invalid", self.lineno, text, reason)
-                return False
         try:
-            self.driver.run_line(text, self.lineno, self.name)
+            command = parse_line(item, self.name, self.lineno) if isinstance(item, str) else item
+            if self.rules is not None:
+                reason = self.rules.violation(self.driver, command)
+                if reason is not None:
+                    self.failure = Failure(Verdict.INVALID, self.lineno, command.text, reason)
+                    return False
+            self.driver.run(command, self.lineno, self.name)
         except ScenarioSyntaxError as exc:
             if self.rules is None:
                 raise
-            self.failure = Failure("invalid", self.lineno, text, exc.message)  # e.g. a node never created
+            text = item if isinstance(item, str) else item.text
+            self.failure = Failure(Verdict.INVALID, self.lineno, text, exc.message, exc.kind)
         except Exception as exc:  # noqa: BLE001 - any other exception on a valid line is a finding
-            self.failure = classify(exc, self.lineno, text)
+            self.failure = classify(exc, self.lineno, command.text, command.verb)
         if self.rules is not None and self.failure is None:
-            self.rules.observe(self.driver, text)
+            self.rules.observe(self.driver, command)
         return self.failure is None
 
     def finish(self) -> None:
@@ -199,11 +221,11 @@ def simulate(
     session = _Session(bugs, traced, name, len(head) + 1, gen.rules, ccf_version)
     generated: list[str] = []
 
-    def run(text: str) -> bool:
-        generated.append(text)
-        ok = session.run(text)
-        if not ok and session.failure is not None and session.failure.kind == "invalid":
-            raise GeneratorError(seed, session.lineno, text, session.failure.message)
+    def run(command: Command) -> bool:
+        generated.append(command.text)
+        ok = session.run(command)
+        if not ok and session.failure is not None and session.failure.kind is Verdict.INVALID:
+            raise GeneratorError(seed, session.lineno, command.text, session.failure.message)
         return ok
 
     if all(run(t) for t in gen.opening()):
@@ -211,18 +233,18 @@ def simulate(
             if not run(gen.next_line(session.driver)):
                 break
     if session.failure is None:
-        for text in gen.healing(session.driver):
-            if not run(text):
+        for command in gen.healing(session.driver):
+            if not run(command):
                 break
     if session.failure is None:
-        run("loop_until_sync")
+        run(LoopUntilSync())
     session.finish()
     text = "\n".join(head + generated) + "\n"
     return SimulationResult(seed, text, session.result(len(generated)), generated)
 
 
 def run_lines(
-    lines: Sequence[str],
+    lines: Sequence[Command | str],
     *,
     bugs: Collection[str] = (),
     name: str = "scenario",
@@ -232,7 +254,7 @@ def run_lines(
     check_rules: bool = False,
     ccf_version: str = CCF_VERSION_DEFAULT,
 ) -> Run:
-    """Run scenario lines on a fresh driver (then, with ``finish``, the implicit final sync).
+    """Run scenario lines (or commands) on a fresh driver (then, with ``finish``, the implicit final sync).
 
     With ``check_rules``, stop at the first line that is not valid in CCF's sense (an ``invalid`` failure).
     """
@@ -261,12 +283,13 @@ def shrink(
     candidate runs as a replay would, implicit final sync included. Returns (lines, runs, exhausted).
     """
 
-    def fails(candidate: list[str]) -> bool:
+    def fails(candidate: list[Command]) -> bool:
         got = run_lines(candidate, bugs=bugs, check_rules=True, ccf_version=ccf_version).failure
         return got is not None and got.signature == failure.signature
 
-    result = ddmin(list(lines), fails, max_tests=max_tests)
-    return result.items, result.tests, result.exhausted
+    commands = [parse_line(line) for line in lines]  # parsed once; candidates are subsets
+    result = ddmin(commands, fails, max_tests=max_tests)
+    return [c.text for c in result.items], result.tests, result.exhausted
 
 
 def simulate_to_dir(

@@ -27,24 +27,25 @@ class TraceWriter:
         self.lines = 0
         self._clock = 0
         self._pending_cmd = ""
+        self._pending_verb = ""
         self._bootstrapped = False
 
-    def command(self, line: str) -> None:
-        """A scenario line (comment and trailing blanks stripped) is about to run."""
-        self._pending_cmd = line
+    def command(self, line: str, verb: str) -> None:
+        """A scenario line (comment and trailing blanks stripped) with command ``verb`` is about to run."""
+        self._pending_cmd, self._pending_verb = line, verb
 
     def event(self, function: str, state: dict[str, Any], fields: dict[str, Any]) -> None:
         self._clock += 1
         cmd, self._pending_cmd = self._pending_cmd, ""
+        prefix, self._pending_verb = self._pending_verb, ""
         if not self._bootstrapped:
             if function != Event.COMMIT.value:
                 return
             self._bootstrapped = True
-            function, cmd = Event.BOOTSTRAP.value, ""
+            function, cmd, prefix = Event.BOOTSTRAP.value, "", ""
         msg = dict(fields)
         msg["function"] = function
         msg["state"] = state
-        prefix = cmd.split(",", 1)[0] if cmd else ""
         if prefix in NO_CMD_PREFIX_COMMANDS:
             prefix = ""
         file, number = _SOURCE.get(function, ("pyccf/consensus/node.py", "0"))

@@ -7,6 +7,8 @@ from collections import Counter
 
 import pytest
 
+from pyccf.errors import ScenarioSyntaxError
+from pyccf.sim.commands import Reconfiguration, parse_line
 from pyccf.sim.driver import ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
 from pyccf.sim.rules import LineRules, reconfiguration
@@ -22,7 +24,7 @@ def runs():
 
 def test_opening_starts_and_signs() -> None:
     for seed in range(20):
-        lines = ScenarioGenerator(random.Random(seed)).opening()
+        lines = [c.text for c in ScenarioGenerator(random.Random(seed)).opening()]
         assert lines[-2:] == ["start_node,0", "emit_signature,2"]
         assert lines[:-2] in ([], ["pre_vote_enabled,true"])
 
@@ -56,13 +58,13 @@ def test_scenarios_elect_retire_and_clean_up() -> None:
         gen = ScenarioGenerator(random.Random(seed))
         driver = ScenarioDriver()
         lines = gen.opening()
-        for n, text in enumerate(lines, 1):
-            driver.run_line(text, n)
-            gen.observe(driver, text)
+        for n, command in enumerate(lines, 1):
+            driver.run(command, n)
+            gen.observe(driver, command)
         for n in range(100):
-            text = gen.next_line(driver)
-            driver.run_line(text, n + 10)
-            gen.observe(driver, text)
+            command = gen.next_line(driver)
+            driver.run(command, n + 10)
+            gen.observe(driver, command)
         terms |= {node.current_view for node in driver.nodes.values()}
         retired_committed += sum(node.is_retired_committed() for node in driver.nodes.values())
     assert max(terms) >= 5
@@ -73,15 +75,13 @@ def test_configurations_stay_within_bounds(runs) -> None:
     for seed in range(40):
         gen = ScenarioGenerator(random.Random(seed), GeneratorConfig(nodes=3))
         driver = ScenarioDriver()
-        for n, text in enumerate([*gen.opening(), *(None for _ in range(100))], 1):
-            text = text or gen.next_line(driver)
-            cmd, *args = text.split(",")
-            if cmd in ("trust_node", "trust_nodes", "swap_node", "swap_nodes"):
-                into, out = reconfiguration(cmd, args[1:])
-                config = (set(driver.nodes) | set(into)) - set(out)
-                assert 1 <= len(config) <= 3, (seed, text)
-            driver.run_line(text, n)
-            gen.observe(driver, text)
+        for n, first in enumerate([*gen.opening(), *(None for _ in range(100))], 1):
+            command = first or gen.next_line(driver)
+            if isinstance(command, Reconfiguration):
+                config = (set(driver.nodes) | set(command.into)) - set(command.out)
+                assert 1 <= len(config) <= 3, (seed, command.text)
+            driver.run(command, n)
+            gen.observe(driver, command)
         assert gen.next_id <= GeneratorConfig(nodes=3).id_limit
 
 
@@ -110,7 +110,9 @@ def test_rule_writes_need_a_leader_in_that_term() -> None:
     assert rules.violation(driver, "replicate,2,x") is None
     assert rules.violation(driver, "replicate,latest,x") is None
     assert "no leader in term 3" in (rules.violation(driver, "replicate,3,x") or "")
-    assert "no leader" in (rules.violation(driver, "emit_signature,x") or "")
+    with pytest.raises(ScenarioSyntaxError) as e:  # a term that is not a number is not a line at all
+        rules.violation(driver, "emit_signature,x")
+    assert e.value.field == "emit_signature: term"
 
 
 def test_rule_cleanup_only_after_the_removal_commits() -> None:
@@ -143,3 +145,15 @@ def test_reconfiguration_arguments_as_ccf_reads_them() -> None:
     assert reconfiguration("swap_node", ["1", "5"]) == (["5"], ["1"])
     assert reconfiguration("swap_nodes", ["out", "0", "1", "in", "2"]) == (["2"], ["0", "1"])
     assert reconfiguration("swap_nodes", ["in", "2", "out", "0"]) == (["2"], ["0"])
+
+
+def test_rules_observe_cleanups_given_as_commands_or_lines() -> None:
+    for as_text in (True, False):
+        driver, rules = _driver(
+            "start_node,0", "emit_signature,2", "trust_node,2,1", "emit_signature,2", *SYNCED,
+            "swap_nodes,2,out,1", "emit_signature,2", *SYNCED,
+        )  # fmt: skip
+        line = "cleanup_nodes,2,1"
+        driver.run_line(line, 99)
+        rules.observe(driver, line if as_text else parse_line(line))
+        assert rules.cleaned == {"1"} and rules.cleanable(driver.nodes["0"]) == []

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyccf.cli.simulate import simulate as simulate_cmd
+from pyccf.errors import FailureKind
 from pyccf.formats.variants import BUGS, SIM_LONG, SIM_QUICK
 from pyccf.sim.driver import run_scenario
 from pyccf.sim.simulate import Failure, run_lines, shrink, simulate, simulate_to_dir
@@ -171,6 +172,7 @@ def test_seeded_bug_is_caught_and_shrunk(bug: str, tmp_path: Path) -> None:
     shrunk_path = result.paths["shrunk"]
     replay = run_scenario(shrunk_path, bugs=[bug])
     assert not replay.ok and replay.failure is not None and "unsafe commit" in replay.failure.message
+    assert replay.failure.kind is FailureKind.COMMIT_SAFETY
     assert run_scenario(shrunk_path).ok or run_scenario(shrunk_path).failure.message != replay.failure.message
     shrunk = [line for line in shrunk_path.read_text().splitlines() if not line.startswith("#")]
     if len(shrunk) <= 25:  # 1-minimality, on the small ones (each check is one run per line)
@@ -200,3 +202,33 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     for bad in (["--seed", "-1"], ["--seed", "1", "--bug", "nope"], ["--seed", "1", "--nodes", "0"],
                 ["--seed", "1", "--out", str(tmp_path / "file")], ["--steps", "5"]):  # fmt: skip
         assert runner.invoke(simulate_cmd, bad).exit_code == 2, bad
+
+
+def test_verdicts_come_from_the_failure_kind_not_its_wording() -> None:
+    """The wording the old classifier matched on ("found no primary", "no primary", "failed to reach state
+    sync") decides nothing; the kind the driver gives a failure decides everything."""
+    from pyccf.errors import ScenarioAssertionFailed
+    from pyccf.sim.simulate import Verdict, classify
+
+    def failure(message: str, kind: FailureKind) -> ScenarioAssertionFailed:
+        return ScenarioAssertionFailed("f", 3, "replicate,3,x", "x", "y", message, kind)
+
+    for wording in ("found no primary in term 3", "can't loop until sync, no primary",
+                    "failed to reach state sync after 20 iterations"):
+        got = classify(failure(wording, FailureKind.ASSERTION), 3, "replicate,3,x", "replicate")
+        assert got.kind is Verdict.ASSERTION and got.signature == ("assertion", "replicate"), wording
+    assert classify(failure("whatever", FailureKind.NO_LEADER), 3, "").kind is Verdict.INVALID
+    no_primary = classify(failure("whatever", FailureKind.NO_PRIMARY), 3, "")
+    not_synced = classify(failure("whatever", FailureKind.NOT_IN_SYNC), 3, "")
+    assert no_primary.signature == ("liveness", "no primary")
+    assert not_synced.signature == ("liveness", "not in sync")
+    assert classify(failure("whatever", FailureKind.INTERNAL), 3, "").kind is Verdict.ASSERTION
+    crash = classify(KeyError("k"), 4, "dispatch_all")
+    assert crash.kind is Verdict.CRASH and crash.signature == ("crash", "KeyError") and crash.cause is None
+
+
+def test_final_sync_liveness_failures_keep_their_kind() -> None:
+    no_leader = run_lines(["nodes,0,1"]).failure
+    assert no_leader is not None and no_leader.signature == ("liveness", "no primary")
+    stuck = run_lines(["start_node,0", "emit_signature,2", "create_new_node,1"]).failure
+    assert stuck is not None and stuck.signature == ("liveness", "not in sync")
