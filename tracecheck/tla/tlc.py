@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tracecheck.errors import BadInput
-from tracecheck.tla.proc import run_streaming
+from tracecheck.tla.proc import run_streaming, scratch_dir
 from tracecheck.tla.sany import library_property
 from tracecheck.tla.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
@@ -182,7 +181,7 @@ def run_tlc(
     if timeout is not None and timeout <= 0:
         raise BadInput(f"timeout must be positive, not {timeout}", field="timeout")
 
-    scratch = Path(tempfile.mkdtemp(prefix="tracecheck-tlc-"))
+    scratch = scratch_dir("tlc")
     metadir = scratch / "meta"
     try:
         run_cfg, deadlock_check = _compat_config(cfg, scratch, deadlock_check)
