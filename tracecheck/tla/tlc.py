@@ -19,7 +19,15 @@ from pathlib import Path
 from tracecheck.errors import BadInput
 from tracecheck.tla.proc import run_streaming, scratch_dir
 from tracecheck.tla.sany import library_property
-from tracecheck.tla.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
+from tracecheck.tla.tlcresult import (
+    CFG_KEYWORDS,
+    STATUSES,
+    TlcResult,
+    TraceStep,
+    cfg_properties,
+    cfg_tokens,
+    parse_tlc_output,
+)
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
@@ -80,6 +88,33 @@ def _compat_config(cfg: Path, scratch: Path, deadlock_check: bool) -> tuple[Path
     rewritten = scratch / cfg.name
     rewritten.write_text(_CHECK_DEADLOCK.sub("", text))
     return rewritten, deadlock_check and match.group(1) == "TRUE"
+
+
+_UNDEFINED = re.compile(r"The (.+?) (\S+) specified in the configuration file is not defined in the spec")
+#: The cfg sections behind each kind of name TLC reports undefined (a kind not here: any section).
+_UNDEFINED_SECTIONS = {
+    "initial predicate": {"INIT"}, "next state action": {"NEXT"}, "invariant": {"INVARIANT", "INVARIANTS"},
+    "property": {"PROPERTY", "PROPERTIES"}, "constraint": {"CONSTRAINT", "CONSTRAINTS"},
+    "action constraint": {"ACTION_CONSTRAINT", "ACTION_CONSTRAINTS"}, "name": {"SPECIFICATION"},
+}  # fmt: skip
+
+
+def _locate_cfg_error(error: str, cfg: Path, cfg_text: str) -> str:
+    """TLC's "the invariant X ... is not defined" (no file, no line) as ``file.cfg:LINE: ...``."""
+    match = _UNDEFINED.match(error)
+    if match is None:
+        return error
+    kind, name = match.groups()
+    sections = _UNDEFINED_SECTIONS.get(kind, CFG_KEYWORDS)
+    section, first = None, None
+    for line, tok in cfg_tokens(cfg_text):
+        if tok in CFG_KEYWORDS:
+            section = tok
+        elif tok == name and section in sections:
+            first = line
+            break
+    where = f"{cfg}:{first}" if first is not None else str(cfg)
+    return f"{where}: {kind} {name} is not defined in the specification"
 
 
 def _resolve_config(spec: Path, config: str | Path | None) -> Path:
@@ -196,15 +231,17 @@ def run_tlc(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
+    cfg_text = cfg.read_text(errors="replace")
     result = parse_tlc_output(
         proc.stdout,
         returncode=proc.returncode,
         stderr=proc.stderr,
         timed_out=proc.timed_out,
         simulate=simulate,
-        properties=cfg_properties(cfg.read_text(errors="replace")),
+        properties=cfg_properties(cfg_text),
         cwd=spec.parent,
     )
+    result.errors = [_locate_cfg_error(e, cfg, cfg_text) for e in result.errors]
     if proc.timed_out:
         result.errors.append(f"TLC was stopped after the {timeout} s timeout")
     result.duration_s = proc.duration_s

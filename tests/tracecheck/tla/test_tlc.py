@@ -204,6 +204,39 @@ def test_config_errors(tmp_path):
     assert run(tmp_path / "Cfg.tla", tmp_path / "Bad.cfg").status == "parse_error"
 
 
+UNDEFINED_CFG = """\\* INVARIANT Missing: a comment does not count
+INIT Init
+NEXT Next
+(* PROPERTY Missing
+   in a block comment neither *)
+INVARIANTS
+  TypeOK
+  Missing
+PROPERTY Missing
+"""
+
+
+def test_a_name_the_spec_does_not_define_is_reported_at_its_cfg_line(tmp_path):
+    body = DEAD + "\nTypeOK == x \\in 0..2"
+    spec = write_spec(tmp_path, "Undef", body, UNDEFINED_CFG)
+    cfg = tmp_path / "Undef.cfg"
+    res = run(spec, deadlock_check=False)
+    assert res.status == "semantic_error"
+    assert res.errors == [f"{cfg}:8: invariant Missing is not defined in the specification"]
+    (tmp_path / "Prop.cfg").write_text("INIT Init\nNEXT Next\nINVARIANT TypeOK\n\nPROPERTIES\n  Gone\n")
+    res = run(spec, tmp_path / "Prop.cfg", deadlock_check=False)
+    assert res.errors == [f"{tmp_path / 'Prop.cfg'}:6: property Gone is not defined in the specification"]
+    # The CLI: exit 2, and the error is one line naming file, line and name.
+    from click.testing import CliRunner
+
+    from tracecheck.cli import main
+
+    out = CliRunner().invoke(main, ["check", str(spec), "--no-deadlock"])
+    assert out.exit_code == 2, out.output
+    lines = [line.strip() for line in out.output.splitlines() if "Missing" in line]
+    assert lines == [f"{cfg}:8: invariant Missing is not defined in the specification"]
+
+
 def test_bad_input_is_raised_before_running(tmp_path):
     with pytest.raises(BadInput, match="no such file"):
         run_tlc(tmp_path / "Nope.tla")
