@@ -108,8 +108,8 @@ def parse_sany_report(report: str, *, cwd: Path | None = None) -> tuple[str | No
                 j += 2
             elif head.startswith("Unknown location"):
                 importer = _IMPORTED_IN.search(message)
-                where = files.get(importer.group(1), current) if importer else current
-                errors.append(SanyError(where, None, None, " ".join(message.split())))
+                importer_file = files.get(importer.group(1), current) if importer else current
+                errors.append(SanyError(importer_file, None, None, " ".join(message.split())))
                 kind = kind or "parse"
                 j += 2
             elif head.startswith("In module") and kind == "parse":

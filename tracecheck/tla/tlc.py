@@ -53,6 +53,12 @@ _COUNTS = re.compile(
 )
 
 
+def _count(text: str) -> int | None:
+    """A count TLC printed (``1,234``); TLC prints a negative one when it does not know it."""
+    n = int(text.replace(",", ""))
+    return n if n >= 0 else None
+
+
 class _ProgressWatcher:
     """Feeds progress messages (2200, 2209) to a callback as TLC streams them."""
 
@@ -66,8 +72,8 @@ class _ProgressWatcher:
             self.buffer = []
         elif self.buffer is not None and "@!@!@ENDMSG" in line:
             if m := _COUNTS.search(" ".join(self.buffer)):
-                nums = [int(g.replace(",", "")) for g in m.groups()]
-                self.callback(Progress(*(n if n >= 0 else None for n in nums), time.monotonic() - self.start))
+                generated, distinct, queue = (_count(g) for g in m.groups())
+                self.callback(Progress(generated, distinct, queue, time.monotonic() - self.start))
             self.buffer = None
         elif self.buffer is not None:
             self.buffer.append(line)
