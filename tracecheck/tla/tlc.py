@@ -97,6 +97,7 @@ def _compat_config(cfg: Path, scratch: Path, deadlock_check: bool) -> tuple[Path
 
 
 _UNDEFINED = re.compile(r"The (.+?) (\S+) specified in the configuration file is not defined in the spec")
+_CFG_SYNTAX = re.compile(r"TLC found an error in the configuration file at line (\d+) (.*)")
 #: The cfg sections behind each kind of name TLC reports undefined (a kind not here: any section).
 _UNDEFINED_SECTIONS = {
     "initial predicate": {"INIT"}, "next state action": {"NEXT"}, "invariant": {"INVARIANT", "INVARIANTS"},
@@ -106,20 +107,22 @@ _UNDEFINED_SECTIONS = {
 
 
 def _locate_cfg_error(error: str, cfg: Path, cfg_text: str) -> str:
-    """TLC's "the invariant X ... is not defined" (no file, no line) as ``file.cfg:LINE: ...``."""
+    """A cfg error from TLC (which names neither the file nor, for an undefined name, the line) as
+    ``file.cfg:LINE: ...``; any other error as it is."""
+    if syntax := _CFG_SYNTAX.search(error):
+        return f"{cfg}:{syntax.group(1)}: {syntax.group(2)}"
     match = _UNDEFINED.match(error)
     if match is None:
         return error
     kind, name = match.groups()
     sections = _UNDEFINED_SECTIONS.get(kind, CFG_KEYWORDS)
-    section, first = None, None
+    section, lines = None, []
     for line, tok in cfg_tokens(cfg_text):
         if tok in CFG_KEYWORDS:
             section = tok
-        elif tok == name and section in sections:
-            first = line
-            break
-    where = f"{cfg}:{first}" if first is not None else str(cfg)
+        elif tok == name:
+            lines.append((section not in sections, line))  # its own section's first, then anywhere
+    where = f"{cfg}:{min(lines)[1]}" if lines else str(cfg)
     return f"{where}: {kind} {name} is not defined in the specification"
 
 

@@ -201,7 +201,10 @@ def test_config_errors(tmp_path):
     write_spec(tmp_path, "Cfg", DEAD, "INIT Init\nNEXT Next\nINVARIANT NoSuchThing")
     assert run(tmp_path / "Cfg.tla", deadlock_check=False).status == "semantic_error"
     (tmp_path / "Bad.cfg").write_text("INIT Init\nNEXT Next\nBOGUS keyword\n")
-    assert run(tmp_path / "Cfg.tla", tmp_path / "Bad.cfg").status == "parse_error"
+    bad = run(tmp_path / "Cfg.tla", tmp_path / "Bad.cfg")
+    assert bad.status == "parse_error"
+    (err,) = bad.errors  # TLC says "at line 3" but not of which file
+    assert err == f"{tmp_path / 'Bad.cfg'}:3: It was expecting a keyword, but did not find it."
 
 
 UNDEFINED_CFG = """\\* INVARIANT Missing: a comment does not count
