@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracecheck.tla.proc import run_streaming
+from tracecheck.tla.proc import run_streaming, scratch_folder
 from tracecheck.tla.sany import SanyError
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
@@ -36,7 +35,7 @@ def pcal_translate(
 ) -> PcalResult:
     """Translate the PlusCal algorithm in ``spec``; with ``in_place`` write the result back to ``spec``."""
     spec = spec_file(spec)
-    with tempfile.TemporaryDirectory(prefix="tracecheck-pcal-") as tmp:
+    with scratch_folder("pcal") as tmp:
         work = Path(tmp) / spec.name
         shutil.copyfile(spec, work)
         argv = [str(find_java()), *private_tmpdir(Path(tmp)), "-cp", str(find_jar()), "pcal.trans", work.name]

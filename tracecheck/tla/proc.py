@@ -1,20 +1,33 @@
-"""Running a tool as a child process that never outlives the call.
+"""Running a tool as a child process that never outlives the call, nor tracecheck itself.
 
 The child gets its own process group; on timeout, Ctrl-C or any other exception the whole group is
 killed and reaped before control returns. Output is streamed line by line to an optional callback; if
 the callback raises, the child is killed and the callback's exception is raised once it is reaped.
+
+A SIGKILL of tracecheck (a CI hard kill, the OOM killer) runs none of that, so on Linux the child also
+asks the kernel to SIGKILL it when its parent dies (``PR_SET_PDEATHSIG``, set between fork and exec).
+The kernel ties that to the *thread* that started the child, which is fine here: the calling thread
+blocks until the child is reaped. Elsewhere there is no such guard and a SIGKILLed run can leave its
+child behind. Either way a killed run leaves its scratch folder, so scratch folders carry their owner's
+pid and start time (:func:`scratch_dir`) and those of dead owners are removed when the next one is made.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import re
+import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from tracecheck.errors import ToolFailed
@@ -27,6 +40,38 @@ class ProcResult:
     stderr: str
     duration_s: float
     timed_out: bool
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, looked up once in the parent (never between fork and exec); None if not Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - a Linux without a usable libc
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """The ``preexec_fn`` that makes the child get SIGKILL when we die (Linux), or None elsewhere."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # we died before the request was made: nobody will send the signal
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return in_child
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -59,6 +104,7 @@ def run_streaming(
             text=True,
             errors="replace",
             start_new_session=True,
+            preexec_fn=_die_with_parent(),
             env=env,
         )
     except OSError as exc:
@@ -108,3 +154,79 @@ def run_streaming(
         duration_s=time.monotonic() - start,
         timed_out=timed_out,
     )
+
+
+_SCRATCH = re.compile(r"tracecheck-[a-z]+-(\d+)-(\d+)-")
+_swept: set[str] = set()
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """``/proc/PID/stat`` from field 3 (state) on, or None if there is no such process (or no /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()
+
+
+def _start_ticks(pid: int) -> int:
+    """When ``pid`` started, in clock ticks since boot (0 without /proc): with the pid, one process."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else 0
+
+
+def _owner_alive(pid: int, ticks: int) -> bool:
+    if Path("/proc/self/stat").exists():  # a reused pid has another start time; a zombie runs nothing
+        fields = _stat_fields(pid)
+        return fields is not None and fields[0] != "Z" and int(fields[19]) == ticks
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_scratch(parent: Path) -> list[Path]:
+    """Remove the scratch folders in ``parent`` that are ours (same user) and whose owner is dead.
+
+    A live run's folder is never touched, nor anything not named by :func:`scratch_dir`.
+    """
+    removed = []
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    with contextlib.suppress(OSError), os.scandir(parent) as entries:
+        for entry in entries:
+            match = _SCRATCH.match(entry.name)
+            if match is None or not entry.is_dir(follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError):
+                if uid is not None and entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if not _owner_alive(int(match.group(1)), int(match.group(2))):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def scratch_dir(kind: str) -> Path:
+    """A new temporary folder ``tracecheck-KIND-PID-START-*`` for one tool run; the caller removes it.
+
+    The first call per temporary folder in this process first removes the folders of runs that died.
+    """
+    parent = Path(tempfile.gettempdir())
+    if str(parent) not in _swept:
+        _swept.add(str(parent))
+        remove_stale_scratch(parent)
+    pid = os.getpid()
+    return Path(tempfile.mkdtemp(prefix=f"tracecheck-{kind}-{pid}-{_start_ticks(pid)}-", dir=parent))
+
+
+@contextlib.contextmanager
+def scratch_folder(kind: str) -> Iterator[Path]:
+    """:func:`scratch_dir` as a context manager that removes the folder on the way out."""
+    path = scratch_dir(kind)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -7,12 +7,11 @@ report reader serves TLC, which prints SANY's report (unframed) before failing w
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracecheck.tla.proc import run_streaming
+from tracecheck.tla.proc import run_streaming, scratch_folder
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
 
@@ -109,8 +108,8 @@ def parse_sany_report(report: str, *, cwd: Path | None = None) -> tuple[str | No
                 j += 2
             elif head.startswith("Unknown location"):
                 importer = _IMPORTED_IN.search(message)
-                where = files.get(importer.group(1), current) if importer else current
-                errors.append(SanyError(where, None, None, " ".join(message.split())))
+                importer_file = files.get(importer.group(1), current) if importer else current
+                errors.append(SanyError(importer_file, None, None, " ".join(message.split())))
                 kind = kind or "parse"
                 j += 2
             elif head.startswith("In module") and kind == "parse":
@@ -143,7 +142,7 @@ def sany_parse(
 ) -> SanyResult:
     """Parse and semantically check ``spec`` with SANY; errors come back with file, line and column."""
     spec = spec_file(spec)
-    with tempfile.TemporaryDirectory(prefix="tracecheck-sany-") as tmp:
+    with scratch_folder("sany") as tmp:
         argv = [str(find_java()), *private_tmpdir(Path(tmp)), *library_property(library_paths),
                 "-cp", str(find_jar()), "tla2sany.SANY"]  # fmt: skip
         proc = run_streaming([*argv, spec.name], cwd=spec.parent, timeout=timeout)

@@ -11,16 +11,23 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tracecheck.errors import BadInput
-from tracecheck.tla.proc import run_streaming
+from tracecheck.tla.proc import run_streaming, scratch_dir
 from tracecheck.tla.sany import library_property
-from tracecheck.tla.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
+from tracecheck.tla.tlcresult import (
+    CFG_KEYWORDS,
+    STATUSES,
+    TlcResult,
+    TraceStep,
+    cfg_properties,
+    cfg_tokens,
+    parse_tlc_output,
+)
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
@@ -46,6 +53,12 @@ _COUNTS = re.compile(
 )
 
 
+def _count(text: str) -> int | None:
+    """A count TLC printed (``1,234``); TLC prints a negative one when it does not know it."""
+    n = int(text.replace(",", ""))
+    return n if n >= 0 else None
+
+
 class _ProgressWatcher:
     """Feeds progress messages (2200, 2209) to a callback as TLC streams them."""
 
@@ -59,8 +72,8 @@ class _ProgressWatcher:
             self.buffer = []
         elif self.buffer is not None and "@!@!@ENDMSG" in line:
             if m := _COUNTS.search(" ".join(self.buffer)):
-                nums = [int(g.replace(",", "")) for g in m.groups()]
-                self.callback(Progress(*(n if n >= 0 else None for n in nums), time.monotonic() - self.start))
+                generated, distinct, queue = (_count(g) for g in m.groups())
+                self.callback(Progress(generated, distinct, queue, time.monotonic() - self.start))
             self.buffer = None
         elif self.buffer is not None:
             self.buffer.append(line)
@@ -81,6 +94,36 @@ def _compat_config(cfg: Path, scratch: Path, deadlock_check: bool) -> tuple[Path
     rewritten = scratch / cfg.name
     rewritten.write_text(_CHECK_DEADLOCK.sub("", text))
     return rewritten, deadlock_check and match.group(1) == "TRUE"
+
+
+_UNDEFINED = re.compile(r"The (.+?) (\S+) specified in the configuration file is not defined in the spec")
+_CFG_SYNTAX = re.compile(r"TLC found an error in the configuration file at line (\d+) (.*)")
+#: The cfg sections behind each kind of name TLC reports undefined (a kind not here: any section).
+_UNDEFINED_SECTIONS = {
+    "initial predicate": {"INIT"}, "next state action": {"NEXT"}, "invariant": {"INVARIANT", "INVARIANTS"},
+    "property": {"PROPERTY", "PROPERTIES"}, "constraint": {"CONSTRAINT", "CONSTRAINTS"},
+    "action constraint": {"ACTION_CONSTRAINT", "ACTION_CONSTRAINTS"}, "name": {"SPECIFICATION"},
+}  # fmt: skip
+
+
+def _locate_cfg_error(error: str, cfg: Path, cfg_text: str) -> str:
+    """A cfg error from TLC (which names neither the file nor, for an undefined name, the line) as
+    ``file.cfg:LINE: ...``; any other error as it is."""
+    if syntax := _CFG_SYNTAX.search(error):
+        return f"{cfg}:{syntax.group(1)}: {syntax.group(2)}"
+    match = _UNDEFINED.match(error)
+    if match is None:
+        return error
+    kind, name = match.groups()
+    sections = _UNDEFINED_SECTIONS.get(kind, CFG_KEYWORDS)
+    section, lines = None, []
+    for line, tok in cfg_tokens(cfg_text):
+        if tok in CFG_KEYWORDS:
+            section = tok
+        elif tok == name:
+            lines.append((section not in sections, line))  # its own section's first, then anywhere
+    where = f"{cfg}:{min(lines)[1]}" if lines else str(cfg)
+    return f"{where}: {kind} {name} is not defined in the specification"
 
 
 def _resolve_config(spec: Path, config: str | Path | None) -> Path:
@@ -182,7 +225,7 @@ def run_tlc(
     if timeout is not None and timeout <= 0:
         raise BadInput(f"timeout must be positive, not {timeout}", field="timeout")
 
-    scratch = Path(tempfile.mkdtemp(prefix="tracecheck-tlc-"))
+    scratch = scratch_dir("tlc")
     metadir = scratch / "meta"
     try:
         run_cfg, deadlock_check = _compat_config(cfg, scratch, deadlock_check)
@@ -197,15 +240,17 @@ def run_tlc(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
+    cfg_text = cfg.read_text(errors="replace")
     result = parse_tlc_output(
         proc.stdout,
         returncode=proc.returncode,
         stderr=proc.stderr,
         timed_out=proc.timed_out,
         simulate=simulate,
-        properties=cfg_properties(cfg.read_text(errors="replace")),
+        properties=cfg_properties(cfg_text),
         cwd=spec.parent,
     )
+    result.errors = [_locate_cfg_error(e, cfg, cfg_text) for e in result.errors]
     if proc.timed_out:
         result.errors.append(f"TLC was stopped after the {timeout} s timeout")
     result.duration_s = proc.duration_s

@@ -195,19 +195,27 @@ def _step(text: str, fallback_index: int, problems: list[str]) -> TraceStep:
     return TraceStep(index, action, location, parse_state(body, problems))
 
 
+#: The keywords that open a section of a TLC config file.
+CFG_KEYWORDS = frozenset({
+    "CONSTANT", "CONSTANTS", "INIT", "NEXT", "SPECIFICATION", "INVARIANT", "INVARIANTS", "PROPERTY",
+    "PROPERTIES", "CONSTRAINT", "CONSTRAINTS", "ACTION_CONSTRAINT", "ACTION_CONSTRAINTS", "SYMMETRY",
+    "VIEW", "CHECK_DEADLOCK", "POSTCONDITION", "ALIAS",
+})  # fmt: skip
+
+
+def cfg_tokens(config_text: str) -> list[tuple[int, str]]:
+    """The words of a TLC config, each with its line number; comments are left out."""
+    text = re.sub(r"\(\*.*?\*\)", lambda m: re.sub(r"[^\n]", " ", m.group()), config_text, flags=re.S)
+    text = re.sub(r"\\\*.*", " ", text)
+    return [(n, tok) for n, line in enumerate(text.splitlines(), 1) for tok in line.split()]
+
+
 def cfg_properties(config_text: str) -> list[str]:
     """Names listed under PROPERTY/PROPERTIES in a TLC config (to name a violated temporal property)."""
-    text = re.sub(r"\(\*.*?\*\)", " ", config_text, flags=re.S)
-    text = re.sub(r"\\\*.*", " ", text)
-    keywords = {
-        "CONSTANT", "CONSTANTS", "INIT", "NEXT", "SPECIFICATION", "INVARIANT", "INVARIANTS", "PROPERTY",
-        "PROPERTIES", "CONSTRAINT", "CONSTRAINTS", "ACTION_CONSTRAINT", "ACTION_CONSTRAINTS", "SYMMETRY",
-        "VIEW", "CHECK_DEADLOCK", "POSTCONDITION", "ALIAS",
-    }  # fmt: skip
     names: list[str] = []
     collecting = False
-    for tok in text.split():
-        if tok in keywords:
+    for _, tok in cfg_tokens(config_text):
+        if tok in CFG_KEYWORDS:
             collecting = tok in ("PROPERTY", "PROPERTIES")
         elif collecting:
             names.append(tok)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tracecheck.errors import BadInput
+from tracecheck.tla.proc import scratch_dir
 from tracecheck.tla.specs import spec_folder
 from tracecheck.validation.raft.compare import Comparison, compare
 from tracecheck.validation.raft.module import DATA_MODULE, data_module
@@ -150,7 +150,7 @@ def validate(
 def _workdir(
     tspec: TraceSpec, traces: Sequence[Trace], prefixes: Sequence[int] | None, diag: bool, invariants: bool
 ) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="tracecheck-validate-"))
+    work = scratch_dir("validate")
     text = data_module(traces, prefixes)
     flags = (
         f"TraceDiagnose == {'TRUE' if diag else 'FALSE'}\n"

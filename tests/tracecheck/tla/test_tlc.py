@@ -201,7 +201,43 @@ def test_config_errors(tmp_path):
     write_spec(tmp_path, "Cfg", DEAD, "INIT Init\nNEXT Next\nINVARIANT NoSuchThing")
     assert run(tmp_path / "Cfg.tla", deadlock_check=False).status == "semantic_error"
     (tmp_path / "Bad.cfg").write_text("INIT Init\nNEXT Next\nBOGUS keyword\n")
-    assert run(tmp_path / "Cfg.tla", tmp_path / "Bad.cfg").status == "parse_error"
+    bad = run(tmp_path / "Cfg.tla", tmp_path / "Bad.cfg")
+    assert bad.status == "parse_error"
+    (err,) = bad.errors  # TLC says "at line 3" but not of which file
+    assert err == f"{tmp_path / 'Bad.cfg'}:3: It was expecting a keyword, but did not find it."
+
+
+UNDEFINED_CFG = """\\* INVARIANT Missing: a comment does not count
+INIT Init
+NEXT Next
+(* PROPERTY Missing
+   in a block comment neither *)
+INVARIANTS
+  TypeOK
+  Missing
+PROPERTY Missing
+"""
+
+
+def test_a_name_the_spec_does_not_define_is_reported_at_its_cfg_line(tmp_path):
+    body = DEAD + "\nTypeOK == x \\in 0..2"
+    spec = write_spec(tmp_path, "Undef", body, UNDEFINED_CFG)
+    cfg = tmp_path / "Undef.cfg"
+    res = run(spec, deadlock_check=False)
+    assert res.status == "semantic_error"
+    assert res.errors == [f"{cfg}:8: invariant Missing is not defined in the specification"]
+    (tmp_path / "Prop.cfg").write_text("INIT Init\nNEXT Next\nINVARIANT TypeOK\n\nPROPERTIES\n  Gone\n")
+    res = run(spec, tmp_path / "Prop.cfg", deadlock_check=False)
+    assert res.errors == [f"{tmp_path / 'Prop.cfg'}:6: property Gone is not defined in the specification"]
+    # The CLI: exit 2, and the error is one line naming file, line and name.
+    from click.testing import CliRunner
+
+    from tracecheck.cli import main
+
+    out = CliRunner().invoke(main, ["check", str(spec), "--no-deadlock"])
+    assert out.exit_code == 2, out.output
+    lines = [line.strip() for line in out.output.splitlines() if "Missing" in line]
+    assert lines == [f"{cfg}:8: invariant Missing is not defined in the specification"]
 
 
 def test_bad_input_is_raised_before_running(tmp_path):

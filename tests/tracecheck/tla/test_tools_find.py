@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import _thread
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import EXAMPLES
+from tests.paths import EXAMPLES, REPO
 from tracecheck.errors import ToolsNotFound
 from tracecheck.tla import tools
 from tracecheck.tla.proc import run_streaming
@@ -103,13 +103,42 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
     assert len(_child_pids(pids)) == 2 and not any(_alive(p) for p in _child_pids(pids))
 
 
-def test_ctrl_c_kills_the_child_and_propagates(tmp_path):
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt for this test, as in an interactive run, whatever it was before.
+
+    A process started with SIGINT ignored (a background job of a non-interactive shell: ``pytest &``,
+    nohup, some CI runners) inherits that, and then Python installs no handler: neither Ctrl-C nor
+    ``_thread.interrupt_main`` raises anything, and the test below failed with "DID NOT RAISE".
+    """
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_kills_the_child_and_propagates(tmp_path, ctrl_c_raises):
     pids = tmp_path / "pids"
     cmd = ["sh", "-c", f"echo $$ >> {pids}; sleep 60"]
-    threading.Timer(0.5, _thread.interrupt_main).start()
-    with pytest.raises(KeyboardInterrupt):
-        run_streaming(cmd, cwd=tmp_path, timeout=30)
+    ctrl_c = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))  # what the terminal sends us
+    ctrl_c.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_streaming(cmd, cwd=tmp_path, timeout=30)
+    finally:
+        ctrl_c.cancel()
     assert _child_pids(pids) and not any(_alive(p) for p in _child_pids(pids))
+
+
+def test_ctrl_c_test_passes_when_started_with_sigint_ignored(tmp_path):
+    """The way the full suite used to fail: pytest as a background job, so SIGINT ignored from the start."""
+    test = f"{Path(__file__).resolve()}::test_ctrl_c_kills_the_child_and_propagates"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `sh -c 'pytest &'` does
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "1 passed" in proc.stdout
 
 
 def test_streaming_lines_and_exit_code(tmp_path):
