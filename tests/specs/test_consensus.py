@@ -18,6 +18,8 @@ from tests.paths import SPECS
 from tracecheck.tla.sany import sany_parse
 from tracecheck.tla.tlc import run_tlc
 
+pytestmark = pytest.mark.tlc
+
 CONSENSUS = SPECS / "consensus"
 MC = CONSENSUS / "MCConsensus.tla"
 SIM = CONSENSUS / "SIMConsensus.tla"

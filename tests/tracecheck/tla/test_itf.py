@@ -15,7 +15,7 @@ from tracecheck.tla.values import Function, ModelValue, Record
 try:  # the strategies live with the pure-Python value tests
     from test_values import TLA_VALUES
 except ImportError:  # tests/ imported as a package
-    from tests.test_values import TLA_VALUES
+    from tests.tracecheck.tla.test_values import TLA_VALUES
 
 
 @pytest.mark.parametrize(

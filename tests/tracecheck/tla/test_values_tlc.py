@@ -18,7 +18,9 @@ from tracecheck.tla.values import Function, ModelValue, Record, to_tla
 try:  # the strategies live with the pure-Python value tests
     from test_values import MODEL_VALUES, TLA_VALUES
 except ImportError:  # tests/ imported as a package
-    from tests.test_values import MODEL_VALUES, TLA_VALUES
+    from tests.tracecheck.tla.test_values import MODEL_VALUES, TLA_VALUES
+
+pytestmark = pytest.mark.tlc
 
 BATCH = 150
 
