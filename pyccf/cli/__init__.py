@@ -5,12 +5,8 @@ from __future__ import annotations
 import click
 
 from pyccf.cli.scenario import scenario
+from pyccf.cli.simulate import simulate
 from pyccf.cli.trace import trace
-
-try:  # written by the simulation work; the other commands must work without it
-    from pyccf.cli.simulate import simulate
-except ImportError:  # pragma: no cover - only while simulate_cli.py does not exist
-    simulate = None
 
 
 @click.group()
@@ -21,5 +17,4 @@ def main() -> None:
 
 main.add_command(scenario)
 main.add_command(trace)
-if simulate is not None:
-    main.add_command(simulate)
+main.add_command(simulate)
