@@ -33,7 +33,7 @@ CI_MODELS = [
     ("MCConsensusSwap3.cfg", 2_000),
 ]
 
-#: Longer exhaustive models, run only with PYCCF_SLOW=1 (figures in docs/consensus-spec.md).
+#: Longer exhaustive models, run only with -m slow (figures in docs/consensus-spec.md).
 SLOW_MODELS = [
     ("MCConsensusRetire.cfg", 50_000),
     ("MCConsensusSwapElections.cfg", 50_000),

@@ -75,7 +75,7 @@ def test_round_trip_through_tlc(tmp_path_factory, values):
 @settings(max_examples=40, phases=[Phase.explicit, Phase.generate])
 @given(st.lists(TLA_VALUES, min_size=200, max_size=200))
 def test_round_trip_through_tlc_long(tmp_path_factory, values):
-    """The same property on 8,000 values (PYCCF_SLOW=1)."""
+    """The same property on 8,000 values (slow: run with -m slow)."""
     printed = tlc_reprint(tmp_path_factory.mktemp("rt"), values)
     for want, got in zip(values, printed, strict=True):
         assert got == want, f"{to_tla(want)} came back as {to_tla(got)}"
