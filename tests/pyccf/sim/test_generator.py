@@ -12,8 +12,6 @@ from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
 from pyccf.sim.rules import LineRules, reconfiguration
 from pyccf.sim.simulate import run_lines, simulate
 
-pytestmark = pytest.mark.xdist_group("generator")  # one worker computes the module's 150 runs
-
 SEEDS = range(150)
 
 

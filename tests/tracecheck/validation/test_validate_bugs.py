@@ -16,7 +16,7 @@ from pyccf.sim.driver import run_scenario
 from tests.paths import DATA, SCENARIOS
 from tracecheck.validation.engine import validate_paths
 
-pytestmark = [pytest.mark.tlc, pytest.mark.xdist_group("validate_bugs")]
+pytestmark = pytest.mark.tlc
 
 BUG_SCENARIOS = DATA / "bug_scenarios"
 
