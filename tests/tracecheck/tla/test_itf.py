@@ -8,14 +8,10 @@ import json
 import pytest
 from hypothesis import given, settings
 
+from tests.tracecheck.tla.test_values import TLA_VALUES  # the value strategies
 from tracecheck.tla.itf import from_json_value, to_itf, to_json_value, write_itf
 from tracecheck.tla.tlcresult import TlcResult, TraceStep
 from tracecheck.tla.values import Function, ModelValue, Record
-
-try:  # the strategies live with the pure-Python value tests
-    from test_values import TLA_VALUES
-except ImportError:  # tests/ imported as a package
-    from tests.tracecheck.tla.test_values import TLA_VALUES
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,9 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.tracecheck.tla.test_values import MODEL_VALUES, TLA_VALUES  # the value strategies
 from tracecheck.tla.tlc import run_tlc
 from tracecheck.tla.values import Function, ModelValue, Record, to_tla
-
-try:  # the strategies live with the pure-Python value tests
-    from test_values import MODEL_VALUES, TLA_VALUES
-except ImportError:  # tests/ imported as a package
-    from tests.tracecheck.tla.test_values import MODEL_VALUES, TLA_VALUES
 
 pytestmark = pytest.mark.tlc
 
