@@ -65,10 +65,6 @@ def shared() -> Path:
     return SHARED
 
 
-def _asked_for_slow(config: pytest.Config) -> bool:
-    return "slow" in (config.getoption("markexpr") or "")
-
-
 def _named_on_command_line(config: pytest.Config, item: pytest.Item) -> bool:
     """Whether ``item`` was asked for by node id (``path::test``), which runs it even if it is slow."""
     for arg in config.args:
