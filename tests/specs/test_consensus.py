@@ -19,6 +19,8 @@ from tests.paths import SPECS
 from tracecheck.tla.sany import sany_parse
 from tracecheck.tla.tlc import run_tlc
 
+pytestmark = pytest.mark.tlc
+
 CONSENSUS = SPECS / "consensus"
 MC = CONSENSUS / "MCConsensus.tla"
 SIM = CONSENSUS / "SIMConsensus.tla"
@@ -32,7 +34,7 @@ CI_MODELS = [
     ("MCConsensusSwap3.cfg", 2_000),
 ]
 
-#: Longer exhaustive models, run only with PYCCF_SLOW=1 (figures in docs/consensus-spec.md).
+#: Longer exhaustive models, run only with -m slow (figures in docs/consensus-spec.md).
 SLOW_MODELS = [
     ("MCConsensusRetire.cfg", 50_000),
     ("MCConsensusSwapElections.cfg", 50_000),

@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from tracecheck.cli.validate import validate
 from tracecheck.errors import BadInput, ToolFailed, ToolsNotFound, TracecheckError
 from tracecheck.tla.itf import result_to_json, write_itf
 from tracecheck.tla.pcal import pcal_translate
@@ -261,10 +262,4 @@ def demo() -> int:
     return EXIT_VIOLATION
 
 
-# Hook for the trace-validation helper: `tracecheck validate` lives in tracecheck/cli/validate.py.
-try:
-    from tracecheck.cli.validate import validate
-except ImportError:  # pragma: no cover - absent until trace validation lands
-    validate = None
-if validate is not None:
-    main.add_command(validate)
+main.add_command(validate)  # `tracecheck validate` lives in tracecheck/cli/validate.py

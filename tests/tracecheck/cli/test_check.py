@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from tests.paths import EXAMPLES
 from tracecheck.cli import main
 
+pytestmark = pytest.mark.tlc
+
 COUNTERS, BOUNDED = str(EXAMPLES / "Counters.tla"), str(EXAMPLES / "Bounded.tla")
 
 

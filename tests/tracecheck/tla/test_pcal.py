@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from tracecheck.cli import main
 from tracecheck.tla.pcal import pcal_translate
 from tracecheck.tla.tlc import run_tlc
+
+pytestmark = pytest.mark.tlc
 
 ALGO = """---- MODULE Algo ----
 EXTENDS Naturals

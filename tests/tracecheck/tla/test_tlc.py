@@ -15,6 +15,8 @@ from tracecheck.errors import BadInput
 from tracecheck.tla.tlc import run_tlc
 from tracecheck.tla.values import Function, ModelValue, Record, Unparsed
 
+pytestmark = pytest.mark.tlc
+
 
 def write_spec(folder: Path, name: str, body: str, cfg: str) -> Path:
     spec = folder / f"{name}.tla"

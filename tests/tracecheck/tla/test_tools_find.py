@@ -34,6 +34,7 @@ def fake_java(folder: Path, version: str) -> Path:
     return java
 
 
+@pytest.mark.tlc  # runs `tlc2.TLC -h` for the version
 def test_finds_java_and_the_bundled_jar():
     java, jar = tools.find_java(), tools.find_jar()
     assert java.exists() and (tools.java_version(java) or 0) >= 11

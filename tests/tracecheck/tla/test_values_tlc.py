@@ -12,9 +12,11 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.tracecheck.tla.test_values import MODEL_VALUES, TLA_VALUES  # the value tests' strategies
+from tests.tracecheck.tla.test_values import MODEL_VALUES, TLA_VALUES  # the value strategies
 from tracecheck.tla.tlc import run_tlc
 from tracecheck.tla.values import Function, ModelValue, Record, to_tla
+
+pytestmark = pytest.mark.tlc
 
 BATCH = 150
 
@@ -69,7 +71,7 @@ def test_round_trip_through_tlc(tmp_path_factory, values):
 @settings(max_examples=40, phases=[Phase.explicit, Phase.generate])
 @given(st.lists(TLA_VALUES, min_size=200, max_size=200))
 def test_round_trip_through_tlc_long(tmp_path_factory, values):
-    """The same property on 8,000 values (PYCCF_SLOW=1)."""
+    """The same property on 8,000 values (slow: run with -m slow)."""
     printed = tlc_reprint(tmp_path_factory.mktemp("rt"), values)
     for want, got in zip(values, printed, strict=True):
         assert got == want, f"{to_tla(want)} came back as {to_tla(got)}"

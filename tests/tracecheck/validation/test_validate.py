@@ -20,6 +20,8 @@ from tracecheck.validation.engine import validate, validate_paths
 from tracecheck.validation.raft.trace import load_trace
 from tracecheck.validation.report import report_text
 
+pytestmark = pytest.mark.tlc
+
 CCF_NAMES = sorted(p.name for p in CCF_TRACES.glob("*.ndjson")) if CCF_TRACES.is_dir() else []
 SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*") if p.name != "README.md") if SCENARIOS.is_dir() else []
 

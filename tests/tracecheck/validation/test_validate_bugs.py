@@ -17,6 +17,8 @@ from pyccf.sim.driver import run_scenario
 from tests.paths import DATA, SCENARIOS
 from tracecheck.validation.engine import validate_paths
 
+pytestmark = pytest.mark.tlc
+
 BUG_SCENARIOS = DATA / "bug_scenarios"
 
 # bug -> (scenario, first rejected line of the buggy trace, its event), from the registry

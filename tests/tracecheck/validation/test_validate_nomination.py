@@ -13,6 +13,8 @@ import pytest
 from tests.paths import DATA
 from tracecheck.validation.engine import validate_paths
 
+pytestmark = pytest.mark.tlc
+
 SCENARIO = DATA / "scenarios/nominate_successor.scn"
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from tracecheck.validation.engine import validate_paths
 
+pytestmark = pytest.mark.tlc
+
 # Seeds 3, 4 and 7 roll back a configuration and then keep sending to its nodes, as CCF of Nov 2025 does
 # (CR-5); seed 7 also ends in the known stuck-follower liveness failure of that CCF (its trace up to the
 # failed final sync must still be a behaviour). 2, 5 and 6 are short runs without failure. 16 and 25 run
