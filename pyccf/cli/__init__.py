@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from pyccf.cli.scenario import scenario
-from pyccf.cli.trace import trace
 
 try:  # written by the simulation work; the other commands must work without it
     from pyccf.cli.simulate import simulate
@@ -16,10 +15,9 @@ except ImportError:  # pragma: no cover - only while simulate_cli.py does not ex
 @click.group()
 @click.version_option(package_name="pyccf")
 def main() -> None:
-    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, compare traces."""
+    """CCF's consensus in Python: run CCF scenario files and simulate random scenarios."""
 
 
 main.add_command(scenario)
-main.add_command(trace)
 if simulate is not None:
     main.add_command(simulate)

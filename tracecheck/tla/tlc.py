@@ -23,7 +23,7 @@ from tracecheck.tla.sany import library_property
 from tracecheck.tla.tlcresult import STATUSES, TlcResult, TraceStep, cfg_properties, parse_tlc_output
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
-__all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
+__all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "override_constants", "run_tlc", "tlc_command"]
 
 #: JVM options always passed: TLC asks for the throughput collector (message 2401 otherwise).
 DEFAULT_JVM_OPTS = ("-XX:+UseParallelGC",)
@@ -213,3 +213,18 @@ def run_tlc(
     return result
 
 
+
+
+def override_constants(cfg_text: str, values: Mapping[str, str]) -> str:
+    """``cfg_text`` with each constant in ``values`` set to its TLA+ value (name -> value text).
+
+    A one-line ``Name = ...`` or ``Name <- ...`` assignment is replaced in place; a constant the config does
+    not assign is appended in a ``CONSTANTS`` section of its own.
+    """
+    text = cfg_text if cfg_text.endswith("\n") or not cfg_text else cfg_text + "\n"
+    for name, value in values.items():
+        pattern = re.compile(rf"^([ \t]*(?:CONSTANTS?[ \t]+)?){re.escape(name)}[ \t]*(?:=|<-).*$", re.M)
+        text, found = pattern.subn(lambda m, a=f"{name} = {value}": m.group(1) + a, text, count=1)
+        if not found:
+            text += f"CONSTANTS\n    {name} = {value}\n"
+    return text
