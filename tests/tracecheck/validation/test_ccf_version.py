@@ -26,8 +26,8 @@ def traces_2026_01(tmp_path_factory, shared) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("ccf_2026_01")
     files = [KEEPS_ACKED, *(SCENARIOS / n for n in SHARED_NAMES)]
     subprocess.run(
-        [sys.executable, "-m", "pyccf", "scenario", "run", "--ccf-version", "2026-01", "--trace-dir", str(out),
-         *map(str, files)],
+        [sys.executable, "-m", "pyccf", "scenario", "run", "--ccf-version", "2026-01",
+         "--trace-dir", str(out), *map(str, files)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return {p.name.split(".")[0]: p for p in out.glob("*.ndjson")}

@@ -36,7 +36,8 @@ def test_a_shared_batch_state_count_is_reported_as_the_batch_s(shared):
 
 def test_junit_suite_time_is_wall_time(shared):
     run = Batch(3, 100, 2.0)
-    verdicts = [_accepted(n, run, seconds=2.0) for n in ("startup.ndjson", "election.ndjson", "append.ndjson")]
+    names = ("startup.ndjson", "election.ndjson", "append.ndjson")
+    verdicts = [_accepted(n, run, seconds=2.0) for n in names]
     root = ET.fromstring(junit_xml(verdicts, 2.5))
     assert root.get("time") == "2.500"  # not 6.000, the sum of the cases
     assert [c.get("time") for c in root.iter("testcase")] == ["2.000"] * 3
