@@ -4,6 +4,7 @@ work folder removed, exit 130 or 143 (a real process, real signals, real JVMs)."
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import CCF_TRACES, REPO
+from tests.paths import CCF_TRACES, REPO, SPECS
 
 
 def _javas_naming(folder: Path) -> list[int]:
@@ -44,31 +45,52 @@ def _wait_for(predicate, seconds: float) -> bool:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
-    traces = sorted(CCF_TRACES.glob("*.ndjson"))
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    """60 copies of a 224-event trace make 4 batches for 2 jobs: 2 JVMs run, 2 batches wait. The spec
+    copy spends seconds on every state (a slow constraint), so no run ends on its own during the test."""
+    inputs, tmp, spec = tmp_path / "in", tmp_path / "tmp", tmp_path / "consensus"
+    inputs.mkdir()
+    tmp.mkdir()
+    shutil.copytree(SPECS / "consensus", spec)
+    cfg, tla = spec / "TraceConsensus.cfg", spec / "TraceConsensus.tla"
+    cfg.write_text(cfg.read_text() + "CONSTRAINT TraceSlow\n")
+    text = tla.read_text()
+    end = text.rindex("====")
+    tla.write_text(text[:end] + "TraceSlow == \\A i \\in 1..100000000 : i # 0\n" + text[end:])
+    text = (CCF_TRACES / "suffix_collision.1.ndjson").read_text()
+    for k in range(60):
+        (inputs / f"copy{k:02}.ndjson").write_text(text)
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracecheck", "validate", "--jobs", "2", *map(str, traces)],
+        [sys.executable, "-m", "tracecheck", "validate", "--jobs", "2", "--spec", str(spec),
+         *map(str, sorted(inputs.iterdir()))],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
         cwd=tmp_path,
     )
+    started_later: set[int] = set()
     try:
-        assert _wait_for(lambda: len(_javas_naming(tmp_path)) >= 2 or proc.poll() is not None, 120)
+        assert _wait_for(lambda: len(_javas_naming(tmp)) >= 2 or proc.poll() is not None, 120)
         assert proc.poll() is None, "validation ended before the signal"
-        assert list(tmp_path.glob("tracecheck-*")), "the jobs' work folders are in TMPDIR"
+        assert list(tmp.glob("tracecheck-*")), "the jobs' work folders are in TMPDIR"
+        running = set(_javas_naming(tmp))
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
+        deadline = time.monotonic() + 60  # a hang guard, not a speed test: it exits at once
+        while proc.poll() is None and time.monotonic() < deadline:  # does any JVM start after the signal?
+            started_later |= set(_javas_naming(tmp)) - running
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=1)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    assert started_later == set(), "a JVM was started after the signal"
     assert proc.returncode == 128 + sig, err.decode()
     assert b"Traceback" not in err and b"Aborted" not in err
     assert b"ACCEPTED" not in out  # no verdict from killed runs
-    # nothing left: no JVM (none started after the signal either), no work folder
-    assert not _wait_for(lambda: bool(_javas_naming(tmp_path)), 1.0)
-    assert list(tmp_path.glob("tracecheck-*")) == []
+    # nothing left: no JVM, no work folder
+    assert not _wait_for(lambda: bool(_javas_naming(tmp)), 1.0)
+    assert list(tmp.glob("tracecheck-*")) == []
 
 
 def test_check_sigint_kills_the_jvm(tmp_path):
