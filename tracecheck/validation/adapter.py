@@ -45,7 +45,8 @@ class TraceEvent(Protocol):
 
     def summary(self) -> str: ...  # one human line
 
-    def fields(self) -> dict[str, Any]: ...  # format-specific report fields (JSON-ready)
+    def fields(self) -> dict[str, Any]: ...  # format-specific report fields (JSON-ready; the first is
+    # shown next to the line number, ``event`` names the kind of event if there is one)
 
 
 class Trace(Protocol):

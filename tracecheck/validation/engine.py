@@ -14,7 +14,6 @@ traces, writes the data module and compares a failing event with the spec's stat
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +92,7 @@ class TraceSpec:
 
 
 def default_adapter() -> Adapter:
+    """The raft adapter, for callers that name none (imported here only, so the engine stays generic)."""
     from tracecheck.validation.raft.adapter import RaftAdapter
 
     return RaftAdapter()
@@ -260,8 +260,3 @@ def _diagnose(run: _Run, verdicts: list[Verdict]) -> None:
         unique = {json.dumps(obs, sort_keys=True, default=str): obs for obs in outcome.frontier.get(t, [])}
         v.candidates = [Candidate(obs, run.adapter.compare(v.failing, obs)) for obs in unique.values()]
 
-
-def timed(fn: Callable[[], list[Verdict]]) -> tuple[list[Verdict], float]:
-    """``fn()`` and its wall time in seconds (a report's total is wall time, not a sum of shares)."""
-    start = time.monotonic()
-    return fn(), time.monotonic() - start

@@ -92,12 +92,15 @@ def report_text(verdicts: Sequence[Verdict], wall_seconds: float | None = None) 
         if v.status != "rejected" or v.failing is None:
             continue
         f = d["failing_event"]
-        lines.append(f"  first event no behaviour of the spec matches: line {f['line']} (h_ts {f['h_ts']})")
+        first = next(iter(v.failing.fields().items()), None)  # e.g. a timestamp of the log
+        where = f" ({first[0]} {first[1]})" if first else ""
+        lines.append(f"  first event no behaviour of the spec matches: line {f['line']}{where}")
         lines.append(f"    {f['summary']}")
         lines.append(f"    caused by command: {d['cmd'] or '(none logged)'}")
         if v.invariant_violations:
             prev = v.trace.events[v.matched - 1] if v.matched else None
-            after = f"line {prev.line} ({prev.function})" if prev is not None else "the start"
+            kind = (prev.fields().get("event") or prev.summary()) if prev is not None else ""
+            after = f"line {prev.line} ({kind})" if prev is not None else "the start"
             lines.append(
                 f"    safety: the spec states after {after} violate "
                 f"{', '.join(v.invariant_violations)}; those states were pruned, so what follows compares "
