@@ -22,7 +22,7 @@ from typing import Any
 from tracecheck.errors import BadInput
 from tracecheck.tla.specs import spec_folder
 from tracecheck.tla.tlc import override_constants
-from tracecheck.validation.adapter import Adapter, Comparison
+from tracecheck.validation.adapter import Adapter, Comparison, Trace, TraceEvent
 from tracecheck.validation.jobs import Jobs
 from tracecheck.validation.tlc_run import TlcOutcome, run_trace_tlc
 
@@ -54,10 +54,10 @@ class Batch:
 
 @dataclass
 class Verdict:
-    trace: Any  # the adapter's trace (see adapter.Trace)
+    trace: Trace  # the adapter's
     status: str  # accepted | rejected | error
-    matched: int = 0  # events matched (the longest matching prefix), bootstrap included
-    failing: Any = None  # the first event no behaviour matches (rejected traces)
+    matched: int = 0  # events matched (the longest matching prefix), the first event included
+    failing: TraceEvent | None = None  # the first event no behaviour matches (rejected traces)
     candidates: list[Candidate] = field(default_factory=list)
     invariant_violations: list[str] = field(default_factory=list)
     message: str = ""

@@ -62,14 +62,23 @@ class Jobs:
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``[fn(x) for x in items]`` in parallel; any exception (here or in a job) stops every job."""
         pool = ThreadPoolExecutor(max_workers=self.workers)
-        futures = [pool.submit(fn, x) for x in items]
+        futures: list[Future[R]] = []
         try:
+            for x in items:
+                futures.append(pool.submit(self._run, fn, x))
             return [f.result() for f in futures]
         except BaseException:
             self.stop(futures)
             raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, fn: Callable[[T], R], x: T) -> R:
+        try:
+            return fn(x)
+        except BaseException:
+            self.cancelled.set()  # at once: the freed worker must not start a queued job
+            raise
 
     def stop(self, futures: Sequence[Future]) -> None:
         """Cancel what has not started, kill the JVMs of what has, and wait for the workers to finish."""
