@@ -197,7 +197,7 @@ def check(
             library_paths=library_paths, progress=progress,
         )  # fmt: skip
     itf_note = None
-    if itf is not None and result.violation:
+    if itf is not None and result.trace:
         write_itf(result, itf)
     elif itf is not None:
         itf_note = f"no counterexample: {itf} not written"
