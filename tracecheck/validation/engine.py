@@ -28,7 +28,6 @@ from tracecheck.validation.tlc_run import TlcOutcome, run_trace_tlc
 
 # progress(trace_path, events_matched_so_far, total_events)
 Progress = Callable[[Path, int, int], None]
-WORKDIR_PREFIX = "tracecheck-validate-"
 
 
 @dataclass
@@ -167,7 +166,7 @@ def validate(
     """
     adapter = adapter or default_adapter()
     tspec = find_trace_spec(spec if spec is not None else adapter.default_spec, adapter.data_module_name)
-    run = _Run(adapter, tspec, Jobs(jobs, WORKDIR_PREFIX), timeout, invariants, progress)
+    run = _Run(adapter, tspec, Jobs(jobs, "validate"), timeout, invariants, progress)
     verdicts: dict[int, Verdict] = {}
     batches = plan_batches(traces, jobs)
     for batch, found in zip(batches, run.jobs.map(lambda b: _run_batch(run, [traces[k] for k in b]), batches),

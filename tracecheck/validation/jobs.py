@@ -32,12 +32,17 @@ class Cancelled(Exception):
     """Raised in a worker whose job was stopped because the whole run was interrupted."""
 
 
+def new_folder(kind: str) -> Path:
+    """A new temporary folder ``tracecheck-KIND-*`` for one job (the one place job folders are made)."""
+    return Path(tempfile.mkdtemp(prefix=f"tracecheck-{kind}-"))
+
+
 class Jobs:
     """A pool of ``workers`` threads whose jobs make their folders with :meth:`workdir`."""
 
-    def __init__(self, workers: int, prefix: str = "tracecheck-") -> None:
+    def __init__(self, workers: int, kind: str = "jobs") -> None:
         self.workers = max(1, workers)
-        self.prefix = prefix
+        self.kind = kind
         self.cancelled = threading.Event()
         self._folders: set[str] = set()
         self._lock = threading.Lock()
@@ -47,7 +52,7 @@ class Jobs:
         """A fresh folder for one job, removed afterwards; raises :class:`Cancelled` once interrupted."""
         if self.cancelled.is_set():
             raise Cancelled()
-        folder = Path(tempfile.mkdtemp(prefix=self.prefix))
+        folder = new_folder(self.kind)
         with self._lock:
             self._folders.add(str(folder))
         try:

@@ -36,7 +36,7 @@ def tmp_root(tmp_path, monkeypatch) -> Path:
 
 
 def test_a_failing_job_stops_the_others(tmp_root):
-    jobs = Jobs(2, prefix="tracecheck-test-")
+    jobs = Jobs(2, kind="test")
     started: list[int] = []
     sleeper_running = threading.Event()
 
