@@ -10,7 +10,6 @@ import click
 
 from pyccf.cli.scenario import scenario
 from pyccf.cli.simulate import simulate
-from pyccf.cli.trace import trace
 
 
 class OneLineErrors(click.Group):
@@ -40,9 +39,8 @@ class OneLineErrors(click.Group):
 @click.group(cls=OneLineErrors)
 @click.version_option(package_name="pyccf")
 def main() -> None:
-    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, compare traces."""
+    """CCF's consensus in Python: run CCF scenario files and simulate random scenarios."""
 
 
 main.add_command(scenario)
-main.add_command(trace)
 main.add_command(simulate)

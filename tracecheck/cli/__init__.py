@@ -7,28 +7,32 @@ parse or semantic error, bad option), 3 the tool failed (crash, out of memory, t
 from __future__ import annotations
 
 import json
-import signal
-import sys
-import threading
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
+from tracecheck.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_TOOL,
+    EXIT_VIOLATION,
+    err_console,
+    handle_errors,
+    install_signal_handlers,
+    out_console,
+    output_path,
+)
+from tracecheck.cli.diff import diff
 from tracecheck.cli.validate import validate
-from tracecheck.errors import BadInput, ToolFailed, ToolsNotFound, TracecheckError
+from tracecheck.errors import BadInput
 from tracecheck.tla.itf import result_to_json, write_itf
 from tracecheck.tla.pcal import pcal_translate
 from tracecheck.tla.progress import tlc_progress
 from tracecheck.tla.sany import sany_parse
 from tracecheck.tla.tlc import TlcResult, run_tlc
 from tracecheck.tla.values import to_tla
-
-EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT, EXIT_TOOL = 0, 1, 2, 3
 
 _STATUS_EXIT = {
     "ok": EXIT_OK,
@@ -58,38 +62,6 @@ def exit_code(result: TlcResult, expect_violation: str | None = None) -> int:
     return EXIT_OK if expect_violation in names else EXIT_VIOLATION
 
 
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _handle_errors(fn: Callable[..., int]) -> Callable[..., None]:
-    """Run a command body, turning our exceptions into one-line messages and exit codes."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            code = fn(*args, **kwargs)
-        except BadInput as exc:
-            _err().print(f"[red]error:[/] {escape(str(exc))}")
-            code = EXIT_BAD_INPUT
-        except (ToolsNotFound, ToolFailed) as exc:
-            _err().print(f"[red]error:[/] {escape(str(exc))}")
-            code = EXIT_TOOL
-        except TracecheckError as exc:
-            _err().print(f"[red]error:[/] {escape(str(exc))}")
-            code = EXIT_TOOL
-        except KeyboardInterrupt:
-            _err().print("[yellow]interrupted[/]")
-            code = 130
-        sys.exit(code)
-
-    return wrapper
-
-
 def _spec_path(spec: str) -> Path:
     path = Path(spec)
     if not path.is_file():
@@ -101,45 +73,40 @@ def _spec_path(spec: str) -> Path:
 @click.version_option(package_name="pyccf")
 def main() -> None:
     """Drive the TLA+ tools (SANY, TLC) from Python: parse, model-check, simulate, validate traces."""
-    # TLC runs in its own process group (so Ctrl-C reaches us first): turn SIGTERM into an exception too,
-    # so the JVM is killed on the way out instead of outliving us.
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    # TLC runs in its own process group (so Ctrl-C reaches us first): SIGTERM becomes an exception too,
+    # so the JVMs are killed on the way out instead of outliving us.
+    install_signal_handlers()
 
 
 @main.command()
 @click.argument("spec")
 @click.option("--lib", "library_paths", multiple=True, type=click.Path(), help="Extra module folder.")
-@_handle_errors
+@handle_errors
 def parse(spec: str, library_paths: tuple[str, ...]) -> int:
     """Parse and semantically check SPEC.tla with SANY (errors as file:line:col: message)."""
     result = sany_parse(_spec_path(spec), library_paths=library_paths)
     if result.ok:
-        _out().print(f"[green]ok[/]: {escape(spec)} parses")
+        out_console().print(f"[green]ok[/]: {escape(spec)} parses")
         return EXIT_OK
     for error in result.errors:
-        _err().print(f"{escape(str(error))}")
+        err_console().print(f"{escape(str(error))}")
     kind = "timed out" if result.kind == "timeout" else f"{result.kind} error"
-    _err().print(f"[red]{escape(spec)}: {kind}[/]")
+    err_console().print(f"[red]{escape(spec)}: {kind}[/]")
     return EXIT_TOOL if result.kind == "timeout" else EXIT_BAD_INPUT
 
 
 @main.command()
 @click.argument("spec")
 @click.option("--write-cfg", is_flag=True, help="Also write the generated SPEC.cfg if there is none.")
-@_handle_errors
+@handle_errors
 def translate(spec: str, write_cfg: bool) -> int:
     """Translate the PlusCal algorithm in SPEC.tla (in place; no .old file left behind)."""
     result = pcal_translate(_spec_path(spec), write_cfg=write_cfg)
     if result.ok:
-        _out().print(f"[green]ok[/]: translated the algorithm in {escape(spec)}")
+        out_console().print(f"[green]ok[/]: translated the algorithm in {escape(spec)}")
         return EXIT_OK
     for error in result.errors:
-        _err().print(escape(str(error)))
+        err_console().print(escape(str(error)))
     return EXIT_BAD_INPUT
 
 
@@ -192,7 +159,7 @@ def print_result(result: TlcResult, console: Console, *, show_trace: bool = True
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (values in ITF encoding).")
 @click.option("--itf", "itf_path", type=click.Path(dir_okay=False), help="Write the counterexample as ITF.")
 @click.option("--expect-violation", metavar="NAME", help="Succeed only if exactly NAME is violated.")
-@_handle_errors
+@handle_errors
 def check(
     spec: str,
     config: str | None,
@@ -222,33 +189,47 @@ def check(
             raise BadInput(f"expected KEY=VALUE, got {prop!r}", field="--jvm-prop")
         props[key] = value
     path = _spec_path(spec)
+    itf = output_path(itf_path, "--itf")
     with tlc_progress(path.name, enabled=None) as progress:
         result = run_tlc(
             path, config, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
             timeout=timeout, heap=heap, jvm_props=props, deadlock_check=not no_deadlock,
             library_paths=library_paths, progress=progress,
         )  # fmt: skip
-    if itf_path:
-        write_itf(result, itf_path)
+    itf_note = None
+    if itf is not None and result.trace:
+        write_itf(result, itf)
+    elif itf is not None:
+        itf_note = f"no counterexample: {itf} not written"
     if as_json:
-        click.echo(json.dumps(result_to_json(result)))
+        out = result_to_json(result)
+        if expect_violation is not None:
+            met = exit_code(result, expect_violation) == EXIT_OK
+            out["expected_violation"] = {"name": expect_violation, "met": met}
+        if itf is not None:
+            out["itf"] = str(itf) if itf_note is None else None
+        click.echo(json.dumps(out))
+        if itf_note:
+            err_console().print(escape(itf_note))
     else:
         # Verdicts go to stdout; a spec or tool that could not be checked is a diagnostic (stderr).
-        print_result(result, _out() if result.ok or result.violation else _err())
+        print_result(result, out_console() if result.ok or result.violation else err_console())
         if expect_violation is not None:
             code = exit_code(result, expect_violation)
             note = "found as expected" if code == EXIT_OK else "NOT found"
-            _out().print(f"expected violation {escape(expect_violation)}: {note}")
+            out_console().print(f"expected violation {escape(expect_violation)}: {note}")
+        if itf_note:
+            out_console().print(escape(itf_note))
     return exit_code(result, expect_violation)
 
 
 @main.command()
-@_handle_errors
+@handle_errors
 def demo() -> int:
     """Run the built-in example end to end: a pyccf trace validated by TLC, a seeded bug caught."""
     from tracecheck.demo import run_demo  # imports pyccf; only the demo needs it
 
-    console = _out()
+    console = out_console()
     outcome = run_demo(console)
     if outcome.ok:
         console.print(
@@ -262,4 +243,5 @@ def demo() -> int:
     return EXIT_VIOLATION
 
 
-main.add_command(validate)  # `tracecheck validate` lives in tracecheck/cli/validate.py
+main.add_command(validate)
+main.add_command(diff)

@@ -1,26 +1,41 @@
 """``tracecheck validate TRACE...``: the click layer over :mod:`tracecheck.validation.engine`.
 
 Exit codes: 0 every trace accepted, 1 some trace rejected, 2 bad input (a malformed trace, an unknown
-spec), 3 the tool failed (TLC error or timeout, no Java).
+spec, an output path that cannot be written), 3 the tool failed (TLC error or timeout, no Java);
+130/143 after Ctrl-C/SIGTERM (every TLC run is stopped first).
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tracecheck.errors import BadInput, TracecheckError
+from pyccf.formats.variants import CCF_VERSION_DEFAULT, CCF_VERSIONS
+from tracecheck.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_TOOL,
+    EXIT_VIOLATION,
+    err_console,
+    handle_errors,
+    output_path,
+)
+from tracecheck.errors import BadInput
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.engine import validate as run_validation
-from tracecheck.validation.junit import write_junit
-from tracecheck.validation.raft.trace import load_trace
+from tracecheck.validation.junit import junit_xml
+from tracecheck.validation.raft.adapter import RaftAdapter
 from tracecheck.validation.report import report_json, report_text
 
-EXIT_OK, EXIT_REJECTED, EXIT_BAD_INPUT, EXIT_TOOL = 0, 1, 2, 3
+EXIT_REJECTED = EXIT_VIOLATION
 
 
 def exit_code(verdicts: list[Verdict]) -> int:
@@ -37,6 +52,14 @@ def exit_code(verdicts: list[Verdict]) -> int:
     show_default=True,
     help="Spec folder under specs/ (or a path to it or to its Trace*.tla).",
 )
+@click.option(
+    "--ccf-version",
+    type=click.Choice(CCF_VERSIONS),
+    default=CCF_VERSION_DEFAULT,
+    show_default=True,
+    help="The CCF behaviour the traces were written with (`pyccf scenario run --ccf-version`): "
+    "it sets the spec's Fixes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="Also write JUnit XML here.")
 @click.option(
@@ -49,34 +72,49 @@ def exit_code(verdicts: list[Verdict]) -> int:
 )
 @click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per TLC run.")
 @click.option("--no-invariants", is_flag=True, help="Do not check the spec's invariants in matched states.")
+@handle_errors
 def validate(
     traces: tuple[Path, ...],
     spec: str,
+    ccf_version: str,
     as_json: bool,
     junit: Path | None,
     jobs: int,
     timeout: float | None,
     no_invariants: bool,
-) -> None:
+) -> int:
     """Check that each CCF-format ndjson TRACE is a behaviour of the spec; report where it diverges."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        loaded = [load_trace(p) for p in traces]
-        verdicts = _run(loaded, spec, jobs, timeout, not no_invariants)
-    except BadInput as exc:
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(EXIT_BAD_INPUT)
-    except TracecheckError as exc:
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(EXIT_TOOL)
-    click.echo(report_json(verdicts) if as_json else report_text(verdicts))
+    start = time.monotonic()
+    junit = output_path(junit, "--junit")
+    adapter = RaftAdapter(ccf_version)
+    loaded: list[Any] = []
+    bad: list[tuple[Path, str]] = []
+    for path in traces:
+        try:
+            loaded.append(adapter.load(path))
+        except BadInput as exc:
+            bad.append((path, str(exc)))
+    if bad:
+        for _, message in bad:
+            err_console().print(f"[red]error:[/] {escape(message)}")
+        if junit is not None:
+            ok = {str(t.path) for t in loaded}
+            not_run = [p for p in traces if str(p) in ok]
+            junit.write_text(junit_xml([], time.monotonic() - start, bad_inputs=bad, not_run=not_run))
+        return EXIT_BAD_INPUT
+    verdicts = _run(loaded, adapter, spec, jobs, timeout, not no_invariants)
+    wall = time.monotonic() - start
+    click.echo(report_json(verdicts, wall) if as_json else report_text(verdicts, wall))
     if junit is not None:
-        write_junit(verdicts, junit)
-    sys.exit(exit_code(verdicts))
+        junit.write_text(junit_xml(verdicts, wall), encoding="utf-8")
+    return exit_code(verdicts)
 
 
-def _run(loaded, spec: str, jobs: int, timeout: float | None, invariants: bool) -> list[Verdict]:
-    kwargs = dict(spec=spec, jobs=jobs, timeout=timeout, invariants=invariants)
+def _run(
+    loaded: Sequence[Any], adapter: RaftAdapter, spec: str, jobs: int, timeout: float | None, invariants: bool
+) -> list[Verdict]:
+    kwargs: dict[str, Any] = {"adapter": adapter, "spec": spec, "jobs": jobs, "timeout": timeout,
+                              "invariants": invariants}  # fmt: skip
     if not sys.stderr.isatty():
         return run_validation(loaded, **kwargs)
     total = sum(len(t.events) for t in loaded)

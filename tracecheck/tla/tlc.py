@@ -30,7 +30,7 @@ from tracecheck.tla.tlcresult import (
 )
 from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
-__all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "run_tlc", "tlc_command"]
+__all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "override_constants", "run_tlc", "tlc_command"]
 
 #: JVM options always passed: TLC asks for the throughput collector (message 2401 otherwise).
 DEFAULT_JVM_OPTS = ("-XX:+UseParallelGC",)
@@ -258,3 +258,21 @@ def run_tlc(
     return result
 
 
+def override_constants(cfg_text: str, values: Mapping[str, str]) -> str:
+    """``cfg_text`` with each constant in ``values`` set to its TLA+ value (name -> value text).
+
+    A one-line ``Name = ...`` or ``Name <- ...`` assignment is replaced in place; a constant the config does
+    not assign is appended in a ``CONSTANTS`` section of its own.
+    """
+    text = cfg_text if cfg_text.endswith("\n") or not cfg_text else cfg_text + "\n"
+    for name, value in values.items():
+        pattern = re.compile(rf"^([ \t]*(?:CONSTANTS?[ \t]+)?){re.escape(name)}[ \t]*(?:=|<-).*$", re.M)
+        assignment = f"{name} = {value}"
+
+        def replace(m: re.Match[str], assignment: str = assignment) -> str:
+            return m.group(1) + assignment
+
+        text, found = pattern.subn(replace, text, count=1)
+        if not found:
+            text += f"CONSTANTS\n    {name} = {value}\n"
+    return text

@@ -1,4 +1,5 @@
-"""JUnit XML for CI: one testcase per trace; a rejected trace is a failure, a tool error an error."""
+"""JUnit XML for CI: one testcase per trace; a rejected trace is a failure, a tool error or a malformed
+input an error, a trace left unvalidated (because another input was malformed) skipped."""
 
 from __future__ import annotations
 
@@ -9,15 +10,26 @@ from pathlib import Path
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.report import report_text
 
+SUITE = "tracecheck.validation.engine"
 
-def junit_xml(verdicts: Sequence[Verdict], suite: str = "tracecheck.validation.engine") -> str:
+
+def junit_xml(
+    verdicts: Sequence[Verdict],
+    wall_seconds: float,
+    *,
+    bad_inputs: Sequence[tuple[Path, str]] = (),
+    not_run: Sequence[Path] = (),
+    suite: str = SUITE,
+) -> str:
+    """``wall_seconds``: the run's wall time (batches run in parallel, so it is not the sum of the cases)."""
     root = ET.Element(
         "testsuite",
         name=suite,
-        tests=str(len(verdicts)),
+        tests=str(len(verdicts) + len(bad_inputs) + len(not_run)),
         failures=str(sum(v.status == "rejected" for v in verdicts)),
-        errors=str(sum(v.status == "error" for v in verdicts)),
-        time=f"{sum(v.seconds for v in verdicts):.3f}",
+        errors=str(sum(v.status == "error" for v in verdicts) + len(bad_inputs)),
+        skipped=str(len(not_run)),
+        time=f"{wall_seconds:.3f}",
     )
     for v in verdicts:
         case = ET.SubElement(
@@ -30,9 +42,13 @@ def junit_xml(verdicts: Sequence[Verdict], suite: str = "tracecheck.validation.e
         elif v.status == "error":
             error = ET.SubElement(case, "error", message=v.message)
             error.text = v.message
+    for path, message in bad_inputs:
+        case = ET.SubElement(root, "testcase", classname=suite, name=str(path), time="0.000")
+        error = ET.SubElement(case, "error", message=message, type="bad input")
+        error.text = message
+    for path in not_run:
+        case = ET.SubElement(root, "testcase", classname=suite, name=str(path), time="0.000")
+        ET.SubElement(case, "skipped", message="not validated: another input is malformed")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
-
-def write_junit(verdicts: Sequence[Verdict], path: Path) -> None:
-    path.write_text(junit_xml(verdicts), encoding="utf-8")

@@ -1,29 +1,25 @@
-"""One TLC run of a trace spec over a batch of traces, and what its printed lines say.
+"""One TLC run of a trace spec over a batch of traces, and what its printed lines say (the PrintT protocol).
 
 The trace spec reports through ``PrintT`` (unframed stdout even with ``-tool``), one value per line:
 ``<<"tv-reach", t, l>>`` when trace ``t`` first reaches event index ``l``; ``<<"tv-inv", t, l, name>>``
 when a state matching events ``1..l-1`` violates a spec invariant (it is pruned, like any constraint);
 ``<<"tv-frontier", t, record>>`` (diagnosis runs) for each state reachable before the failing event.
-Nothing else is needed from TLC, so this works the same on TLC 2.15 and 1.8.
+The command line, the framing and SANY's report are :mod:`tracecheck.tla`'s; only the protocol is here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracecheck.errors import BadInput
 from tracecheck.tla.proc import run_streaming
-from tracecheck.tla.tlcresult import bracket_depth
-from tracecheck.tla.tools import find_jar, find_java, private_tmpdir
-from tracecheck.tla.values import parse_value
+from tracecheck.tla.tlc import tlc_command
+from tracecheck.tla.tlcresult import parse_tlc_output
 
-_FRAME = re.compile(r"^@!@!@(START|END)MSG (\d+)(?::(\d+))? @!@!@$")
-_DISTINCT = re.compile(r"(\d[\d,]*) distinct states found")
-_TLC_ERROR_CLASS = "1"
+_REACH = '<<"tv-reach"'
+_MESSAGE_LIMIT = 2000  # characters of TLC's error text kept in a verdict
 
 
 @dataclass
@@ -38,50 +34,6 @@ class TlcOutcome:
     output: str = ""
 
 
-class _PrintCollector:
-    """Joins PrintT values that TLC wrapped over several lines and dispatches them by tag."""
-
-    def __init__(self, outcome: TlcOutcome, on_reach: Callable[[int, int], None] | None):
-        self.outcome = outcome
-        self.on_reach = on_reach
-        self.pending: list[str] = []
-        self.depth = 0  # nesting of framed -tool messages
-
-    def line(self, raw: str) -> None:
-        text = raw.rstrip("\n")
-        frame = _FRAME.match(text)
-        if frame:
-            self.depth += 1 if frame.group(1) == "START" else -1
-            return
-        if self.pending:
-            self.pending.append(text)
-        elif text.startswith('<<"tv-'):
-            self.pending = [text]
-        else:
-            return
-        joined = "\n".join(self.pending)
-        if bracket_depth(joined) <= 0:
-            self.pending = []
-            self._dispatch(joined)
-
-    def _dispatch(self, text: str) -> None:
-        try:
-            value = parse_value(text)
-        except BadInput:
-            return
-        tag, t = value[0], value[1]
-        if tag == "tv-reach":
-            level = value[2]
-            if level > self.outcome.reached.get(t, 0):
-                self.outcome.reached[t] = level
-                if self.on_reach:
-                    self.on_reach(t, level)
-        elif tag == "tv-inv":
-            self.outcome.invariant_failures.append((t, value[2], value[3]))
-        elif tag == "tv-frontier":
-            self.outcome.frontier.setdefault(t, []).append(_plain(value[2]))
-
-
 def _plain(value: Any) -> Any:
     """Records/functions -> dicts, recursively, for comparison and JSON."""
     if hasattr(value, "items") and not isinstance(value, dict):
@@ -93,30 +45,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _error_text(output: str) -> str:
-    """The text of TLC's error-class messages (parse errors, evaluation errors)."""
-    sany = re.search(r"\*\*\* Errors?:.*?\n(.*?)(?:\n\s*\n\s*\n|\Z)", output, re.S)
-    if sany is None:
-        sany = re.search(r"\*\*\*\s*Parse Error\s*\*\*\*(.*?)(?:\n\s*\n|\Z)", output, re.S)
-    if sany:  # SANY prints its own text unframed, before TLC's generic "parsing failed" message
-        return " ".join(x.strip() for x in sany.group(1).splitlines() if x.strip())[:2000]
-    lines, keep, depth_kept = [], False, 0
-    for raw in output.splitlines():
-        frame = _FRAME.match(raw)
-        if frame:
-            if frame.group(1) == "START":
-                if frame.group(3) == _TLC_ERROR_CLASS and not keep:
-                    keep, depth_kept = True, 1
-                elif keep:
-                    depth_kept += 1
-            elif keep:
-                depth_kept -= 1
-                keep = depth_kept > 0
+def read_protocol(values: list[Any], outcome: TlcOutcome) -> None:
+    """Fill ``outcome`` from the values the trace spec printed (other printed values are ignored)."""
+    for value in values:
+        if not (isinstance(value, tuple) and len(value) >= 3 and str(value[0]).startswith("tv-")):
             continue
-        if keep and raw.strip():
-            lines.append(raw.strip())
-    text = " ".join(lines) or output.strip().splitlines()[-1:] and output.strip().splitlines()[-1] or ""
-    return text[:2000]
+        tag, t = value[0], value[1]
+        if tag == "tv-reach":
+            outcome.reached[t] = max(outcome.reached.get(t, 0), value[2])
+        elif tag == "tv-inv" and len(value) == 4:
+            outcome.invariant_failures.append((t, value[2], value[3]))
+        elif tag == "tv-frontier":
+            outcome.frontier.setdefault(t, []).append(_plain(value[2]))
+
+
+def _reach_watcher(on_reach: Callable[[int, int], None]) -> Callable[[str], None]:
+    """Progress while TLC runs: reach lines are short, so one stdout line is one value."""
+    best: dict[int, int] = {}
+
+    def line(text: str) -> None:
+        if text.startswith(_REACH):
+            t, _, level = text.strip()[len(_REACH) :].strip(" ,>").partition(",")
+            try:
+                tt, ll = int(t), int(level)
+            except ValueError:
+                return
+            if ll > best.get(tt, 0):
+                best[tt] = ll
+                on_reach(tt, ll)
+
+    return line
 
 
 def run_trace_tlc(
@@ -128,38 +86,28 @@ def run_trace_tlc(
     on_reach: Callable[[int, int], None] | None = None,
     heap: str | None = None,
 ) -> TlcOutcome:
-    """Run TLC on ``module`` (found in ``spec_folder``) with the generated data module in ``work``."""
-    argv = [
-        str(find_java()),
-        "-XX:+UseParallelGC",
-        "-Xss16m",
-        *private_tmpdir(work),
-        *([f"-Xmx{heap}"] if heap else []),
-        f"-DTLA-Library={spec_folder}",
-        "-cp",
-        str(find_jar()),
-        "tlc2.TLC",
-        "-tool",
-        "-workers",
-        "1",
-        "-deadlock",  # a matched trace ends in a state without successors: not an error here
-        "-metadir",
-        str(work / "states"),
-        "-config",
-        f"{module}.cfg",
-        module,
-    ]
-    outcome = TlcOutcome("ok")
-    collector = _PrintCollector(outcome, on_reach)
-    proc = run_streaming(argv, cwd=work, timeout=timeout, on_line=collector.line)
-    outcome.output = proc.stdout + proc.stderr
-    outcome.seconds = proc.duration_s
-    found = _DISTINCT.findall(proc.stdout)
-    if found:
-        outcome.distinct_states = int(found[-1].replace(",", ""))
+    """Run TLC on ``module`` (found in ``spec_folder``) with the generated data module and cfg in ``work``."""
+    argv = tlc_command(
+        work / f"{module}.tla",  # TLC runs in ``work``; the module itself is found on the library path
+        work / f"{module}.cfg",
+        work / "states",
+        heap=heap,
+        jvm_opts=("-Xss16m",),
+        deadlock_check=False,  # a matched trace ends in a state without successors: not an error here
+        library_paths=(spec_folder,),
+        tmpdir_parent=work,
+    )
+    watcher = _reach_watcher(on_reach) if on_reach else None
+    proc = run_streaming(argv, cwd=work, timeout=timeout, on_line=watcher)
+    result = parse_tlc_output(proc.stdout, returncode=proc.returncode, stderr=proc.stderr,
+                              timed_out=proc.timed_out, cwd=spec_folder)  # fmt: skip
+    outcome = TlcOutcome("ok", distinct_states=result.distinct_states, seconds=proc.duration_s,
+                         output=result.output)  # fmt: skip
+    read_protocol(result.printed_values(), outcome)
     if proc.timed_out:
         outcome.status, outcome.message = "timeout", f"TLC timed out after {timeout:g} s"
-    elif proc.returncode != 0:
+    elif proc.returncode != 0 or result.status not in ("ok", "deadlock"):
         outcome.status = "error"
-        outcome.message = f"TLC exit code {proc.returncode}: {_error_text(outcome.output)}"
+        errors = " ".join(result.errors) or f"TLC reported {result.status.replace('_', ' ')}"
+        outcome.message = f"TLC exit code {proc.returncode}: {errors}"[:_MESSAGE_LIMIT]
     return outcome

@@ -142,7 +142,7 @@ def test_driver_takes_single_fixes_without_the_pre_vote_default() -> None:
 
 def test_later_profile_traces_keep_the_trace_format(tmp_path: Path) -> None:
     """Traces of later profiles are read by the same loader as CCF's (they stand in for CCF's traces)."""
-    from pyccf.sim.tracediff import load_trace
+    from tracecheck.validation.raft.diff import load_trace
 
     out = tmp_path / "t.ndjson"
     assert run_scenario(KEEPS_ACKED, trace_path=out, ccf_version="2026-08").ok

@@ -8,10 +8,10 @@ the peer to the node, for receive events; to the peer, for send events).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pyccf.formats.raft_trace import Event
+from tracecheck.validation.adapter import Comparison
 from tracecheck.validation.raft.trace import TraceEvent
 
 # Events whose msg.state is logged after the node's step rather than before it (so a difference in a
@@ -39,27 +39,6 @@ _RECEIVE_EVENTS = frozenset(
 
 # Events by which a node shows that it counts the other node among its peers.
 _PEER_EVENTS = frozenset({Event.SEND_APPEND_ENTRIES, Event.RECV_APPEND_ENTRIES_RESPONSE})
-
-
-@dataclass(frozen=True)
-class Comparison:
-    field: str
-    logged: Any
-    spec: Any
-    note: str = ""
-
-    @property
-    def equal(self) -> bool:
-        return self.logged == self.spec
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "logged": self.logged,
-            "spec": self.spec,
-            "equal": self.equal,
-            "note": self.note,
-        }
 
 
 def compare(event: TraceEvent, observed: dict[str, Any]) -> list[Comparison]:

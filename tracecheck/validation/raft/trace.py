@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,10 @@ class TraceEvent:
     @property
     def peer(self) -> str | None:
         return self.msg.get("to_node_id", self.msg.get("from_node_id"))
+
+    def fields(self) -> dict[str, Any]:
+        """The report's raft-specific fields of this event."""
+        return {"h_ts": self.h_ts, "event": str(self.function), "node": self.node}
 
     def summary(self) -> str:
         """A short human description: ``node 1 recv_append_entries from 0 [idx=3 ...]``."""
@@ -173,7 +178,7 @@ class _Checker:
             raise self.fail(f"{where}.{key}", f"expected a natural number, got {value}")
         return value
 
-    def enum(self, obj: dict[str, Any], key: str, where: str, enum: type) -> str:
+    def enum(self, obj: dict[str, Any], key: str, where: str, enum: type[Enum]) -> str:
         value = self.get(obj, key, where, str)
         allowed = [m.value for m in enum]
         if value not in allowed:

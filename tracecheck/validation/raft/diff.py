@@ -1,7 +1,8 @@
 """Compare two raft_trace ndjson files event by event, ignoring fields that only say when/where.
 
 ``h_ts`` (a logical clock), ``thread_id``, ``file`` and ``number`` (source positions) differ between CCF
-and pyccf by construction; everything else must be equal.
+and pyccf by construction; everything else must be equal. Both files are read by the validator's strict
+reader, so a file that diffs cleanly is also one that ``tracecheck validate`` can read.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyccf.errors import TraceFormatError
+from tracecheck.validation.raft.trace import load_trace as load_checked_trace
 
 IGNORED_FIELDS = frozenset({"h_ts", "thread_id", "file", "number"})
 
@@ -35,21 +36,11 @@ _MISSING = "<missing>"
 
 
 def load_trace(path: Path) -> list[dict[str, Any]]:
-    """Read an ndjson trace; each non-blank line must be a JSON object with a ``msg`` object."""
+    """The events of a checked trace as logged, minus the ignored fields; TraceFormatError on bad input."""
     events = []
-    with open(path) as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TraceFormatError(str(path), lineno, "<line>", f"not JSON: {e.msg}") from None
-            if not isinstance(obj, dict):
-                raise TraceFormatError(str(path), lineno, "<line>", "not a JSON object")
-            if not isinstance(obj.get("msg"), dict):
-                raise TraceFormatError(str(path), lineno, "msg", "missing or not an object")
-            events.append({k: v for k, v in obj.items() if k not in IGNORED_FIELDS})
+    for e in load_checked_trace(path).events:
+        obj = json.loads(e.text)
+        events.append({k: v for k, v in obj.items() if k not in IGNORED_FIELDS})
     return events
 
 

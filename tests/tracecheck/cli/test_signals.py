@@ -1,0 +1,116 @@
+"""Ctrl-C and SIGTERM stop ``tracecheck validate`` like ``tracecheck check``: every TLC JVM killed, its
+work folder removed, exit 130 or 143 (a real process, real signals, real JVMs)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.paths import CCF_TRACES, REPO, SPECS
+
+
+def _javas_naming(folder: Path) -> list[int]:
+    """Live (non-zombie) java processes whose command line names ``folder``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if ") Z" in stat or not cmdline or "java" not in Path(cmdline[0]).name:
+            continue
+        if any(str(folder) in arg for arg in cmdline):
+            pids.append(int(entry.name))
+    return pids
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
+    """60 copies of a 224-event trace make 4 batches for 2 jobs: 2 JVMs run, 2 batches wait. The spec
+    copy spends seconds on every state (a slow constraint), so no run ends on its own during the test."""
+    inputs, tmp, spec = tmp_path / "in", tmp_path / "tmp", tmp_path / "consensus"
+    inputs.mkdir()
+    tmp.mkdir()
+    shutil.copytree(SPECS / "consensus", spec)
+    cfg, tla = spec / "TraceConsensus.cfg", spec / "TraceConsensus.tla"
+    cfg.write_text(cfg.read_text() + "CONSTRAINT TraceSlow\n")
+    text = tla.read_text()
+    end = text.rindex("====")
+    tla.write_text(text[:end] + "TraceSlow == \\A i \\in 1..100000000 : i # 0\n" + text[end:])
+    text = (CCF_TRACES / "suffix_collision.1.ndjson").read_text()
+    for k in range(60):
+        (inputs / f"copy{k:02}.ndjson").write_text(text)
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracecheck", "validate", "--jobs", "2", "--spec", str(spec),
+         *map(str, sorted(inputs.iterdir()))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    started_later: set[int] = set()
+    try:
+        assert _wait_for(lambda: len(_javas_naming(tmp)) >= 2 or proc.poll() is not None, 120)
+        assert proc.poll() is None, "validation ended before the signal"
+        assert list(tmp.glob("tracecheck-*")), "the jobs' work folders are in TMPDIR"
+        running = set(_javas_naming(tmp))
+        proc.send_signal(sig)
+        deadline = time.monotonic() + 60  # a hang guard, not a speed test: it exits at once
+        while proc.poll() is None and time.monotonic() < deadline:  # does any JVM start after the signal?
+            started_later |= set(_javas_naming(tmp)) - running
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert started_later == set(), "a JVM was started after the signal"
+    assert proc.returncode == 128 + sig, err.decode()
+    assert b"Traceback" not in err and b"Aborted" not in err
+    assert b"ACCEPTED" not in out  # no verdict from killed runs
+    # nothing left: no JVM, no work folder
+    assert not _wait_for(lambda: bool(_javas_naming(tmp)), 1.0)
+    assert list(tmp.glob("tracecheck-*")) == []
+
+
+def test_check_sigint_kills_the_jvm(tmp_path):
+    """The same mechanism for ``check`` (its SIGTERM case is in test_check.py)."""
+    spec = tmp_path / "Forever.tla"
+    spec.write_text(
+        "---- MODULE Forever ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\n====\n"
+    )
+    (tmp_path / "Forever.cfg").write_text("INIT Init\nNEXT Next\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "tracecheck", "check", str(spec)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert _wait_for(lambda: bool(_javas_naming(tmp_path)), 60), "TLC did not start"
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert not _wait_for(lambda: bool(_javas_naming(tmp_path)), 1.0)
+    assert list(tmp_path.glob("tracecheck-*")) == []
