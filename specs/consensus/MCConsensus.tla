@@ -1,8 +1,8 @@
 ----------------------------- MODULE MCConsensus -----------------------------
 (***************************************************************************)
-(* Bounded model checking of Consensus.tla.  The cfg files MCConsensus*.cfg *)
-(* choose the nodes, the start configuration, the reconfigurations a       *)
-(* leader may propose and the bounds.                                      *)
+(* Bounded model checking of Consensus.tla's own Spec.  The cfg files      *)
+(* MC*.cfg choose the nodes, the start configuration, the reconfigurations *)
+(* a leader may propose and the bounds, and override a few definitions.    *)
 (***************************************************************************)
 EXTENDS ConsensusProperties
 
