@@ -794,4 +794,14 @@ Next ==
 
 NextWithNomination == Next \/ \E i \in Servers : NominateSuccessor(i)
 
+\* Any service start: some node starts the service with a configuration that
+\* holds it, and some PreVote-capable nodes start with PreVote on.  A model
+\* picks one of these (MCConsensus's MCInit).
+Init ==
+    \E start \in Servers, nodes \in SUBSET Servers, preVoteNodes \in SUBSET PreVoteCapable :
+        start \in nodes /\ InitFrom(start, nodes, preVoteNodes)
+
+\* Safety only: liveness needs fairness and is checked in bounded form (SIMHeal).
+Spec == Init /\ [][Next]_vars
+
 =============================================================================

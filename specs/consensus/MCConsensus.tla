@@ -1,14 +1,12 @@
 ----------------------------- MODULE MCConsensus -----------------------------
 (***************************************************************************)
-(* Bounded model checking of Consensus.tla.  The cfg files MCConsensus*.cfg *)
-(* choose the nodes, the start configuration, the reconfigurations a       *)
-(* leader may propose and the bounds.                                      *)
+(* Bounded model checking of Consensus.tla's own Spec.  The cfg files      *)
+(* MC*.cfg choose the nodes, the start configuration, the reconfigurations *)
+(* a leader may propose and the bounds, and override a few definitions.    *)
 (***************************************************************************)
 EXTENDS ConsensusProperties
 
 CONSTANTS
-    \* Whether the network may lose messages in this model.
-    MCLoss,
     \* The node that starts the service, and its start configuration.
     StartNode, InitialConfig,
     \* Nodes with PreVote enabled at the start.
@@ -16,8 +14,17 @@ CONSTANTS
     \* Bounds (see StateConstraint).
     MaxTerm, MaxLogLen, MaxInFlight
 
-ASSUME StartNode \in InitialConfig /\ InitialConfig \subseteq Servers
+\* So MCInit is one of Consensus's initial states (Init).
+ASSUME StartNode \in InitialConfig /\ InitialConfig \subseteq Servers /\ InitialPreVote \subseteq PreVoteCapable
 
+\* The cfgs check Consensus's own Spec (Init /\ [][Next]_vars) with these
+\* definition overrides (TLC's `Op <- MCOp` replaces Op wherever it is used,
+\* in MCOp too, so an override never calls the operator it replaces):
+\*   Init <- MCInit                               every cfg
+\*   SendAppendEntries <- MCSendAppendEntries     every cfg
+\*   DropMessage <- MCNoLoss                      cfgs of a network without loss
+
+\* The start chosen by the cfg.
 MCInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
 
 \* Model checking sends maximal batches only: CCF's batches hold up to 20
@@ -26,26 +33,8 @@ MCSendAppendEntries(i, j) ==
     LET ends == AppendEntriesEnds(NodeState(i), j)
     IN ends /= {} /\ SendAppendEntriesTo(i, j, Max(ends))
 
-MCNext ==
-    \/ \E i \in Servers : BecomePreVoteCandidate(i)
-    \/ \E i \in Servers : BecomeCandidate(i)
-    \/ \E i \in Servers : BecomeLeader(i)
-    \/ \E i \in Servers : CheckQuorum(i)
-    \/ \E i \in Servers : ClientRequest(i)
-    \/ \E i \in Servers : SignCommittableMessages(i)
-    \/ \E i \in Servers : \E c \in Reconfigurations : ChangeConfiguration(i, c)
-    \/ \E i \in Servers : AppendRetiredCommitted(i)
-    \/ \E i \in Servers : AdvanceCommitIndex(i)
-    \/ \E i \in Servers : EnablePreVote(i)
-    \/ \E i, j \in Servers : MCSendAppendEntries(i, j)
-    \/ \E i, j \in Servers : RcvAppendEntriesRequest(i, j)
-    \/ \E i, j \in Servers : RcvAppendEntriesResponse(i, j)
-    \/ \E i, j \in Servers : RcvRequestVoteRequest(i, j)
-    \/ \E i, j \in Servers : RcvRequestVoteResponse(i, j)
-    \/ \E i, j \in Servers : RcvProposeVoteRequest(i, j)
-    \/ MCLoss /\ \E m \in Net!Messages : DropMessage(m)
-
-MCSpec == MCInit /\ [][MCNext]_vars
+\* No message is lost.
+MCNoLoss(m) == FALSE
 
 \* Bounds: terms, ledger lengths and messages in flight.
 StateConstraint ==

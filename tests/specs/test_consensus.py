@@ -10,6 +10,7 @@ figures recorded in docs/consensus-spec.md, so a change that makes a bug harder 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,51 @@ def _bugs_of(cfg: Path) -> str:
     return match.group(1)
 
 
+MC_CFGS = sorted(p.name for p in CONSENSUS.glob("MC*.cfg"))
+#: The definition overrides every model applies to Consensus's own Spec (see MCConsensus.tla).
+OVERRIDES = ("Init <- MCInit", "SendAppendEntries <- MCSendAppendEntries")
+
+
+def _variant(tmp_path: Path, cfg: str, old: str, new: str) -> Path:
+    """A copy of the spec folder whose `cfg` has `old` replaced by `new`."""
+    folder = tmp_path / "consensus"
+    shutil.copytree(CONSENSUS, folder)
+    path = folder / cfg
+    text = path.read_text()
+    assert old in text, (cfg, old)
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("cfg", MC_CFGS)
+def test_models_check_the_protocols_own_spec(cfg: str) -> None:
+    """Every model checks Consensus.tla's Spec (so its real Next), changed only by definition overrides."""
+    lines = {line.strip() for line in (CONSENSUS / cfg).read_text().splitlines()}
+    assert "SPECIFICATION Spec" in lines
+    assert set(OVERRIDES) <= lines
+    assert not re.search(r"^\w*(Next|Spec)\s*==", MC.read_text(), re.M), "MCConsensus.tla has its own Next"
+
+
+def test_loss_override_removes_loss(tmp_path: Path) -> None:
+    """A lossy model with the no-loss override added explores fewer states and still passes: TLC applies
+    the override (a cfg that forgot it would silently check a lossy network)."""
+    lossy = run_tlc(MC, CONSENSUS / "MCConsensus2.cfg", deadlock_check=False, timeout=TIMEOUT)
+    no_loss = "Init <- MCInit\n    DropMessage <- MCNoLoss\n"
+    cfg = _variant(tmp_path, "MCConsensus2.cfg", "Init <- MCInit\n", no_loss)
+    lossless = run_tlc(cfg.with_name("MCConsensus.tla"), cfg, deadlock_check=False, timeout=TIMEOUT)
+    assert lossy.status == lossless.status == "ok", (lossless.status, lossless.violated, lossless.errors)
+    assert lossy.distinct_states and lossless.distinct_states
+    assert lossless.distinct_states < lossy.distinct_states
+
+
+def test_start_outside_the_protocols_init_is_refused(tmp_path: Path) -> None:
+    """A model whose start is not one of Consensus's initial states (PreVote on a node that cannot do
+    PreVote) fails MCConsensus's assumption instead of checking a start the protocol never has."""
+    cfg = _variant(tmp_path, "MCConsensus2.cfg", "PreVoteCapable = {n1, n2}", "PreVoteCapable = {n1}")
+    result = run_tlc(cfg.with_name("MCConsensus.tla"), cfg, deadlock_check=False, timeout=TIMEOUT)
+    assert result.status == "assumption_failed", (result.status, result.errors)
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_module_parses(module: str) -> None:
     result = sany_parse(CONSENSUS / f"{module}.tla")
@@ -107,6 +153,20 @@ def test_reintroduced_bug_is_caught(cfg: str, caught_by: str, length: int) -> No
     assert result.violation and result.violated == caught_by, (result.status, result.violated, result.errors)
     # Breadth-first search: the counterexample is a shortest one, its length is stable.
     assert len(result.trace) == length
+
+
+def test_ccf_pre_vote_double_leader_is_reached() -> None:
+    """CCF of Nov 2025 (Bugs = {}) lets two nodes lead one term with PreVote: a PreVoteCandidate hearing
+    its term's leader clears voted_for, times out again (clearing leader_id) and grants a delayed vote
+    request of the same term. The spec models it faithfully; MoreThanOneLeaderInv finds it."""
+    cfg = CONSENSUS / "MCPreVoteDoubleLeader.cfg"
+    assert _bugs_of(cfg) == "{}"
+    result = run_tlc(MC, cfg, deadlock_check=False, timeout=TIMEOUT)
+    assert result.violated == "MoreThanOneLeaderInv", (result.status, result.violated, result.errors)
+    assert len(result.trace) == 18
+    last = result.trace[-1].state
+    leaders = [i for i, role in last["leadershipState"].items() if role == "Leader"]
+    assert len(leaders) == 2 and len({last["currentTerm"][i] for i in leaders}) == 1
 
 
 def test_simulation_five_nodes_finds_no_violation() -> None:
