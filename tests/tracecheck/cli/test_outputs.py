@@ -53,6 +53,7 @@ def test_output_path_checks(tmp_path):
         assert exc.value.field == "--junit" and exc.value.file == str(bad)
 
 
+@pytest.mark.tlc
 def test_itf_without_counterexample_writes_nothing_and_says_so(tmp_path):
     itf = tmp_path / "none.itf.json"
     res = cli("check", COUNTERS, "--itf", str(itf))
@@ -63,6 +64,7 @@ def test_itf_without_counterexample_writes_nothing_and_says_so(tmp_path):
     assert not itf.exists() and json.loads(res.stdout)["itf"] is None
 
 
+@pytest.mark.tlc
 def test_json_says_whether_the_expected_violation_was_met():
     met = json.loads(cli("check", BOUNDED, "--json", "--expect-violation", "SumBelowLimit").stdout)
     assert met["expected_violation"] == {"name": "SumBelowLimit", "met": True}

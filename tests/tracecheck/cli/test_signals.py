@@ -15,6 +15,8 @@ import pytest
 
 from tests.paths import CCF_TRACES, REPO, SPECS
 
+pytestmark = pytest.mark.tlc  # runs TLC (in child processes too)
+
 
 def _javas_naming(folder: Path) -> list[int]:
     """Live (non-zombie) java processes whose command line names ``folder``."""

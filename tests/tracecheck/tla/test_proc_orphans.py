@@ -87,6 +87,7 @@ def _scratch_left(tmpdir: Path) -> list[str]:
     return sorted(p.name for p in tmpdir.glob("tracecheck-*"))
 
 
+@pytest.mark.tlc
 def test_sigkill_of_check_leaves_no_jvm_and_the_next_start_removes_its_folder(tmp_path):
     tmpdir, work = tmp_path / "tmp", tmp_path / "spec"
     tmpdir.mkdir()
@@ -102,6 +103,7 @@ def test_sigkill_of_check_leaves_no_jvm_and_the_next_start_removes_its_folder(tm
     assert _scratch_left(tmpdir) == []
 
 
+@pytest.mark.tlc
 def test_sigkill_of_validate_leaves_no_jvm_and_the_next_start_removes_its_folder(tmp_path):
     trace = CCF_TRACES / "startup.ndjson"
     if not trace.is_file():

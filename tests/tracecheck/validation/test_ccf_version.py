@@ -52,6 +52,7 @@ def test_override_constants_replaces_or_appends():
     assert override_constants("CONSTANT AB = 1\n", {"A": "2"}).startswith("CONSTANT AB = 1\n")
 
 
+@pytest.mark.tlc
 def test_acceptance_depends_on_the_version(traces_2026_01):
     """A follower keeping its unsigned suffix (CCF#7620) is a behaviour of the spec only with the fix."""
     trace = traces_2026_01["follower_keeps_acked_entry"]
@@ -63,6 +64,7 @@ def test_acceptance_depends_on_the_version(traces_2026_01):
     assert new.exit_code == 0, new.output
 
 
+@pytest.mark.tlc
 def test_later_version_traces_of_shared_scenarios_accepted(traces_2026_01):
     paths = [traces_2026_01[n] for n in SHARED_NAMES]
     verdicts = validate_paths(paths, adapter=RaftAdapter("2026-01"), jobs=2, timeout=600)

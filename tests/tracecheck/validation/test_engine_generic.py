@@ -118,6 +118,7 @@ def test_an_adapter_is_a_protocol_the_toy_meets(toy):
     assert adapter.constants() == {"Step": "1"}
 
 
+@pytest.mark.tlc
 def test_toy_traces_validated_by_the_generic_engine(toy):
     adapter, paths = toy
     names = ["good", "bad", "start", "stepped"]

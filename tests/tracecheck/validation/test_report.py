@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
 from click.testing import CliRunner
 
 from tests.paths import CCF_TRACES
@@ -43,6 +44,7 @@ def test_junit_suite_time_is_wall_time(shared):
     assert [c.get("time") for c in root.iter("testcase")] == ["2.000"] * 3
 
 
+@pytest.mark.tlc
 def test_cli_junit_time_is_the_run_s_wall_time(shared, tmp_path):
     junit = tmp_path / "j.xml"
     traces = [str(CCF_TRACES / n) for n in ("startup.ndjson", "election.ndjson", "append.ndjson")]

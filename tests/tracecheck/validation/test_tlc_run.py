@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.paths import CCF_TRACES, SPECS
 from tracecheck.tla.proc import ProcResult
 from tracecheck.tla.tlc import tlc_command
@@ -64,6 +66,7 @@ def test_command_line_is_tla_s_and_output_is_read_through_it(tmp_path, monkeypat
     }
 
 
+@pytest.mark.tlc
 def test_a_parse_error_in_the_trace_spec_names_file_line_and_column(shared, tmp_path):
     broken = tmp_path / "consensus"
     shutil.copytree(SPECS / "consensus", broken)
