@@ -100,8 +100,10 @@ def measure(
     for b in bugs:
         rejected = sum(verdicts[b.name, s.name].status == "rejected" for s in shared)
         if complete and rejected != b.shared_rejected:
-            drift.append(f"{b.name}: {rejected} of {len(shared)} shared scenarios rejected, registry says "
-                         f"{b.shared_rejected}")
+            drift.append(
+                f"{b.name}: {rejected} of {len(shared)} shared scenarios rejected, registry says "
+                f"{b.shared_rejected}"
+            )
         if b.trace is not None:
             v = verdicts[b.name, b.trace.scenario]
             got = (v.status, v.failing.line, str(v.failing.function)) if v.failing else (v.status,)

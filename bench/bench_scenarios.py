@@ -39,8 +39,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
 
-    texts = {p.name: p.read_text() for p in sorted(args.scenarios.iterdir())
-             if p.is_file() and p.suffix != ".md"}
+    texts = {
+        p.name: p.read_text() for p in sorted(args.scenarios.iterdir()) if p.is_file() and p.suffix != ".md"
+    }
     events = sum(run(t, traced=True) for t in texts.values())
     results = {}
     for traced in (False, True):
@@ -52,8 +53,10 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         best, median = min(times), statistics.median(times)
         results["traced" if traced else "untraced"] = {
-            "seconds_per_pass_best": round(best, 4), "seconds_per_pass_median": round(median, 4),
-            "events_per_second": round(events / median)}
+            "seconds_per_pass_best": round(best, 4),
+            "seconds_per_pass_median": round(median, 4),
+            "events_per_second": round(events / median),
+        }
     out = {"scenarios": len(texts), "events_per_pass": events, "repeat": args.repeat, **results}
     if args.json:
         print(json.dumps(out))
@@ -61,8 +64,10 @@ def main() -> None:
     print(f"{len(texts)} scenarios, {events} trace events per pass, {args.repeat} passes")
     for k in ("untraced", "traced"):
         r = results[k]
-        print(f"  {k:9s} {r['seconds_per_pass_median'] * 1000:8.1f} ms/pass (median)  "
-              f"{r['events_per_second']:>9,} events/s")
+        print(
+            f"  {k:9s} {r['seconds_per_pass_median'] * 1000:8.1f} ms/pass (median)  "
+            f"{r['events_per_second']:>9,} events/s"
+        )
 
 
 if __name__ == "__main__":

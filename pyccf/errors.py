@@ -40,8 +40,16 @@ class ScenarioSyntaxError(PyccfError):
 class ScenarioAssertionFailed(PyccfError):
     """A scenario assertion, or the driver's commit-safety check, does not hold."""
 
-    def __init__(self, file: str, line: int, command: str, expected: str, actual: str, message: str,
-                 kind: FailureKind = FailureKind.ASSERTION) -> None:
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        command: str,
+        expected: str,
+        actual: str,
+        message: str,
+        kind: FailureKind = FailureKind.ASSERTION,
+    ) -> None:
         super().__init__(f"{file}:{line}: {command}: {message} (expected {expected}, actual {actual})")
         self.file = file
         self.line = line

@@ -73,19 +73,42 @@ def scenario() -> None:
 
 @scenario.command("run")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--trace-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write <name>.ndjson (a .scn suffix dropped), a CCF-format raft_trace, per scenario.")
+@click.option(
+    "--trace-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write <name>.ndjson (a .scn suffix dropped), a CCF-format raft_trace, per scenario.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the election-timeout RNG.")
-@click.option("--bug", "bugs", multiple=True, metavar="NAME",
-              help=f"Switch on a seeded bug ({', '.join(sorted(BUGS))}).")
+@click.option(
+    "--bug",
+    "bugs",
+    multiple=True,
+    metavar="NAME",
+    help=f"Switch on a seeded bug ({', '.join(sorted(BUGS))}).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Print the output of state/summarise commands.")
-@click.option("--pre-vote-default/--no-pre-vote-default", default=False, show_default=True,
-              help="PreVote for nodes created before any pre_vote_enabled line (on in later CCF versions).")
-@click.option("--ccf-version", type=click.Choice(CCF_VERSIONS), default=CCF_VERSION_DEFAULT,
-              show_default=True,
-              help=f"CCF behaviour to follow: {variants.profiles_help()}.")
-def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[str, ...],
-        verbose: bool, pre_vote_default: bool, ccf_version: str) -> None:
+@click.option(
+    "--pre-vote-default/--no-pre-vote-default",
+    default=False,
+    show_default=True,
+    help="PreVote for nodes created before any pre_vote_enabled line (on in later CCF versions).",
+)
+@click.option(
+    "--ccf-version",
+    type=click.Choice(CCF_VERSIONS),
+    default=CCF_VERSION_DEFAULT,
+    show_default=True,
+    help=f"CCF behaviour to follow: {variants.profiles_help()}.",
+)
+def run(
+    files: tuple[Path, ...],
+    trace_dir: Path | None,
+    seed: int,
+    bugs: tuple[str, ...],
+    verbose: bool,
+    pre_vote_default: bool,
+    ccf_version: str,
+) -> None:
     """Run each FILE (a directory: its scenario files, sorted, skipping README*, *.md and dotfiles);
     report file:line, the command, expected vs actual for a failed assertion."""
     try:
@@ -106,9 +129,16 @@ def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[
     for path, commands in scenarios:
         trace_path = trace_dir / trace_name(path) if trace_dir is not None else None
         try:
-            result = run_commands(commands, str(path), trace_path=trace_path, seed=seed, bugs=bugs,
-                                  out=sys.stdout if verbose else None, pre_vote_default=pre_vote_default,
-                                  ccf_version=ccf_version)
+            result = run_commands(
+                commands,
+                str(path),
+                trace_path=trace_path,
+                seed=seed,
+                bugs=bugs,
+                out=sys.stdout if verbose else None,
+                pre_vote_default=pre_vote_default,
+                ccf_version=ccf_version,
+            )
         except ScenarioSyntaxError as e:  # a line naming a node that does not exist (known only when run)
             _fail(f"{e.file}:{e.line}: error: {e.field}: {e.message}")
         except OSError as e:
@@ -119,6 +149,8 @@ def run(files: tuple[Path, ...], trace_dir: Path | None, seed: int, bugs: tuple[
             f = result.failure
             assert f is not None
             failed = True
-            click.echo(f"{f.file}:{f.line}: FAILED {f.command}\n  {f.message}\n  expected: {f.expected}\n"
-                       f"  actual:   {f.actual}")
+            click.echo(
+                f"{f.file}:{f.line}: FAILED {f.command}\n  {f.message}\n  expected: {f.expected}\n"
+                f"  actual:   {f.actual}"
+            )
     sys.exit(1 if failed else 0)

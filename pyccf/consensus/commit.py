@@ -44,8 +44,7 @@ def update_commit(node: Node) -> None:
     new_commit = _highest_committable_at_most(node, agreement)
     if new_commit is None:
         return
-    if (node.term_of(new_commit) == node.current_view
-            or "commit_previous_term_by_count" in node.bugs):
+    if node.term_of(new_commit) == node.current_view or "commit_previous_term_by_count" in node.bugs:
         commit(node, new_commit)
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------------- messages
 
+
 def on_request_vote(node: Node, sender: str, r: RequestVote) -> None:
     if node.tracer is not None:
         node.emit(Event.RECV_REQUEST_VOTE, packet=r.to_json(), from_node_id=sender)
@@ -32,13 +33,15 @@ def on_request_vote(node: Node, sender: str, r: RequestVote) -> None:
     grant = True
     if regular and node.leader_id is not None:
         grant = False
-    if (regular and node.voted_for is not None and node.voted_for != sender
-            and "vote_twice" not in node.bugs):  # seeded bug: a second vote in one term
+    if (
+        regular and node.voted_for is not None and node.voted_for != sender and "vote_twice" not in node.bugs
+    ):  # seeded bug: a second vote in one term
         grant = False
     mine = node.last_committable_index()
     my_term = node.term_of(mine)
     up_to_date = r.term_of_last_committable_idx > my_term or (
-        r.term_of_last_committable_idx == my_term and r.last_committable_idx >= mine)
+        r.term_of_last_committable_idx == my_term and r.last_committable_idx >= mine
+    )
     if not up_to_date:
         grant = False
     if grant and regular:
@@ -60,11 +63,15 @@ def on_request_vote_response(node: Node, sender: str, r: RequestVoteResponse) ->
         return
     if node.leadership_state not in (LeadershipState.PRE_VOTE_CANDIDATE, LeadershipState.CANDIDATE):
         return
-    if (r.election_type is ElectionType.REGULAR_VOTE
-            and node.leadership_state is not LeadershipState.CANDIDATE):
+    if (
+        r.election_type is ElectionType.REGULAR_VOTE
+        and node.leadership_state is not LeadershipState.CANDIDATE
+    ):
         return
-    if (r.election_type is ElectionType.PRE_VOTE
-            and node.leadership_state is not LeadershipState.PRE_VOTE_CANDIDATE):
+    if (
+        r.election_type is ElectionType.PRE_VOTE
+        and node.leadership_state is not LeadershipState.PRE_VOTE_CANDIDATE
+    ):
         return
     if not r.vote_granted:
         return
@@ -79,6 +86,7 @@ def on_propose_request_vote(node: Node, sender: str, r: ProposeRequestVote) -> N
 
 
 # ---------------------------------------------------------------------- candidate roles
+
 
 def reset_votes_for_me(node: Node) -> None:
     node.votes_for_me = {c.idx: (set(), quorum.majority(len(c.nodes))) for c in node.configurations}
@@ -148,6 +156,7 @@ def _add_vote_for_me(node: Node, voter: str) -> None:
 
 
 # ---------------------------------------------------------------------- successor
+
 
 def nominate_successor(node: Node) -> None:
     """raft.h's nominate_successor(): a leader nudges its best-replicated peer to stand."""

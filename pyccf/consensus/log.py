@@ -34,8 +34,9 @@ class Entry:
     size: int = field(default=0, compare=False)
 
     @staticmethod
-    def make(term: int, index: int, kind: EntryType, committable: bool, data: str = "",
-             nodes: tuple[str, ...] = ()) -> Entry:
+    def make(
+        term: int, index: int, kind: EntryType, committable: bool, data: str = "", nodes: tuple[str, ...] = ()
+    ) -> Entry:
         """Build an entry, recording the size CCF's driver would serialise it to (used for batching)."""
         if kind in (EntryType.RECONFIGURATION, EntryType.RETIRED_COMMITTED):
             raw = json.dumps({n: {"address": ":"} for n in sorted(nodes)}, separators=(",", ":"))
@@ -83,4 +84,4 @@ class ViewHistory:
         return self.starts[view] - 1
 
     def rollback(self, idx: int) -> None:
-        del self.starts[bisect_right(self.starts, idx):]
+        del self.starts[bisect_right(self.starts, idx) :]

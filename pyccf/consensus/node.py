@@ -59,9 +59,16 @@ class Node:
     public methods are the steps the protocol modules share (sending, timers, appending, roles, rollback).
     """
 
-    def __init__(self, node_id: str, *, pre_vote_enabled: bool = False, rng: random.Random | None = None,
-                 bugs: Collection[str] = (), tracer: Tracer | None = None,
-                 fixes: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        *,
+        pre_vote_enabled: bool = False,
+        rng: random.Random | None = None,
+        bugs: Collection[str] = (),
+        tracer: Tracer | None = None,
+        fixes: Collection[str] = (),
+    ) -> None:
         """``fixes``: later CCF changes to follow (:data:`FIXES`); none for CCF of the shared traces."""
         self.node_id = node_id
         self.pre_vote_enabled = pre_vote_enabled
@@ -147,8 +154,10 @@ class Node:
             "leadership_state": self.leadership_state.value,
             "membership_state": self.membership_state.value,
             "configs": [c.to_json() for c in self.configurations],
-            "acks": {k: {"seqno": v.match_idx, "last_received_ms": v.last_ack_timeout}
-                     for k, v in self.peers.items()},
+            "acks": {
+                k: {"seqno": v.match_idx, "last_received_ms": v.last_ack_timeout}
+                for k, v in self.peers.items()
+            },
             "reconfiguration_type": "OneTransaction",
         }
         if self.membership_state is MembershipState.RETIRED and self.retirement_phase is not None:
@@ -164,8 +173,10 @@ class Node:
         return self.membership_state is MembershipState.ACTIVE
 
     def is_retired_committed(self) -> bool:
-        return (self.membership_state is MembershipState.RETIRED
-                and self.retirement_phase is RetirementPhase.RETIRED_COMMITTED)
+        return (
+            self.membership_state is MembershipState.RETIRED
+            and self.retirement_phase is RetirementPhase.RETIRED_COMMITTED
+        )
 
     def last_committable_index(self) -> int:
         return self.committable_indices[-1] if self.committable_indices else self.commit_idx
@@ -263,8 +274,11 @@ class Node:
         if entry.index != self.last_idx + 1:
             return False
         if self.tracer is not None and entry.kind is not EntryType.RECONFIGURATION:
-            self.tracer(Event.REPLICATE.value, self.trace_state(), {
-                "globally_committable": entry.committable, "seqno": entry.index, "view": term})
+            self.tracer(
+                Event.REPLICATE.value,
+                self.trace_state(),
+                {"globally_committable": entry.committable, "seqno": entry.index, "view": term},
+            )
         if entry.kind is EntryType.RECONFIGURATION:
             self.add_configuration(entry.index, frozenset(entry.nodes))
         if entry.committable:
@@ -284,7 +298,7 @@ class Node:
         return True
 
     def put_entry(self, entry: Entry) -> None:
-        del self.log[entry.index - 1:]
+        del self.log[entry.index - 1 :]
         self.log.append(entry)
 
     # ------------------------------------------------------------------ configurations
@@ -296,11 +310,19 @@ class Node:
         ``execute_append_entries_sync`` event of the entry (CCF's preprocessing merges them).
         """
         if self.tracer is not None:
-            self.tracer(Event.ADD_CONFIGURATION.value, self.trace_state(), {
-                "args": {"configuration": Configuration(idx, nodes).to_json()},
-                "configurations": self.configs_json()})
-        if (self.configurations and self.node_id in self.configurations[-1].nodes
-                and self.node_id not in nodes):
+            self.tracer(
+                Event.ADD_CONFIGURATION.value,
+                self.trace_state(),
+                {
+                    "args": {"configuration": Configuration(idx, nodes).to_json()},
+                    "configurations": self.configs_json(),
+                },
+            )
+        if (
+            self.configurations
+            and self.node_id in self.configurations[-1].nodes
+            and self.node_id not in nodes
+        ):
             retirement.on_removed_from_configuration(self, idx)
         if not self.configurations or nodes != self.configurations[-1].nodes:
             self.configurations.append(Configuration(idx, nodes))

@@ -28,7 +28,7 @@ def libstdcxx_string_hash(s: str) -> int:
     aligned = n & ~7
     h = (_SEED ^ ((n * _MUL) & _MASK)) & _MASK
     for p in range(0, aligned, 8):
-        word = int.from_bytes(data[p:p + 8], "little")
+        word = int.from_bytes(data[p : p + 8], "little")
         word = (_shift_mix((word * _MUL) & _MASK) * _MUL) & _MASK
         h ^= word
         h = (h * _MUL) & _MASK

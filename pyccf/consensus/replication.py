@@ -32,8 +32,11 @@ class Batching:
 
     def update(self) -> None:
         """Recompute ``size`` from the entries replicated since the last roll-over."""
-        avg = APPEND_ENTRIES_SIZE_LIMIT if self.entries_since_update == 0 else (
-            self.bytes_since_update // self.entries_since_update)
+        avg = (
+            APPEND_ENTRIES_SIZE_LIMIT
+            if self.entries_since_update == 0
+            else (self.bytes_since_update // self.entries_since_update)
+        )
         batch = APPEND_ENTRIES_SIZE_LIMIT // 2 if avg == 0 else APPEND_ENTRIES_SIZE_LIMIT // avg
         batch_avg = self.window_sum // BATCH_WINDOW_SIZE
         self.window_sum += batch - batch_avg
@@ -54,6 +57,7 @@ class Batching:
 
 
 # ---------------------------------------------------------------------- leader: sending
+
 
 def send_append_entries(node: Node, to: str, start_idx: int) -> None:
     """Send ``to`` everything from ``start_idx`` on, in batches that never straddle a view."""
@@ -77,24 +81,38 @@ def _send_append_entries_range(node: Node, to: str, start_idx: int, end_idx: int
     prev_idx = start_idx - 1
     if node.is_retired_committed() and start_idx >= end_idx:
         return
-    ae = AppendEntries(idx=end_idx, prev_idx=prev_idx, term=node.current_view,
-                       prev_term=node.term_of(prev_idx), leader_commit_idx=node.commit_idx,
-                       term_of_idx=node.term_of(end_idx))
+    ae = AppendEntries(
+        idx=end_idx,
+        prev_idx=prev_idx,
+        term=node.current_view,
+        prev_term=node.term_of(prev_idx),
+        leader_commit_idx=node.commit_idx,
+        term_of_idx=node.term_of(end_idx),
+    )
     progress = node.peers[to]
     if node.tracer is not None:
-        node.emit(Event.SEND_APPEND_ENTRIES, packet=ae.to_json(), to_node_id=to,
-                  match_idx=progress.match_idx, sent_idx=progress.sent_idx)
+        node.emit(
+            Event.SEND_APPEND_ENTRIES,
+            packet=ae.to_json(),
+            to_node_id=to,
+            match_idx=progress.match_idx,
+            sent_idx=progress.sent_idx,
+        )
     node.send(to, ae)
     progress.sent_idx = end_idx
 
 
 # ---------------------------------------------------------------------- follower: receiving
 
+
 def on_append_entries(node: Node, sender: str, r: AppendEntries, entries: list[Entry] | None) -> None:
     if node.tracer is not None:
         node.emit(Event.RECV_APPEND_ENTRIES, packet=r.to_json(), from_node_id=sender)
-    if node.current_view == r.term and node.leadership_state in (
-            LeadershipState.CANDIDATE, LeadershipState.PRE_VOTE_CANDIDATE) or node.current_view < r.term:
+    if (
+        node.current_view == r.term
+        and node.leadership_state in (LeadershipState.CANDIDATE, LeadershipState.PRE_VOTE_CANDIDATE)
+        or node.current_view < r.term
+    ):
         node.become_aware_of_new_term(r.term)
     elif node.current_view > r.term and "accept_stale_append_entries" not in node.bugs:  # seeded bug
         _send_nack(node, sender)
@@ -102,7 +120,8 @@ def on_append_entries(node: Node, sender: str, r: AppendEntries, entries: list[E
 
     prev_term = node.term_of(r.prev_idx)
     if prev_term != r.prev_term and not (  # seeded bug ignore_prev_term: no consistency check
-            "ignore_prev_term" in node.bugs and prev_term != UNKNOWN_VIEW):
+        "ignore_prev_term" in node.bugs and prev_term != UNKNOWN_VIEW
+    ):
         if prev_term == UNKNOWN_VIEW:
             _send_nack(node, sender)
         else:
@@ -144,10 +163,9 @@ def _execute_append_entries(node: Node, entries: list[Entry], sender: str, r: Ap
     for entry in entries:
         i = entry.index
         if node.tracer is not None and entry.kind is not EntryType.RECONFIGURATION:
-            node.tracer(Event.EXECUTE_APPEND_ENTRIES_SYNC.value, node.trace_state(),
-                        {"from_node_id": sender})
+            node.tracer(Event.EXECUTE_APPEND_ENTRIES_SYNC.value, node.trace_state(), {"from_node_id": sender})
         if entry.term != r.term_of_idx or entry.index != i:
-            del node.log[i - 1:]
+            del node.log[i - 1 :]
             _send_nack(node, sender)
             return
         node.last_idx = i
@@ -210,13 +228,19 @@ def _find_highest_possible_match(node: Node, view: int, seqno: int) -> int:
 
 # ---------------------------------------------------------------------- leader: responses
 
+
 def on_append_entries_response(node: Node, sender: str, r: AppendEntriesResponse) -> None:
     progress = node.peers.get(sender)
     if progress is None:
         return
     if node.tracer is not None:
-        node.emit(Event.RECV_APPEND_ENTRIES_RESPONSE, packet=r.to_json(), from_node_id=sender,
-                  match_idx=progress.match_idx, sent_idx=progress.sent_idx)
+        node.emit(
+            Event.RECV_APPEND_ENTRIES_RESPONSE,
+            packet=r.to_json(),
+            from_node_id=sender,
+            match_idx=progress.match_idx,
+            sent_idx=progress.sent_idx,
+        )
     if not node.is_leader:
         return
     if not node.keep_suffix_on_follow:

@@ -50,9 +50,11 @@ def on_committable_entry(node: Node, idx: int) -> None:
 
 def on_commit(node: Node, idx: int) -> None:
     """Commit reached ``idx``: complete a signed retirement, then act on committed store-hook entries."""
-    if (_in_phase(node, RetirementPhase.SIGNED)
-            and node.retirement_committable_idx is not None
-            and idx >= node.retirement_committable_idx):
+    if (
+        _in_phase(node, RetirementPhase.SIGNED)
+        and node.retirement_committable_idx is not None
+        and idx >= node.retirement_committable_idx
+    ):
         _enter(node, RetirementPhase.COMPLETED)
     for version, nodes in list(node.retired_committed_entries):
         if version > idx:
@@ -81,13 +83,18 @@ def retired_committed(node: Node, seqno: int, nodes: tuple[str, ...]) -> None:
 def on_rollback(node: Node, idx: int) -> None:
     """The log was cut back to ``idx``: forget the store hook's entries and undo the phases past it."""
     node.retired_committed_entries = [e for e in node.retired_committed_entries if e[0] <= idx]
-    if (_in_phase(node, RetirementPhase.SIGNED)
-            and node.retirement_committable_idx is not None
-            and node.retirement_committable_idx > idx):
+    if (
+        _in_phase(node, RetirementPhase.SIGNED)
+        and node.retirement_committable_idx is not None
+        and node.retirement_committable_idx > idx
+    ):
         node.retirement_committable_idx = None
         node.retirement_phase = RetirementPhase.ORDERED
-    if (_in_phase(node, RetirementPhase.ORDERED)
-            and node.retirement_idx is not None and node.retirement_idx > idx):
+    if (
+        _in_phase(node, RetirementPhase.ORDERED)
+        and node.retirement_idx is not None
+        and node.retirement_idx > idx
+    ):
         node.retirement_idx = None
         node.retirement_phase = None
         node.membership_state = MembershipState.ACTIVE
@@ -96,4 +103,3 @@ def on_rollback(node: Node, idx: int) -> None:
 def record_retired_committed(node: Node, idx: int, nodes: tuple[str, ...]) -> None:
     """Store hook: the node's store has seen a ``retired_committed`` entry at ``idx`` naming ``nodes``."""
     node.retired_committed_entries.append((idx, nodes))
-

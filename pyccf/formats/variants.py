@@ -286,7 +286,6 @@ def spec_bug_names() -> frozenset[str]:
     return frozenset(b.spec.name for b in BUGS.values() if b.spec is not None)
 
 
-
 def profiles_help() -> str:
     """The CCF versions and the fixes they include, for CLI help."""
     versions = "; ".join(f"{p.version} ({p.note})" for p in CCF_PROFILES.values())

@@ -551,8 +551,9 @@ def parse_line(text: str, file: str = "<scenario>", lineno: int = 0) -> Command:
     lo, hi, build = spec
     if len(items) < lo or (hi is not None and len(items) > hi):
         want = str(lo) if hi == lo else (f"at least {lo}" if hi is None else f"{lo}..{hi}")
-        raise ScenarioSyntaxError(file, lineno, f"'{verb}' takes {want} argument(s), got {len(items)}",
-                                  f"{verb}: arguments")
+        raise ScenarioSyntaxError(
+            file, lineno, f"'{verb}' takes {want} argument(s), got {len(items)}", f"{verb}: arguments"
+        )
     return replace(build(_Args(verb, items, file, lineno)), source=line)
 
 

@@ -62,9 +62,17 @@ CCF_VERSION_DEFAULT = variants.CCF_VERSION_DEFAULT
 class ScenarioDriver:
     """Runs scenario commands one at a time against a set of pyccf nodes and a simulated network."""
 
-    def __init__(self, *, seed: int = 0, trace: TraceWriter | None = None, bugs: Collection[str] = (),
-                 out: TextIO | None = None, pre_vote_default: bool = False,
-                 ccf_version: str = CCF_VERSION_DEFAULT, fixes: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        trace: TraceWriter | None = None,
+        bugs: Collection[str] = (),
+        out: TextIO | None = None,
+        pre_vote_default: bool = False,
+        ccf_version: str = CCF_VERSION_DEFAULT,
+        fixes: Collection[str] | None = None,
+    ) -> None:
         """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
         the CCF version of the shared traces; later CCF versions switched it on). ``ccf_version``: one of
         :data:`CCF_VERSIONS`, the CCF behaviour to follow (later ones imply ``pre_vote_default``).
@@ -117,17 +125,25 @@ class ScenarioDriver:
             action()
         except _Fail as f:
             if f.kind is FailureKind.COMMIT_SAFETY:
-                raise CommitSafetyViolation(self.file, self.lineno, line, f.expected, f.actual,
-                                            f.message) from None
-            raise ScenarioAssertionFailed(self.file, self.lineno, line, f.expected, f.actual,
-                                          f.message, f.kind) from None
+                raise CommitSafetyViolation(
+                    self.file, self.lineno, line, f.expected, f.actual, f.message
+                ) from None
+            raise ScenarioAssertionFailed(
+                self.file, self.lineno, line, f.expected, f.actual, f.message, f.kind
+            ) from None
         except BadLine as s:
             raise ScenarioSyntaxError(self.file, self.lineno, s.message, s.field) from None
         except (InternalError, ViewHistoryError) as e:
             # CCF would throw out of its driver here; report it against the line instead.
-            raise ScenarioAssertionFailed(self.file, self.lineno, line, "no internal error", str(e),
-                                          f"internal consistency check failed: {e}",
-                                          FailureKind.INTERNAL) from None
+            raise ScenarioAssertionFailed(
+                self.file,
+                self.lineno,
+                line,
+                "no internal error",
+                str(e),
+                f"internal consistency check failed: {e}",
+                FailureKind.INTERNAL,
+            ) from None
 
     def known(self, node_id: str, field: str = "node") -> str:
         """``node_id``, if such a node exists (what ``field`` of the line names)."""
@@ -151,9 +167,14 @@ class ScenarioDriver:
         if node_id in self.nodes:
             raise BadLine(f"node {node_id} already exists", field)
         tracer = self.trace.event if self.trace is not None else None
-        node = Node(node_id, pre_vote_enabled=self.pre_vote_enabled,
-                    rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())), bugs=self.bugs,
-                    tracer=tracer, fixes=self.fixes)
+        node = Node(
+            node_id,
+            pre_vote_enabled=self.pre_vote_enabled,
+            rng=random.Random(self.seed * 1_000_003 + zlib.crc32(node_id.encode())),
+            bugs=self.bugs,
+            tracer=tracer,
+            fixes=self.fixes,
+        )
         node.start_ticking()
         self.nodes[node_id] = node
         # Keep iteration in CCF's std::map order (node ids sorted as strings).
@@ -185,21 +206,38 @@ class ScenarioDriver:
                 return nid
         return None
 
-    def _replicate(self, term: str, kind: EntryType, *, data: str = "", nodes: tuple[str, ...] = (),
-                   committable: bool = False) -> None:
+    def _replicate(
+        self,
+        term: str,
+        kind: EntryType,
+        *,
+        data: str = "",
+        nodes: tuple[str, ...] = (),
+        committable: bool = False,
+    ) -> None:
         leader_id = self.leader_of(term)
         if leader_id is None:
             if term == "latest":  # having no leader at all is valid: the step is skipped, as in CCF
                 return
-            raise _Fail(f"a leader in term {term}", f"leaders {sorted(self.leaders()) or 'none'}",
-                        f"found no primary in term {term}")
+            raise _Fail(
+                f"a leader in term {term}",
+                f"leaders {sorted(self.leaders()) or 'none'}",
+                f"found no primary in term {term}",
+            )
         leader = self.nodes[leader_id]
         idx = leader.last_idx + 1
         entry = Entry.make(leader.current_view, idx, kind, committable, data, nodes)
         leader.replicate(entry, leader.current_view if term == "latest" else self._int(term))
 
-    def replicate_entry(self, term: Term, kind: EntryType, *, data: str = "", nodes: tuple[str, ...] = (),
-                        committable: bool = False) -> None:
+    def replicate_entry(
+        self,
+        term: Term,
+        kind: EntryType,
+        *,
+        data: str = "",
+        nodes: tuple[str, ...] = (),
+        committable: bool = False,
+    ) -> None:
         """Have the leader of ``term`` append an entry. ``_replicate`` fails only when that term has no
         leader, so its failure is tagged as such here."""
         try:
@@ -209,8 +247,11 @@ class ScenarioDriver:
 
     def _on_drop(self, src: str, dst: str, msg: Message) -> None:
         if self.trace is not None:
-            self.trace.event(Event.DROP_PENDING_TO.value, self.nodes[src].trace_state(committable=False),
-                             {"from_node_id": src, "to_node_id": dst, "packet": msg.to_json()})
+            self.trace.event(
+                Event.DROP_PENDING_TO.value,
+                self.nodes[src].trace_state(committable=False),
+                {"from_node_id": src, "to_node_id": dst, "packet": msg.to_json()},
+            )
 
     # ------------------------------------------------------------------ printing and state
 
@@ -222,8 +263,9 @@ class ScenarioDriver:
             if isinstance(msg, AppendEntries):
                 reps.append(f"AE(t{msg.term}, ({msg.prev_term}.{msg.prev_idx}, {msg.term_of_idx}.{msg.idx}])")
             elif isinstance(msg, AppendEntriesResponse):
-                reps.append(f"AER({'ACK' if msg.success.value == 'OK' else 'NACK'}, t{msg.term}, "
-                            f"i{msg.last_log_idx})")
+                reps.append(
+                    f"AER({'ACK' if msg.success.value == 'OK' else 'NACK'}, t{msg.term}, i{msg.last_log_idx})"
+                )
             else:
                 reps.append(_SHORT_NAMES[type(msg)])
         return f"{src}: {len(reps)} message(s) to {dst} = [{', '.join(reps)}]"
@@ -274,15 +316,29 @@ def load_scenario(text: str, name: str) -> list[tuple[int, Command]]:
     return commands
 
 
-def run_commands(commands: list[tuple[int, Command]], name: str, *, trace_path: Path | None = None,
-                 seed: int = 0, bugs: Collection[str] = (), out: TextIO | None = None,
-                 pre_vote_default: bool = False, ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
+def run_commands(
+    commands: list[tuple[int, Command]],
+    name: str,
+    *,
+    trace_path: Path | None = None,
+    seed: int = 0,
+    bugs: Collection[str] = (),
+    out: TextIO | None = None,
+    pre_vote_default: bool = False,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> ScenarioResult:
     """Run parsed commands (then the implicit ``loop_until_sync``). A line that names a node that does
     not exist raises :class:`ScenarioSyntaxError`, and then no trace file is left behind."""
 
     def run(trace: TraceWriter | None) -> ScenarioResult:
-        driver = ScenarioDriver(seed=seed, trace=trace, bugs=bugs, out=out, pre_vote_default=pre_vote_default,
-                                ccf_version=ccf_version)
+        driver = ScenarioDriver(
+            seed=seed,
+            trace=trace,
+            bugs=bugs,
+            out=out,
+            pre_vote_default=pre_vote_default,
+            ccf_version=ccf_version,
+        )
         driver.file = name
         return _run(driver, commands, name)
 
@@ -308,19 +364,49 @@ def _run(driver: ScenarioDriver, commands: list[tuple[int, Command]], name: str)
     return ScenarioResult(ok=True)
 
 
-def run_scenario_text(text: str, name: str, *, trace_path: Path | None = None, seed: int = 0,
-                      bugs: Collection[str] = (), out: TextIO | None = None,
-                      pre_vote_default: bool = False,
-                      ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
+def run_scenario_text(
+    text: str,
+    name: str,
+    *,
+    trace_path: Path | None = None,
+    seed: int = 0,
+    bugs: Collection[str] = (),
+    out: TextIO | None = None,
+    pre_vote_default: bool = False,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> ScenarioResult:
     """Parse and run a whole scenario. Bad input raises (see :func:`load_scenario`); failures are
     returned."""
-    return run_commands(load_scenario(text, name), name, trace_path=trace_path, seed=seed, bugs=bugs,
-                        out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
+    return run_commands(
+        load_scenario(text, name),
+        name,
+        trace_path=trace_path,
+        seed=seed,
+        bugs=bugs,
+        out=out,
+        pre_vote_default=pre_vote_default,
+        ccf_version=ccf_version,
+    )
 
 
-def run_scenario(path: Path, *, trace_path: Path | None = None, seed: int = 0, bugs: Collection[str] = (),
-                 out: TextIO | None = None, pre_vote_default: bool = False,
-                 ccf_version: str = CCF_VERSION_DEFAULT) -> ScenarioResult:
+def run_scenario(
+    path: Path,
+    *,
+    trace_path: Path | None = None,
+    seed: int = 0,
+    bugs: Collection[str] = (),
+    out: TextIO | None = None,
+    pre_vote_default: bool = False,
+    ccf_version: str = CCF_VERSION_DEFAULT,
+) -> ScenarioResult:
     """:func:`run_scenario_text` on a file; an unreadable file raises :class:`ScenarioInputError`."""
-    return run_scenario_text(read_scenario(Path(path)), str(path), trace_path=trace_path, seed=seed,
-                             bugs=bugs, out=out, pre_vote_default=pre_vote_default, ccf_version=ccf_version)
+    return run_scenario_text(
+        read_scenario(Path(path)),
+        str(path),
+        trace_path=trace_path,
+        seed=seed,
+        bugs=bugs,
+        out=out,
+        pre_vote_default=pre_vote_default,
+        ccf_version=ccf_version,
+    )

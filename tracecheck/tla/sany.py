@@ -148,8 +148,13 @@ def sany_parse(
         proc = run_streaming([*argv, spec.name], cwd=spec.parent, timeout=timeout)
     output = proc.stdout + proc.stderr
     if proc.timed_out:
-        return SanyResult(False, [SanyError(str(spec), None, None, f"SANY timed out after {timeout} s")],
-                          "timeout", None, output)
+        return SanyResult(
+            False,
+            [SanyError(str(spec), None, None, f"SANY timed out after {timeout} s")],
+            "timeout",
+            None,
+            output,
+        )
     kind, errors = parse_sany_report(output, cwd=spec.parent)
     if kind is None and proc.returncode != 0:
         kind, errors = "parse", [SanyError(str(spec), None, None, f"SANY failed (exit {proc.returncode})")]

@@ -109,6 +109,8 @@ def _tlc_seconds(text: str) -> float | None:
         return None
     parts = re.findall(r"(\d+)\s*(ms|h|min|s)", match.group(1))
     return round(sum(int(n) * _TIME_UNITS[unit] for n, unit in parts), 3)
+
+
 _VAR_LINE = re.compile(r"^/\\ ", re.M)
 # How an exhausted JVM heap shows (TLC sometimes prints only the exception's message).
 _OOM = re.compile(r"OutOfMemoryError|^Java heap space$|GC overhead limit exceeded", re.M)
@@ -268,7 +270,7 @@ def parse_tlc_output(
             res.tlc_version = v.group(1)
         elif code == mc.INVARIANT_VIOLATED_BEHAVIOR and status is None:
             status, in_trace = "invariant_violated", True
-            res.violated = (m.group(1) if (m := re.search(r"Invariant (\S+) is violated", text)) else None)
+            res.violated = m.group(1) if (m := re.search(r"Invariant (\S+) is violated", text)) else None
         elif code == mc.INVARIANT_VIOLATED_INITIAL and status is None:
             status = "invariant_violated"
             head, _, body = text.partition("\n")

@@ -211,10 +211,7 @@ def tla_string(text: str) -> str:
 
 def _is_field_name(key: Any) -> bool:
     return (
-        type(key) is str
-        and _IDENT.match(key) is not None
-        and key not in _TLA_KEYWORDS
-        and not key.isdigit()
+        type(key) is str and _IDENT.match(key) is not None and key not in _TLA_KEYWORDS and not key.isdigit()
     )
 
 

@@ -46,6 +46,7 @@ class TraceEvent(Protocol):
     def summary(self) -> str: ...  # one human line
 
     def fields(self) -> dict[str, Any]: ...  # format-specific report fields (JSON-ready; the first is
+
     # shown next to the line number, ``event`` names the kind of event if there is one)
 
 

@@ -258,4 +258,3 @@ def _diagnose(run: _Run, verdicts: list[Verdict]) -> None:
         # TLC evaluates constraints on every generated state, so a state reached twice prints twice
         unique = {json.dumps(obs, sort_keys=True, default=str): obs for obs in outcome.frontier.get(t, [])}
         v.candidates = [Candidate(obs, run.adapter.compare(v.failing, obs)) for obs in unique.values()]
-

@@ -51,4 +51,3 @@ def junit_xml(
         ET.SubElement(case, "skipped", message="not validated: another input is malformed")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-

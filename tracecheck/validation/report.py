@@ -39,8 +39,11 @@ def verdict_dict(v: Verdict) -> dict[str, Any]:
         "distinct_states": v.distinct_states,
         "batch": None
         if v.batch is None
-        else {"traces": v.batch.traces, "distinct_states": v.batch.distinct_states,
-              "seconds": round(v.batch.seconds, 3)},  # fmt: skip
+        else {
+            "traces": v.batch.traces,
+            "distinct_states": v.batch.distinct_states,
+            "seconds": round(v.batch.seconds, 3),
+        },  # fmt: skip
         "message": v.message,
     }
     if v.status == "rejected" and v.failing is not None:

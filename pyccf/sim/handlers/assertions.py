@@ -61,20 +61,26 @@ def assert_config(d: ScenarioDriver, c: AssertConfig) -> None:
     for config in d.nodes[nid].configurations:
         if config.idx == c.idx:
             if set(c.nodes) != set(config.nodes):
-                raise StepFailed("{" + ", ".join(sorted(set(c.nodes))) + "}",
-                                 "{" + ", ".join(sorted(config.nodes)) + "}",
-                                 f"node {nid} configuration at idx {c.idx} does not match")
+                raise StepFailed(
+                    "{" + ", ".join(sorted(set(c.nodes))) + "}",
+                    "{" + ", ".join(sorted(config.nodes)) + "}",
+                    f"node {nid} configuration at idx {c.idx} does not match",
+                )
             return
-    raise StepFailed(f"a configuration at {c.idx}", "none",
-                     f"node {nid} does not have a configuration at idx {c.idx}")
+    raise StepFailed(
+        f"a configuration at {c.idx}", "none", f"node {nid} does not have a configuration at idx {c.idx}"
+    )
 
 
 def assert_absent_config(d: ScenarioDriver, c: AssertAbsentConfig) -> None:
     nid = d.known(c.node, f"{c.verb}: node")
     for config in d.nodes[nid].configurations:
         if config.idx == c.idx:
-            raise StepFailed(f"no configuration at {c.idx}", "{" + ", ".join(sorted(config.nodes)) + "}",
-                             f"node {nid} has unexpected configuration at idx {c.idx}")
+            raise StepFailed(
+                f"no configuration at {c.idx}",
+                "{" + ", ".join(sorted(config.nodes)) + "}",
+                f"node {nid} has unexpected configuration at idx {c.idx}",
+            )
 
 
 def assert_state_sync(d: ScenarioDriver, c: AssertStateSync) -> None:
@@ -100,9 +106,12 @@ def loop_until_sync(d: ScenarioDriver, c: LoopUntilSync | None = None) -> None:
         found = d.state_sync_discrepancies(active)
         if not found:
             return
-    raise StepFailed("all active nodes in sync", "; ".join(found),
-                     f"failed to reach state sync after {MAX_SYNC_ITERATIONS} iterations",
-                     FailureKind.NOT_IN_SYNC)
+    raise StepFailed(
+        "all active nodes in sync",
+        "; ".join(found),
+        f"failed to reach state sync after {MAX_SYNC_ITERATIONS} iterations",
+        FailureKind.NOT_IN_SYNC,
+    )
 
 
 def _prefix(d: ScenarioDriver, nid: str, upto: int) -> list[Entry]:
@@ -121,9 +130,12 @@ def commit_safety(d: ScenarioDriver, nid: str) -> None:
             count = sum(1 for n in c.nodes if present.get(n, False))
             if count < majority(len(c.nodes)):
                 need = majority(len(c.nodes))
-                raise StepFailed(f"index {committed} on at least {need} of {sorted(c.nodes)}", f"on {count}",
-                                 f"node {nid} at unsafe commit idx {committed} (configuration at {c.idx})",
-                                 FailureKind.COMMIT_SAFETY)
+                raise StepFailed(
+                    f"index {committed} on at least {need} of {sorted(c.nodes)}",
+                    f"on {count}",
+                    f"node {nid} at unsafe commit idx {committed} (configuration at {c.idx})",
+                    FailureKind.COMMIT_SAFETY,
+                )
 
 
 def commit_safety_all(d: ScenarioDriver) -> None:

@@ -18,8 +18,9 @@ class StepFailed(Exception):
     """A check did not hold; becomes :class:`~pyccf.errors.ScenarioAssertionFailed` (or its
     :class:`~pyccf.errors.CommitSafetyViolation` subclass) with the line's context."""
 
-    def __init__(self, expected: str, actual: str, message: str,
-                 kind: FailureKind = FailureKind.ASSERTION) -> None:
+    def __init__(
+        self, expected: str, actual: str, message: str, kind: FailureKind = FailureKind.ASSERTION
+    ) -> None:
         super().__init__(message)
         self.expected, self.actual, self.message, self.kind = expected, actual, message, kind
 

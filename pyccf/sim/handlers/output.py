@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 def state_line(d: ScenarioDriver, nid: str) -> str:
     n = d.nodes[nid]
     role = {"Follower": "F", "Candidate": "C", "Leader": "P"}.get(n.leadership_state.value, "?")
-    return (f"{nid}: leadership {role} membership {'A' if n.is_active else 'R'} "
-            f"@{n.current_view}.{n.last_idx} (committed {n.commit_idx})")
+    return (
+        f"{nid}: leadership {role} membership {'A' if n.is_active else 'R'} "
+        f"@{n.current_view}.{n.last_idx} (committed {n.commit_idx})"
+    )
 
 
 def log_line(d: ScenarioDriver, nid: str) -> str:

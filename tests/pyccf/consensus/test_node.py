@@ -54,7 +54,11 @@ def test_progress_never_goes_backwards_on_ack_and_stays_above_match_on_nack() ->
 def test_libstdcxx_hash_and_iteration_order() -> None:
     """Values and orders checked against g++/libstdc++ (std::hash<std::string>, std::unordered_map)."""
     assert [libstdcxx_string_hash(s) for s in ("", "0", "10", "abcdefghij")] == [
-        6142509188972423790, 2297668033614959926, 2594088158685378223, 18042067762304121004]
+        6142509188972423790,
+        2297668033614959926,
+        2594088158685378223,
+        18042067762304121004,
+    ]
     m: UnorderedMap[int] = UnorderedMap()
     for k in "123":
         m[k] = int(k)
@@ -63,8 +67,7 @@ def test_libstdcxx_hash_and_iteration_order() -> None:
         m[str(i)] = i
     m.pop("3")
     m["3"] = 3
-    assert " ".join(m) == (
-        "25 24 23 21 20 26 14 3 16 5 2 4 19 6 28 17 7 29 15 13 8 22 1 9 27 10 18 11 12")
+    assert " ".join(m) == ("25 24 23 21 20 26 14 3 16 5 2 4 19 6 28 17 7 29 15 13 8 22 1 9 27 10 18 11 12")
 
 
 def test_lone_leader_commits_only_at_signatures() -> None:
@@ -112,8 +115,16 @@ def test_rollback_keeps_peers_of_popped_configurations_like_ccf() -> None:
 
 def test_statuses_serialise_as_ccf_spells_them() -> None:
     """Statuses are StrEnums: in trace JSON a member is byte-identical to its CCF spelling."""
-    for status in (LeadershipState, MembershipState, RetirementPhase, AppendEntriesResult, ElectionType,
-                   EntryType, MessageType, Event):
+    for status in (
+        LeadershipState,
+        MembershipState,
+        RetirementPhase,
+        AppendEntriesResult,
+        ElectionType,
+        EntryType,
+        MessageType,
+        Event,
+    ):
         assert issubclass(status, StrEnum), status
         for member in status:
             assert json.dumps(member) == json.dumps(member.value) and f"{member}" == member.value

@@ -58,4 +58,5 @@ def test_configuration_json_is_ccfs() -> None:
     c = quorum.Configuration(12, frozenset({"2", "10", "0"}))
     assert json.dumps(c.to_json()) == (
         '{"idx": 12, "nodes": {"0": {"address": ":"}, "10": {"address": ":"}, "2": {"address": ":"}}, '
-        '"rid": 12}')
+        '"rid": 12}'
+    )

@@ -69,12 +69,17 @@ def test_leader_retires_through_every_phase_and_nominates_a_successor() -> None:
 
 def test_follower_records_retired_committed_entries_and_forgets_rolled_back_ones() -> None:
     n = Node("1")
-    entries = [Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")),
-               Entry.make(2, 2, EntryType.SIGNATURE, True, data="s"),
-               Entry.make(2, 3, EntryType.RETIRED_COMMITTED, False, nodes=("2",)),
-               Entry.make(2, 4, EntryType.RAW, False, data="tx")]
-    n.step("0", AppendEntries(idx=4, prev_idx=0, term=2, prev_term=0, leader_commit_idx=2, term_of_idx=2),
-           entries)
+    entries = [
+        Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")),
+        Entry.make(2, 2, EntryType.SIGNATURE, True, data="s"),
+        Entry.make(2, 3, EntryType.RETIRED_COMMITTED, False, nodes=("2",)),
+        Entry.make(2, 4, EntryType.RAW, False, data="tx"),
+    ]
+    n.step(
+        "0",
+        AppendEntries(idx=4, prev_idx=0, term=2, prev_term=0, leader_commit_idx=2, term_of_idx=2),
+        entries,
+    )
     assert n.last_idx == 4 and n.commit_idx == 2
     assert n.retired_committed_entries == [(3, ("2",))] and "2" in n.peers
     n.rollback(2)
@@ -83,10 +88,15 @@ def test_follower_records_retired_committed_entries_and_forgets_rolled_back_ones
 
 def test_follower_acts_on_committed_retired_committed_entry() -> None:
     n = Node("1")
-    entries = [Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")),
-               Entry.make(2, 2, EntryType.RETIRED_COMMITTED, False, nodes=("2",)),
-               Entry.make(2, 3, EntryType.SIGNATURE, True, data="s")]
-    n.step("0", AppendEntries(idx=3, prev_idx=0, term=2, prev_term=0, leader_commit_idx=3, term_of_idx=2),
-           entries)
+    entries = [
+        Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")),
+        Entry.make(2, 2, EntryType.RETIRED_COMMITTED, False, nodes=("2",)),
+        Entry.make(2, 3, EntryType.SIGNATURE, True, data="s"),
+    ]
+    n.step(
+        "0",
+        AppendEntries(idx=3, prev_idx=0, term=2, prev_term=0, leader_commit_idx=3, term_of_idx=2),
+        entries,
+    )
     assert n.commit_idx == 3
     assert sorted(n.peers) == ["0"] and n.retired_committed_entries == []

@@ -48,8 +48,9 @@ def test_fields_are_typed() -> None:
     swap = parse_line("swap_nodes,2,in,3,out,0,1")
     assert isinstance(swap, SwapNodes) and swap.term == 2
     assert (swap.into, swap.out) == (("3",), ("0", "1"))
-    assert parse_line("assert_isnot_primary,2") == AssertDetail("2", "leadership_state", "Leader", False,
-                                                                verb="assert_isnot_primary")
+    assert parse_line("assert_isnot_primary,2") == AssertDetail(
+        "2", "leadership_state", "Leader", False, verb="assert_isnot_primary"
+    )
     assert parse_line("  # only a comment") == Blank()
     assert isinstance(parse_line("==== rest is ignored"), End)
 
@@ -61,14 +62,20 @@ def test_source_is_not_part_of_equality() -> None:
 
 @pytest.mark.parametrize(
     ("line", "field", "message"),
-    [("frobnicate,1", "command", "unknown command 'frobnicate'"),
-     ("periodic_one,0", "periodic_one: arguments", "'periodic_one' takes 2 argument(s), got 1"),
-     ("periodic_all,ten", "periodic_all: ms", "expected an integer, got 'ten'"),
-     ("replicate,two,x", "replicate: term", "expected an integer, got 'two'"),
-     ("assert_commit_idx,0,x", "assert_commit_idx: idx", "expected an integer, got 'x'"),
-     ("pre_vote_enabled,yes", "pre_vote_enabled: enabled", "pre_vote_enabled takes true or false, got 'yes'"),
-     ("swap_nodes,2,0,in,1", "swap_nodes: group", "swap_nodes: expected 'in' or 'out' after the term"),
-     ("trust_node,2,1,3", "trust_node: arguments", "'trust_node' takes 2 argument(s), got 3")],
+    [
+        ("frobnicate,1", "command", "unknown command 'frobnicate'"),
+        ("periodic_one,0", "periodic_one: arguments", "'periodic_one' takes 2 argument(s), got 1"),
+        ("periodic_all,ten", "periodic_all: ms", "expected an integer, got 'ten'"),
+        ("replicate,two,x", "replicate: term", "expected an integer, got 'two'"),
+        ("assert_commit_idx,0,x", "assert_commit_idx: idx", "expected an integer, got 'x'"),
+        (
+            "pre_vote_enabled,yes",
+            "pre_vote_enabled: enabled",
+            "pre_vote_enabled takes true or false, got 'yes'",
+        ),
+        ("swap_nodes,2,0,in,1", "swap_nodes: group", "swap_nodes: expected 'in' or 'out' after the term"),
+        ("trust_node,2,1,3", "trust_node: arguments", "'trust_node' takes 2 argument(s), got 3"),
+    ],
 )
 def test_syntax_error_names_file_line_and_field(line: str, field: str, message: str) -> None:
     with pytest.raises(ScenarioSyntaxError) as e:

@@ -37,6 +37,15 @@ def test_trace_lines_have_ccf_shape(shared: Path, tmp_path: Path) -> None:
     ours = tmp_path / "t.ndjson"
     run_scenario(SCENARIOS / "reconfiguration", trace_path=ours)
     line = ours.read_text().splitlines()[1]
-    assert list(json.loads(line)) == ["h_ts", "thread_id", "level", "tag", "file", "number", "msg", "cmd",
-                                      "cmd_prefix"]
+    assert list(json.loads(line)) == [
+        "h_ts",
+        "thread_id",
+        "level",
+        "tag",
+        "file",
+        "number",
+        "msg",
+        "cmd",
+        "cmd_prefix",
+    ]
     assert line.startswith('{"h_ts": "') and '"tag": "raft_trace"' in line

@@ -61,11 +61,24 @@ def test_acked_entry_rolled_back_stalls_before_7620_and_syncs_after() -> None:
 
 
 def test_later_profiles_turn_pre_vote_on_by_default() -> None:
-    for version, expected in (("2025-11", "Candidate"), ("2026-01", "PreVoteCandidate"),
-                              ("2026-08", "PreVoteCandidate")):
+    for version, expected in (
+        ("2025-11", "Candidate"),
+        ("2026-01", "PreVoteCandidate"),
+        ("2026-08", "PreVoteCandidate"),
+    ):
         d = ScenarioDriver(ccf_version=version)
-        for i, line in enumerate(["start_node,0", "trust_node,2,1", "emit_signature,2", "dispatch_all",
-                                  "periodic_all,10", "dispatch_all", "periodic_one,1,100"], start=1):
+        for i, line in enumerate(
+            [
+                "start_node,0",
+                "trust_node,2,1",
+                "emit_signature,2",
+                "dispatch_all",
+                "periodic_all,10",
+                "dispatch_all",
+                "periodic_one,1,100",
+            ],
+            start=1,
+        ):
             d.run_line(line, i)
         assert d.nodes["1"].leadership_state.value == expected, version
 
@@ -73,30 +86,39 @@ def test_later_profiles_turn_pre_vote_on_by_default() -> None:
 def _follower_with_divergent_signed_suffix(fixes: tuple[str, ...]) -> Node:
     """Node 2 holds 1-4 (term 2, committed) and a signed suffix 5-8 from a term-3 leader."""
     n = Node("2", fixes=fixes)
-    prefix = [Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")),
-              Entry.make(2, 2, EntryType.SIGNATURE, True, data="s"),
-              Entry.make(2, 3, EntryType.RAW, False, data="a"),
-              Entry.make(2, 4, EntryType.SIGNATURE, True, data="s")]
-    n.step("0", AppendEntries(idx=4, prev_idx=0, term=2, prev_term=0, leader_commit_idx=4, term_of_idx=2),
-           prefix)
+    prefix = [
+        Entry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0", "1", "2")),
+        Entry.make(2, 2, EntryType.SIGNATURE, True, data="s"),
+        Entry.make(2, 3, EntryType.RAW, False, data="a"),
+        Entry.make(2, 4, EntryType.SIGNATURE, True, data="s"),
+    ]
+    n.step(
+        "0", AppendEntries(idx=4, prev_idx=0, term=2, prev_term=0, leader_commit_idx=4, term_of_idx=2), prefix
+    )
     assert n.commit_idx == 4
-    suffix = [Entry.make(3, 5, EntryType.RAW, False, data="b"), Entry.make(3, 6, EntryType.SIGNATURE, True),
-              Entry.make(3, 7, EntryType.RAW, False, data="old branch"),
-              Entry.make(3, 8, EntryType.SIGNATURE, True)]
-    n.step("1", AppendEntries(idx=8, prev_idx=4, term=3, prev_term=2, leader_commit_idx=4, term_of_idx=3),
-           suffix)
+    suffix = [
+        Entry.make(3, 5, EntryType.RAW, False, data="b"),
+        Entry.make(3, 6, EntryType.SIGNATURE, True),
+        Entry.make(3, 7, EntryType.RAW, False, data="old branch"),
+        Entry.make(3, 8, EntryType.SIGNATURE, True),
+    ]
+    n.step(
+        "1", AppendEntries(idx=8, prev_idx=4, term=3, prev_term=2, leader_commit_idx=4, term_of_idx=3), suffix
+    )
     assert (n.last_idx, n.commit_idx) == (8, 4)
     return n
 
 
 @pytest.mark.parametrize(("fixes", "committed"), [((), 8), (("8172",), 6)])
-def test_follower_commit_bounded_by_checked_range_only_with_8172(fixes: tuple[str, ...],
-                                                                 committed: int) -> None:
+def test_follower_commit_bounded_by_checked_range_only_with_8172(
+    fixes: tuple[str, ...], committed: int
+) -> None:
     """A term-4 leader's AppendEntries checks 5-6 only, but carries commit 8 (its own, different 7-8)."""
     n = _follower_with_divergent_signed_suffix(fixes)
     same = [n.log[4], n.log[5]]
-    n.step("0", AppendEntries(idx=6, prev_idx=4, term=4, prev_term=2, leader_commit_idx=8, term_of_idx=3),
-           same)
+    n.step(
+        "0", AppendEntries(idx=6, prev_idx=4, term=4, prev_term=2, leader_commit_idx=8, term_of_idx=3), same
+    )
     assert n.leadership_state is LeadershipState.FOLLOWER and n.current_view == 4
     assert n.commit_idx == committed
 
@@ -104,8 +126,17 @@ def test_follower_commit_bounded_by_checked_range_only_with_8172(fixes: tuple[st
 @pytest.mark.parametrize(("version", "clock_after_stale_ack"), [("2025-11", 0), ("2026-01", 50)])
 def test_stale_response_feeds_check_quorum_only_before_7620(version: str, clock_after_stale_ack: int) -> None:
     d = ScenarioDriver(ccf_version=version)
-    for i, line in enumerate(["start_node,0", "trust_node,2,1", "emit_signature,2", "dispatch_all",
-                              "periodic_all,10", "dispatch_all"], start=1):
+    for i, line in enumerate(
+        [
+            "start_node,0",
+            "trust_node,2,1",
+            "emit_signature,2",
+            "dispatch_all",
+            "periodic_all,10",
+            "dispatch_all",
+        ],
+        start=1,
+    ):
         d.run_line(line, i)
     leader = d.nodes["0"]
     leader.periodic(50)
@@ -115,9 +146,11 @@ def test_stale_response_feeds_check_quorum_only_before_7620(version: str, clock_
 
 
 def test_assert_is_retired_of_older_drivers() -> None:
-    text = ("start_node,0\nemit_signature,2\ntrust_node,2,1\nemit_signature,2\ndispatch_all\n"
-            "periodic_all,10\ndispatch_all\nswap_nodes,2,out,1\nemit_signature,2\nperiodic_all,10\n"
-            "dispatch_all\nassert_is_retired,1\n")
+    text = (
+        "start_node,0\nemit_signature,2\ntrust_node,2,1\nemit_signature,2\ndispatch_all\n"
+        "periodic_all,10\ndispatch_all\nswap_nodes,2,out,1\nemit_signature,2\nperiodic_all,10\n"
+        "dispatch_all\nassert_is_retired,1\n"
+    )
     assert run_scenario_text(text, "t").ok
     broken = run_scenario_text(text.replace("assert_is_retired,1", "assert_is_retired,0"), "t")
     assert not broken.ok and broken.failure is not None and broken.failure.line == 12

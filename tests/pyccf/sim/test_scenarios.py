@@ -57,10 +57,12 @@ def test_missing_leader_is_a_failure_but_latest_is_skipped() -> None:
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("frobnicate,1", "unknown command 'frobnicate'"),
-     ("periodic_one,0", "'periodic_one' takes 2 argument(s), got 1"),
-     ("periodic_all,ten", "expected an integer, got 'ten'"),
-     ("dispatch_one,7", "unknown node '7'")],
+    [
+        ("frobnicate,1", "unknown command 'frobnicate'"),
+        ("periodic_one,0", "'periodic_one' takes 2 argument(s), got 1"),
+        ("periodic_all,ten", "expected an integer, got 'ten'"),
+        ("dispatch_one,7", "unknown node '7'"),
+    ],
 )
 def test_syntax_errors_name_file_and_line(line: str, message: str) -> None:
     with pytest.raises(ScenarioSyntaxError) as e:
@@ -75,8 +77,18 @@ def test_end_marker_stops_and_final_sync_still_runs() -> None:
 
 def test_driver_api_line_by_line() -> None:
     d = ScenarioDriver(seed=3, out=io.StringIO())
-    for i, line in enumerate(["start_node,0", "trust_node,2,1", "emit_signature,2", "dispatch_all",
-                              "periodic_all,10", "dispatch_all", "state_all"], start=1):
+    for i, line in enumerate(
+        [
+            "start_node,0",
+            "trust_node,2,1",
+            "emit_signature,2",
+            "dispatch_all",
+            "periodic_all,10",
+            "dispatch_all",
+            "state_all",
+        ],
+        start=1,
+    ):
         d.run_line(line, i)
     assert d.leader_of(2) == "0" and d.leader_of("latest") == "0" and d.latest_term() == 2
     assert d.leader_of(3) is None
@@ -88,8 +100,17 @@ def test_driver_api_line_by_line() -> None:
 
 def test_commit_safety_violation_is_reported_at_the_line() -> None:
     d = ScenarioDriver()
-    for i, line in enumerate(["start_node,0", "trust_node,2,1", "emit_signature,2", "dispatch_all",
-                              "periodic_all,10", "dispatch_all"], start=1):
+    for i, line in enumerate(
+        [
+            "start_node,0",
+            "trust_node,2,1",
+            "emit_signature,2",
+            "dispatch_all",
+            "periodic_all,10",
+            "dispatch_all",
+        ],
+        start=1,
+    ):
         d.run_line(line, i)
     d.nodes["1"].log.clear()  # node 1 loses everything behind the driver's back
     with pytest.raises(ScenarioAssertionFailed) as e:
@@ -99,8 +120,17 @@ def test_commit_safety_violation_is_reported_at_the_line() -> None:
 
 def test_cli_exit_codes(shared: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(main, ["scenario", "run", str(SCENARIOS / "append"), str(SCENARIOS / "election"),
-                              "--trace-dir", str(tmp_path)])
+    ok = runner.invoke(
+        main,
+        [
+            "scenario",
+            "run",
+            str(SCENARIOS / "append"),
+            str(SCENARIOS / "election"),
+            "--trace-dir",
+            str(tmp_path),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "append.ndjson").is_file() and (tmp_path / "election.ndjson").is_file()
 
@@ -118,16 +148,20 @@ def test_cli_exit_codes(shared: Path, tmp_path: Path) -> None:
 
 
 def test_older_and_newer_assertion_commands() -> None:
-    text = ("start_node,0\nemit_signature,2\nassert_is_primary,0\nassert_isnot_backup,0\nassert_is_active,0\n"
-            "assert_last_txid,0,2.2\n")
+    text = (
+        "start_node,0\nemit_signature,2\nassert_is_primary,0\nassert_isnot_backup,0\nassert_is_active,0\n"
+        "assert_last_txid,0,2.2\n"
+    )
     assert run_scenario_text(text, "t").ok
     f = run_scenario_text("start_node,0\nassert_last_txid,0,2.5\n", "t").failure
     assert f is not None and (f.line, f.expected, f.actual) == (2, "2.5", "2.1")
 
 
 def test_pre_vote_default_switch() -> None:
-    text = ("start_node,0\ntrust_node,2,1\nemit_signature,2\ndispatch_all\nperiodic_all,10\ndispatch_all\n"
-            "periodic_one,1,100\n")
+    text = (
+        "start_node,0\ntrust_node,2,1\nemit_signature,2\ndispatch_all\nperiodic_all,10\ndispatch_all\n"
+        "periodic_one,1,100\n"
+    )
     d = ScenarioDriver(pre_vote_default=True)
     for i, line in enumerate(text.splitlines(), start=1):
         d.run_line(line, i)
@@ -147,8 +181,10 @@ def _failure(text: str, **kw) -> ScenarioAssertionFailed:
 def test_failures_carry_their_kind() -> None:
     assert _failure("start_node,0\nassert_commit_idx,0,5\n").kind is FailureKind.ASSERTION
     assert _failure("start_node,0\nreplicate,3,x\n").kind is FailureKind.NO_LEADER
-    unsafe = ("start_node,0\nswap_node,2,0,1\ndispatch_all\nperiodic_all,10\ndispatch_all\n"
-              "periodic_one,0,150\nperiodic_one,0,100\ndispatch_all\n")
+    unsafe = (
+        "start_node,0\nswap_node,2,0,1\ndispatch_all\nperiodic_all,10\ndispatch_all\n"
+        "periodic_one,0,150\nperiodic_one,0,100\ndispatch_all\n"
+    )
     assert _failure(unsafe, bugs=["commit_unsigned"]).kind is FailureKind.COMMIT_SAFETY
     assert _failure("nodes,0,1\n").kind is FailureKind.NO_PRIMARY  # the final sync finds no leader
     # node 1 is in no configuration, so the leader never catches it up
@@ -249,10 +285,16 @@ def test_cli_trace_names_drop_a_scn_suffix_only(shared: Path, tmp_path: Path) ->
 
 
 def test_cli_bad_options_are_one_line(tmp_path: Path) -> None:
-    for args in (["scenario", "run"], ["scenario", "run", "x", "--ccf-version", "1999"],
-                 ["scenario", "run", "x", "--seed", "s"], ["simulate", "--seed", "-1"], ["simulate"],
-                 ["simulate", "--seed", "1", "--nodes", "0"], ["simulate", "--seed", "1", "--bug", "nope"],
-                 ["frobnicate"]):
+    for args in (
+        ["scenario", "run"],
+        ["scenario", "run", "x", "--ccf-version", "1999"],
+        ["scenario", "run", "x", "--seed", "s"],
+        ["simulate", "--seed", "-1"],
+        ["simulate"],
+        ["simulate", "--seed", "1", "--nodes", "0"],
+        ["simulate", "--seed", "1", "--bug", "nope"],
+        ["frobnicate"],
+    ):
         r = CliRunner().invoke(main, args)
         assert r.exit_code == 2 and len(_lines(r.output)) == 1 and "error:" in r.output, (args, r.output)
     failing = tmp_path / "fail.scn"
@@ -264,12 +306,22 @@ def test_cli_bad_options_are_one_line(tmp_path: Path) -> None:
 
 def test_commit_safety_is_not_rechecked_after_read_only_commands() -> None:
     d = ScenarioDriver()
-    for i, line in enumerate(["start_node,0", "trust_node,2,1", "emit_signature,2", "dispatch_all",
-                              "periodic_all,10", "dispatch_all"], start=1):
+    for i, line in enumerate(
+        [
+            "start_node,0",
+            "trust_node,2,1",
+            "emit_signature,2",
+            "dispatch_all",
+            "periodic_all,10",
+            "dispatch_all",
+        ],
+        start=1,
+    ):
         d.run_line(line, i)
     d.nodes["1"].log.clear()
-    for i, line in enumerate(["state_all", "summarise_logs_all",
-                              "assert_commit_idx,0,3", "# comment", ""], start=7):
+    for i, line in enumerate(
+        ["state_all", "summarise_logs_all", "assert_commit_idx,0,3", "# comment", ""], start=7
+    ):
         d.run_line(line, i)  # as CCF's driver: no check after these
     with pytest.raises(CommitSafetyViolation):
         d.run_line("dispatch_all", 20)

@@ -213,8 +213,11 @@ def test_verdicts_come_from_the_failure_kind_not_its_wording() -> None:
     def failure(message: str, kind: FailureKind) -> ScenarioAssertionFailed:
         return ScenarioAssertionFailed("f", 3, "replicate,3,x", "x", "y", message, kind)
 
-    for wording in ("found no primary in term 3", "can't loop until sync, no primary",
-                    "failed to reach state sync after 20 iterations"):
+    for wording in (
+        "found no primary in term 3",
+        "can't loop until sync, no primary",
+        "failed to reach state sync after 20 iterations",
+    ):
         got = classify(failure(wording, FailureKind.ASSERTION), 3, "replicate,3,x", "replicate")
         assert got.kind is Verdict.ASSERTION and got.signature == ("assertion", "replicate"), wording
     assert classify(failure("whatever", FailureKind.NO_LEADER), 3, "").kind is Verdict.INVALID

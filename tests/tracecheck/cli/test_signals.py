@@ -63,8 +63,17 @@ def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
         (inputs / f"copy{k:02}.ndjson").write_text(text)
     env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracecheck", "validate", "--jobs", "2", "--spec", str(spec),
-         *map(str, sorted(inputs.iterdir()))],
+        [
+            sys.executable,
+            "-m",
+            "tracecheck",
+            "validate",
+            "--jobs",
+            "2",
+            "--spec",
+            str(spec),
+            *map(str, sorted(inputs.iterdir())),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

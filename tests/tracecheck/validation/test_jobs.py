@@ -20,9 +20,10 @@ def _children_naming(folder: Path) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if str(folder) in (entry / "cmdline").read_bytes().decode(errors="replace") and ") Z" not in (
-                entry / "stat"
-            ).read_text():
+            if (
+                str(folder) in (entry / "cmdline").read_bytes().decode(errors="replace")
+                and ") Z" not in (entry / "stat").read_text()
+            ):
                 pids.append(int(entry.name))
         except OSError:
             continue

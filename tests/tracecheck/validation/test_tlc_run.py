@@ -61,8 +61,12 @@ def test_command_line_is_tla_s_and_output_is_read_through_it(tmp_path, monkeypat
     assert reached == [(1, 2), (2, 1), (1, 3)]  # progress while TLC runs
     assert outcome.invariant_failures == [(2, 1, "MoreThanOneLeaderInv")]
     assert outcome.frontier == {
-        2: [{"state": {"commit_idx": 2, "leadership_state": "Leader"},
-             "peer": {"sent_idx": 3, "match_idx": 1}}]  # fmt: skip
+        2: [
+            {
+                "state": {"commit_idx": 2, "leadership_state": "Leader"},
+                "peer": {"sent_idx": 3, "match_idx": 1},
+            }
+        ]  # fmt: skip
     }
 
 

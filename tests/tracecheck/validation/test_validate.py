@@ -32,7 +32,9 @@ def pyccf_trace_dir(tmp_path_factory, shared) -> Path:
     out = tmp_path_factory.mktemp("pyccf_traces")
     subprocess.run(
         [
-            sys.executable, "-m", "pyccf",
+            sys.executable,
+            "-m",
+            "pyccf",
             "scenario",
             "run",
             "--trace-dir",

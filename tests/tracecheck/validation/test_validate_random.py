@@ -26,8 +26,18 @@ def random_verdicts(tmp_path_factory):
     out = tmp_path_factory.mktemp("random")
     for seed in SEEDS:
         run = subprocess.run(
-            [sys.executable, "-m", "pyccf", "simulate", "--seed", str(seed), "--out", str(out),
-             "--shrink-budget", "1"],
+            [
+                sys.executable,
+                "-m",
+                "pyccf",
+                "simulate",
+                "--seed",
+                str(seed),
+                "--out",
+                str(out),
+                "--shrink-budget",
+                "1",
+            ],
             capture_output=True,
             text=True,
             timeout=300,

@@ -28,8 +28,10 @@ class TraceDifference:
     value_b: Any
 
     def describe(self) -> str:
-        return (f"event {self.line_a} (A) vs {self.line_b} (B) differ at {self.path}: "
-                f"{json.dumps(self.value_a, sort_keys=True)} != {json.dumps(self.value_b, sort_keys=True)}")
+        return (
+            f"event {self.line_a} (A) vs {self.line_b} (B) differ at {self.path}: "
+            f"{json.dumps(self.value_a, sort_keys=True)} != {json.dumps(self.value_b, sort_keys=True)}"
+        )
 
 
 _MISSING = "<missing>"
@@ -66,9 +68,13 @@ def diff_events(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> TraceDiffer
     """First difference between two event lists (a missing event shows as ``<end of trace>``)."""
     for i in range(max(len(a), len(b))):
         if i >= len(a) or i >= len(b):
-            return TraceDifference(i + 1, i + 1, "<event>",
-                                   a[i] if i < len(a) else "<end of trace>",
-                                   b[i] if i < len(b) else "<end of trace>")
+            return TraceDifference(
+                i + 1,
+                i + 1,
+                "<event>",
+                a[i] if i < len(a) else "<end of trace>",
+                b[i] if i < len(b) else "<end of trace>",
+            )
         d = _first_diff(a[i], b[i], "")
         if d is not None:
             return TraceDifference(i + 1, i + 1, *d)

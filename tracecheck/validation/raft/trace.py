@@ -131,9 +131,10 @@ def parse_trace(path: Path, lines: Iterable[str]) -> Trace:
         raise TraceFormatError(path, None, "empty trace: no raft_trace events")
     if events[0].function is not Event.BOOTSTRAP:
         raise TraceFormatError(
-            path, events[0].line,
+            path,
+            events[0].line,
             f"a trace must start with bootstrap, not {events[0].function}",
-            "msg.function"
+            "msg.function",
         )
     nodes: set[str] = set()
     for e in events:
@@ -282,7 +283,7 @@ def _check_packet(c: _Checker, packet: dict[str, Any]) -> None:
             c.get(packet, key, where, bool)
         elif key == "success":
             if value not in ("OK", "FAIL"):
-                raise c.fail(f"{where}.success", f"expected \"OK\" or \"FAIL\", got {json.dumps(value)}")
+                raise c.fail(f"{where}.success", f'expected "OK" or "FAIL", got {json.dumps(value)}')
         else:
             c.nat(packet, key, where)
     for key in optional:
