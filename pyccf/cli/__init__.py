@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pyccf.cli.exits import EXIT_INTERRUPTED, EXIT_OK
 from pyccf.cli.scenario import scenario
 from pyccf.cli.simulate import simulate
 
@@ -34,11 +35,11 @@ class OneLineErrors(click.Group):
             where = ctx.command_path if ctx is not None else self.name
             click.echo(f"{where}: error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
-        except click.Abort:
-            click.echo("Aborted!", err=True)
-            sys.exit(1)
+        except (click.Abort, KeyboardInterrupt):  # Ctrl-C: not "a check failed"
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         if standalone_mode:
-            sys.exit(rv if isinstance(rv, int) else 0)
+            sys.exit(rv if isinstance(rv, int) else EXIT_OK)
         return rv
 
 

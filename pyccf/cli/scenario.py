@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import click
 
+from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.consensus.bugs import BUGS, UnknownBugError, validate
 from pyccf.errors import ScenarioInputError, ScenarioSyntaxError
 from pyccf.formats import variants
@@ -63,7 +64,7 @@ def _check_trace_names(scenarios: list[tuple[Path, list[tuple[int, Command]]]]) 
 
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
-    sys.exit(2)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 @click.group()
@@ -153,4 +154,4 @@ def run(
                 f"{f.file}:{f.line}: FAILED {f.command}\n  {f.message}\n  expected: {f.expected}\n"
                 f"  actual:   {f.actual}"
             )
-    sys.exit(1 if failed else 0)
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)

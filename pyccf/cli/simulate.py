@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.consensus.bugs import BUGS
 from pyccf.formats import variants
 from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
@@ -87,15 +88,15 @@ def simulate(
         )
     except OSError as exc:
         click.echo(f"error: --out {out_dir}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
     except GeneratorError as exc:  # pyccf's own generator misbehaved: a failure, reported without a traceback
         click.echo(f"FAIL: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
     if as_json:
         click.echo(json.dumps(_summary(result), sort_keys=True))
     else:
         _print(result)
-    sys.exit(0 if result.ok else 1)
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
 
 
 def _summary(result: SimulationResult) -> dict[str, object]:

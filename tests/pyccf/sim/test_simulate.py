@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -39,13 +38,11 @@ def test_hundreds_of_seeds_without_a_safety_failure() -> None:
     """Commit safety is checked after every line of every scenario; none may fail, nor may the core
     raise. A final sync may fail (liveness, see docs/simulation.md), but only rarely."""
     kinds: Counter[str] = Counter()
-    start = time.perf_counter()
     for seed in range(300):
         failure = simulate(seed, traced=False).run.failure
         kinds[failure.kind if failure else "ok"] += 1
         assert failure is None or failure.kind == "liveness", (seed, failure)
     assert kinds["ok"] >= 0.9 * 300, kinds
-    assert time.perf_counter() - start < 60
 
 
 def test_later_ccf_versions_fix_the_stuck_follower() -> None:

@@ -309,7 +309,6 @@ def test_timeout_kills_the_jvm_and_leaves_no_litter(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = run(write_spec(work, "Slow", SLOW, "INIT Init\nNEXT Next"), timeout=3)
     assert res.status == "timeout" and res.returncode is None
-    assert 2.5 < res.duration_s < 15
     assert _processes_in(work) == []  # the JVM (whose cwd was the spec folder) is gone
     assert list(temp.iterdir()) == []  # the metadir was removed
     assert sorted(p.name for p in work.iterdir()) == ["Slow.cfg", "Slow.tla"]

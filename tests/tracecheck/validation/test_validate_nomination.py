@@ -27,7 +27,7 @@ def lines(tmp_path_factory) -> list[str]:
         capture_output=True,
         timeout=120,
     )
-    return (out / f"{SCENARIO.name}.ndjson").read_text().splitlines()
+    return (out / f"{SCENARIO.stem}.ndjson").read_text().splitlines()  # x.scn -> x.ndjson
 
 
 def _index(lines: list[str], function: str) -> int:

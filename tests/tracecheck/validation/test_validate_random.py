@@ -11,12 +11,13 @@ from tracecheck.validation.engine import validate_paths
 
 pytestmark = pytest.mark.tlc
 
-# Seeds 3, 4 and 7 roll back a configuration and then keep sending to its nodes, as CCF of Nov 2025 does
-# (CR-5); seed 7 also ends in the known stuck-follower liveness failure of that CCF (its trace up to the
-# failed final sync must still be a behaviour). 2, 5 and 6 are short runs without failure. 16 and 25 run
-# `cleanup_nodes` naming only some of the removed nodes; the others stay peers (CR-9). In 33 a leader
-# forgets a node whose AppendEntries response is still in flight and discards it unlogged (CR-10). In 55 a
-# pre-vote candidate logs become_follower on an AppendEntries whose entries then retire it (CR-11).
+# Each seed pins a spec decision (docs/spec-decisions.md). Seeds 3, 4 and 7 roll back a configuration
+# and then keep sending to its nodes, as CCF of Nov 2025 does ("Peers survive a rollback"); seed 7 also
+# ends in the known stuck-follower liveness failure of that CCF (its trace up to the failed final sync
+# must still be a behaviour). 2, 5 and 6 are short runs without failure. 16 and 25 run `cleanup_nodes`
+# naming only some of the removed nodes; the others stay peers. In 33 a leader forgets a node whose
+# AppendEntries response is still in flight and discards it unlogged. In 55 a pre-vote candidate logs
+# become_follower on an AppendEntries whose entries then retire it.
 SEEDS = (2, 3, 4, 5, 6, 7, 16, 25, 33, 55)
 LIVENESS_FAILURE = {7}
 

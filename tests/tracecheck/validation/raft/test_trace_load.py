@@ -133,7 +133,7 @@ def test_event_records_are_uniform(shared):
 
 
 def test_cleanup_nodes_come_from_the_cmd_of_the_replicate(shared):
-    """The retired_committed entry of `cleanup_nodes,T,ids` names exactly those ids (CR-9)."""
+    """The retired_committed entry of `cleanup_nodes,T,ids` names exactly those ids (a spec decision)."""
     trace = load_trace(CCF_TRACES / "reconfig_0_1.ndjson")
     records = {e.line: event_record(e) for e in trace.events}
     assert records[19]["fn"] == "replicate" and records[19]["cleanup_nodes"] == frozenset({"0"})
