@@ -74,8 +74,8 @@ def _spec_path(spec: str) -> Path:
 def main() -> None:
     """Drive the TLA+ tools (SANY, TLC) from Python: parse, model-check, simulate, validate traces."""
     # TLC runs in its own process group (so Ctrl-C reaches us first): SIGTERM becomes an exception too,
-    # so the JVMs are killed on the way out instead of outliving us.
-    install_signal_handlers()
+    # so the JVMs are killed on the way out instead of outliving us; the previous handler is back afterwards.
+    click.get_current_context().call_on_close(install_signal_handlers())
 
 
 @main.command()

@@ -33,10 +33,17 @@ def out_console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def install_signal_handlers() -> None:
-    """SIGTERM raises SystemExit(143) in the main thread, as Ctrl-C raises KeyboardInterrupt."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+def install_signal_handlers() -> Callable[[], None]:
+    """SIGTERM raises SystemExit(143) in the main thread, as Ctrl-C raises KeyboardInterrupt. Returns what
+    puts the previous handler back (a command run in process, e.g. by a test, must not leave it behind)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, _terminate)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def _terminate(signum: int, frame: object) -> None:

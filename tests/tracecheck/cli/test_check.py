@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,10 @@ def _java_in(folder: Path) -> list[int]:
         except OSError:
             continue
     return pids
+
+
+def test_an_in_process_run_leaves_no_signal_handler_behind():
+    before = signal.getsignal(signal.SIGTERM)
+    result = CliRunner().invoke(main, ["parse", "/nonexistent.tla"])
+    assert result.exit_code == 2
+    assert signal.getsignal(signal.SIGTERM) is before
