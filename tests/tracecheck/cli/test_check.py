@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.paths import EXAMPLES
+from tests.procs import live_processes
 from tracecheck.cli import main
 
 pytestmark = pytest.mark.tlc
@@ -160,30 +161,14 @@ def test_sigterm_to_the_cli_kills_the_jvm(tmp_path):
         [str(tracecheck), "check", str(spec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 30
-    while not _java_in(tmp_path) and time.monotonic() < deadline:
+    while not live_processes(cwd=tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _java_in(tmp_path), "TLC did not start"
+    assert live_processes(cwd=tmp_path), "TLC did not start"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM
     time.sleep(0.2)
-    assert _java_in(tmp_path) == []
+    assert live_processes(cwd=tmp_path) == []
     assert not (tmp_path / "states").exists()
-
-
-def _java_in(folder: Path) -> list[int]:
-    """Live (non-zombie) processes whose working directory is ``folder``."""
-    import os
-
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if Path(os.readlink(entry / "cwd")) == folder and ") Z" not in (entry / "stat").read_text():
-                pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
 
 
 def test_an_in_process_run_leaves_no_signal_handler_behind():

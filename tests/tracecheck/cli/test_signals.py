@@ -9,40 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.paths import CCF_TRACES, REPO, SPECS
+from tests.procs import eventually, live_processes
 
 pytestmark = pytest.mark.tlc  # runs TLC (in child processes too)
-
-
-def _javas_naming(folder: Path) -> list[int]:
-    """Live (non-zombie) java processes whose command line names ``folder``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if ") Z" in stat or not cmdline or "java" not in Path(cmdline[0]).name:
-            continue
-        if any(str(folder) in arg for arg in cmdline):
-            pids.append(int(entry.name))
-    return pids
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -81,14 +54,16 @@ def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
     )
     started_later: set[int] = set()
     try:
-        assert _wait_for(lambda: len(_javas_naming(tmp)) >= 2 or proc.poll() is not None, 120)
+        assert eventually(
+            lambda: len(live_processes(naming=tmp, java=True)) >= 2 or proc.poll() is not None, 120
+        )
         assert proc.poll() is None, "validation ended before the signal"
         assert list(tmp.glob("tracecheck-*")), "the jobs' work folders are in TMPDIR"
-        running = set(_javas_naming(tmp))
+        running = set(live_processes(naming=tmp, java=True))
         proc.send_signal(sig)
         deadline = time.monotonic() + 60  # a hang guard, not a speed test: it exits at once
         while proc.poll() is None and time.monotonic() < deadline:  # does any JVM start after the signal?
-            started_later |= set(_javas_naming(tmp)) - running
+            started_later |= set(live_processes(naming=tmp, java=True)) - running
             time.sleep(0.02)
         out, err = proc.communicate(timeout=1)
     finally:
@@ -100,7 +75,7 @@ def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
     assert b"Traceback" not in err and b"Aborted" not in err
     assert b"ACCEPTED" not in out  # no verdict from killed runs
     # nothing left: no JVM, no work folder
-    assert not _wait_for(lambda: bool(_javas_naming(tmp)), 1.0)
+    assert not eventually(lambda: bool(live_processes(naming=tmp, java=True)), 1.0)
     assert list(tmp.glob("tracecheck-*")) == []
 
 
@@ -115,7 +90,7 @@ def test_check_sigint_kills_the_jvm(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "tracecheck", "check", str(spec)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
-        assert _wait_for(lambda: bool(_javas_naming(tmp_path)), 60), "TLC did not start"
+        assert eventually(lambda: bool(live_processes(naming=tmp_path, java=True)), 60), "TLC did not start"
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
     finally:
@@ -123,5 +98,5 @@ def test_check_sigint_kills_the_jvm(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == 130
-    assert not _wait_for(lambda: bool(_javas_naming(tmp_path)), 1.0)
+    assert not eventually(lambda: bool(live_processes(naming=tmp_path, java=True)), 1.0)
     assert list(tmp_path.glob("tracecheck-*")) == []

@@ -8,51 +8,18 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.paths import CCF_TRACES, EXAMPLES, REPO
+from tests.procs import alive, eventually, live_processes
 from tracecheck.tla import proc as tla_proc
 from tracecheck.tla.proc import remove_stale_scratch, scratch_dir, scratch_folder
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc")
 
 FOREVER = "---- MODULE Forever ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\n====\n"
-
-
-def _alive(pid: int) -> bool:
-    """Running, or stopped: anything but gone or a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-def _jvms_mentioning(text: str) -> list[int]:
-    """Live ``java`` processes with ``text`` in their command line (the test's own temporary folder)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if Path(argv[0]).name == "java" and any(text in arg for arg in argv) and _alive(int(entry.name)):
-            pids.append(int(entry.name))
-    return pids
-
-
-def _eventually(condition: Callable[[], object], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _tracecheck(*args: str, tmpdir: Path, **kw) -> subprocess.Popen:
@@ -69,17 +36,19 @@ def _sigkill_tracecheck_while_tlc_runs(args: list[str], tmpdir: Path) -> None:
     """
     parent = _tracecheck(*args, tmpdir=tmpdir)
     try:
-        assert _eventually(lambda: _jvms_mentioning(str(tmpdir)), 60), "TLC did not start"
-        jvms = _jvms_mentioning(str(tmpdir))
+        assert eventually(lambda: live_processes(naming=str(tmpdir), java=True), 60), "TLC did not start"
+        jvms = live_processes(naming=str(tmpdir), java=True)
         for pid in jvms:
             os.kill(pid, signal.SIGSTOP)
         parent.send_signal(signal.SIGKILL)
         assert parent.wait(timeout=30) == -signal.SIGKILL
-        assert _eventually(lambda: not any(_alive(p) for p in jvms), 30), f"orphaned JVMs {jvms}"
+        assert eventually(lambda: not any(alive(p) for p in jvms), 30), f"orphaned JVMs {jvms}"
     finally:
         parent.kill()
         parent.wait()
-        for pid in _jvms_mentioning(str(tmpdir)):  # do not leak an orphan if the assertion failed
+        for pid in live_processes(
+            naming=str(tmpdir), java=True
+        ):  # do not leak an orphan if the assertion failed
             os.kill(pid, signal.SIGKILL)
 
 
@@ -135,9 +104,9 @@ def _child_after_sigkill_of_parent(how: str, tmp_path: Path) -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent(PARENT), how, str(pidfile)], env=env)
     try:
-        assert _eventually(lambda: pidfile.exists() and pidfile.read_text().strip(), 30)
+        assert eventually(lambda: pidfile.exists() and pidfile.read_text().strip(), 30)
         child = int(pidfile.read_text())
-        assert _eventually(lambda: "sleep" in Path(f"/proc/{child}/cmdline").read_text(errors="replace"), 30)
+        assert eventually(lambda: "sleep" in Path(f"/proc/{child}/cmdline").read_text(errors="replace"), 30)
     finally:
         parent.kill()
         parent.wait()
@@ -146,11 +115,11 @@ def _child_after_sigkill_of_parent(how: str, tmp_path: Path) -> int:
 
 def test_a_child_dies_with_its_sigkilled_parent_and_the_check_sees_one_that_does_not(tmp_path):
     child = _child_after_sigkill_of_parent("run_streaming", tmp_path)
-    assert _eventually(lambda: not _alive(child), 30)
+    assert eventually(lambda: not alive(child), 30)
     orphan = _child_after_sigkill_of_parent("plain_popen", tmp_path)
     try:
         time.sleep(0.5)
-        assert _alive(orphan)  # without the parent-death signal the child runs on
+        assert alive(orphan)  # without the parent-death signal the child runs on
     finally:
         os.kill(orphan, signal.SIGKILL)
 

@@ -3,7 +3,6 @@ liveness lassos, simulation, Print output, and process hygiene (timeout kills th
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.paths import EXAMPLES
+from tests.procs import live_processes
 from tracecheck.errors import BadInput
 from tracecheck.tla.tlc import run_tlc
 from tracecheck.tla.values import Function, ModelValue, Record, Unparsed
@@ -277,18 +277,6 @@ def test_library_paths(tmp_path):
     assert run(spec, library_paths=[lib]).status == "ok"
 
 
-def _processes_in(folder: Path) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if Path(os.readlink(entry / "cwd")) == folder:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
 SLOW = """
 EXTENDS Naturals
 VARIABLES a, b, c
@@ -309,7 +297,7 @@ def test_timeout_kills_the_jvm_and_leaves_no_litter(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = run(write_spec(work, "Slow", SLOW, "INIT Init\nNEXT Next"), timeout=3)
     assert res.status == "timeout" and res.returncode is None
-    assert _processes_in(work) == []  # the JVM (whose cwd was the spec folder) is gone
+    assert live_processes(cwd=work) == []  # the JVM (whose cwd was the spec folder) is gone
     assert list(temp.iterdir()) == []  # the metadir was removed
     assert sorted(p.name for p in work.iterdir()) == ["Slow.cfg", "Slow.tla"]
     assert not (tmp_path / "states").exists()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.paths import EXAMPLES, REPO
+from tests.procs import alive
 from tracecheck.errors import ToolsNotFound
 from tracecheck.tla import tools
 from tracecheck.tla.proc import run_streaming
@@ -80,16 +81,6 @@ def test_missing_jar_is_one_clear_sentence(tmp_path, monkeypatch):
         sany_parse(EXAMPLES / "Counters.tla")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(") ")[1].startswith("Z"))
-
-
 def _child_pids(script: Path) -> list[int]:
     return [int(p) for p in script.read_text().split()] if script.exists() else []
 
@@ -101,7 +92,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
     res = run_streaming(cmd, cwd=tmp_path, timeout=0.5)
     assert res.timed_out and res.returncode is None
     time.sleep(0.2)
-    assert len(_child_pids(pids)) == 2 and not any(_alive(p) for p in _child_pids(pids))
+    assert len(_child_pids(pids)) == 2 and not any(alive(p) for p in _child_pids(pids))
 
 
 @pytest.fixture
@@ -127,7 +118,7 @@ def test_ctrl_c_kills_the_child_and_propagates(tmp_path, ctrl_c_raises):
             run_streaming(cmd, cwd=tmp_path, timeout=30)
     finally:
         ctrl_c.cancel()
-    assert _child_pids(pids) and not any(_alive(p) for p in _child_pids(pids))
+    assert _child_pids(pids) and not any(alive(p) for p in _child_pids(pids))
 
 
 def test_ctrl_c_test_passes_when_started_with_sigint_ignored(tmp_path):
@@ -170,7 +161,7 @@ def test_a_failing_line_callback_stops_the_child_and_is_raised(tmp_path):
     with pytest.raises(ValueError, match="cannot handle hello"):
         run_streaming(cmd, cwd=tmp_path, timeout=None, on_line=boom)
     assert not finished.exists()  # killed at once, not left to finish (no timeout to end it either)
-    assert not any(_alive(p) for p in _child_pids(pids))
+    assert not any(alive(p) for p in _child_pids(pids))
 
 
 def test_a_program_that_cannot_start_is_a_tool_failure(tmp_path):

@@ -10,24 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.procs import live_processes
 from tracecheck.tla.proc import run_streaming
 from tracecheck.validation.jobs import Cancelled, Jobs
-
-
-def _children_naming(folder: Path) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (
-                str(folder) in (entry / "cmdline").read_bytes().decode(errors="replace")
-                and ") Z" not in (entry / "stat").read_text()
-            ):
-                pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
 
 
 @pytest.fixture
@@ -55,7 +40,7 @@ def test_a_failing_job_stops_the_others(tmp_root):
     with pytest.raises(ValueError, match="job 0 failed"):
         jobs.map(job, range(4))
     assert sorted(started) == [0, 1]  # the queued jobs 2 and 3 never started
-    assert _children_naming(tmp_root) == []
+    assert live_processes(naming=tmp_root) == []
     assert list(tmp_root.glob("tracecheck-test-*")) == []
     with pytest.raises(Cancelled), jobs.workdir():  # and nothing starts afterwards
         pass
