@@ -1,0 +1,92 @@
+"""CCF's ledger vocabulary: entry types, header flags and sizes, the tables a ledger holds, statuses.
+
+Shared by pyccf's writer and tracecheck's auditor, which read and write the bytes with their own codecs.
+The byte layouts are CCF's (``src/kv/serialised_entry_format.h``, ``doc/architecture/ledger.rst``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum, IntFlag, StrEnum
+
+
+class EntryType(IntEnum):
+    """The first byte of a public domain. Current CCF writes only the last one."""
+
+    WRITE_SET = 0
+    SNAPSHOT = 1
+    WRITE_SET_WITH_CLAIMS = 2
+    WRITE_SET_WITH_COMMIT_EVIDENCE = 3
+    WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS = 4
+
+
+class EntryFlags(IntFlag):
+    """The flags byte of an entry header; any other bit is malformed."""
+
+    NONE = 0
+    FORCE_LEDGER_CHUNK_AFTER = 0x01
+    FORCE_LEDGER_CHUNK_BEFORE = 0x02
+
+
+ENTRY_FORMAT_VERSION = 1  # entry_format_v1
+ENTRY_HEADER_SIZE = 8  # u8 version, u8 flags, 48-bit LE size of what follows
+GCM_TAG_SIZE = 16
+GCM_IV_SIZE = 12  # u64 LE seqno, u32 LE view (31 bits; the top bit marks a snapshot)
+PUBLIC_DOMAIN_SIZE_FIELD = 8  # u64 LE length of the public domain
+MIN_ENTRY_SIZE = GCM_TAG_SIZE + GCM_IV_SIZE + PUBLIC_DOMAIN_SIZE_FIELD  # what follows the header, at least
+DIGEST_SIZE = 32  # SHA-256: claims, commit evidence, write set, Merkle nodes
+ZERO_DIGEST = bytes(DIGEST_SIZE)  # the claims digest of an entry without claims; Merkle leaf 0
+CHUNK_HEADER_SIZE = 8  # u64 LE offset of the positions table (0 while the chunk is open)
+POSITION_SIZE = 4  # u32 LE absolute file offset of each entry, in the table at the end of a chunk
+
+PUBLIC_PREFIX = "public:"  # maps whose writes are plaintext in the ledger; all others are encrypted
+SINGLETON_KEY = bytes(8)  # the key of a singleton table's one value
+
+COMMIT_EVIDENCE_PREFIX = "ce"  # commit evidence: "ce:<view>.<seqno>:<hex nonce>", SHA-256 of it in the entry
+
+
+class Table(StrEnum):
+    """The tables whose contents CCF's ledger readers interpret."""
+
+    SIGNATURES = "public:ccf.internal.signatures"  # JSON signed by the node key
+    COSE_SIGNATURES = "public:ccf.internal.cose_signatures"  # JSON string: base64 COSE_Sign1 by the service
+    TREE = "public:ccf.internal.tree"  # the serialised Merkle tree (raw bytes)
+    NODES_INFO = "public:ccf.gov.nodes.info"  # node id -> JSON NodeInfo
+    NODES_ENDORSED_CERTIFICATES = "public:ccf.gov.nodes.endorsed_certificates"  # node id -> raw PEM
+    SERVICE_INFO = "public:ccf.gov.service.info"  # singleton JSON {cert, status}
+
+
+class NodeStatus(StrEnum):
+    PENDING = "Pending"
+    TRUSTED = "Trusted"
+    RETIRED = "Retired"
+
+
+class ServiceStatus(StrEnum):
+    OPENING = "Opening"
+    OPEN = "Open"
+    WAITING_FOR_RECOVERY_SHARES = "WaitingForRecoveryShares"
+    RECOVERING = "Recovering"
+
+
+class TxStatus(StrEnum):
+    """A transaction's status as a node reports it (CCF's ``GET /tx``)."""
+
+    UNKNOWN = "Unknown"
+    PENDING = "Pending"
+    COMMITTED = "Committed"
+    INVALID = "Invalid"
+
+
+#: Chunk file names: ``ledger_<start>-<end>.committed`` (closed, committed), ``ledger_<start>-<end>`` and
+#: ``ledger_<start>`` (uncommitted; the newest is open). Other suffixes (``.recovery``, ``.ignored``) are not
+#: part of the ledger.
+CHUNK_NAME = re.compile(
+    r"^ledger_(?P<start>[1-9][0-9]*)(?:-(?P<end>[1-9][0-9]*))?(?P<committed>\.committed)?$"
+)
+
+
+def chunk_name(start: int, end: int | None = None, *, committed: bool = False) -> str:
+    """The file name of a chunk holding seqnos ``start`` to ``end`` (open-ended without ``end``)."""
+    name = f"ledger_{start}" if end is None else f"ledger_{start}-{end}"
+    return name + ".committed" if committed else name
