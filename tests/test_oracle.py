@@ -1,4 +1,4 @@
-"""The oracle itself: CCF's package installs and reads CCF's own ledgers, so a pass from it means something."""
+"""The oracle itself: CCF's package installs and reads CCF's own ledgers (so its pass means something)."""
 
 from __future__ import annotations
 
