@@ -34,12 +34,13 @@ from pyccf.errors import (
     ScenarioSyntaxError,
 )
 from pyccf.formats.raft_trace import EntryType, Event
-from pyccf.sim.commands import Blank, Command, End, Term, parse_line, parse_text
+from pyccf.sim.commands import Blank, Command, End, Term
 from pyccf.sim.handlers import HANDLERS
 from pyccf.sim.handlers.assertions import commit_safety_all, loop_until_sync
 from pyccf.sim.handlers.base import BadLine
 from pyccf.sim.handlers.base import StepFailed as _Fail
 from pyccf.sim.network import Network
+from pyccf.sim.parsing import parse_line, parse_text
 from pyccf.sim.tracing import TraceWriter
 
 _SHORT_NAMES = {RequestVote: "RV", RequestVoteResponse: "RVR", ProposeRequestVote: "PRV"}

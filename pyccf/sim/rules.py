@@ -20,8 +20,8 @@ from pyccf.sim.commands import (
     Reconfiguration,
     Replicate,
     Term,
-    parse_line,
 )
+from pyccf.sim.parsing import parse_line
 
 # Commands whose leader (of the term they name) acts; CCF's driver needs one there.
 LEADER_COMMANDS = (Replicate, EmitSignature, Reconfiguration, CleanupNodes)

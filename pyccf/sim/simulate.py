@@ -17,9 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from pyccf.errors import FailureKind, PyccfError, ScenarioAssertionFailed, ScenarioSyntaxError
-from pyccf.sim.commands import Command, LoopUntilSync, parse_line
+from pyccf.sim.commands import Command, LoopUntilSync
 from pyccf.sim.driver import CCF_VERSION_DEFAULT, ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
+from pyccf.sim.parsing import parse_line
 from pyccf.sim.rules import LineRules
 from pyccf.sim.shrink import ddmin
 from pyccf.sim.tracing import TraceWriter

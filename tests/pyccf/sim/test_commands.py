@@ -17,13 +17,11 @@ from pyccf.sim.commands import (
     Periodic,
     SwapNodes,
     TrustNodes,
-    parse_line,
-    parse_text,
-    strip,
 )
 from pyccf.sim.driver import ScenarioDriver
 from pyccf.sim.generator import ScenarioGenerator
 from pyccf.sim.handlers import HANDLERS
+from pyccf.sim.parsing import parse_line, parse_text, strip
 from tests.paths import SCENARIOS
 
 SHARED_SCENARIOS = sorted(p for p in SCENARIOS.glob("*") if p.is_file() and p.suffix != ".md")

@@ -8,9 +8,10 @@ from collections import Counter
 import pytest
 
 from pyccf.errors import ScenarioSyntaxError
-from pyccf.sim.commands import Reconfiguration, parse_line
+from pyccf.sim.commands import Reconfiguration
 from pyccf.sim.driver import ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
+from pyccf.sim.parsing import parse_line
 from pyccf.sim.rules import LineRules, reconfiguration
 from pyccf.sim.simulate import run_lines, simulate
 
