@@ -19,52 +19,52 @@ from pyccf.kv.status import (
 )
 from pyccf.kv.txid import TxID
 
-U, P, C, I = TxStatus.UNKNOWN, TxStatus.PENDING, TxStatus.COMMITTED, TxStatus.INVALID
+UNK, PEN, COM, INV = TxStatus.UNKNOWN, TxStatus.PENDING, TxStatus.COMMITTED, TxStatus.INVALID
 
 # CCF's src/node/rpc/test/tx_status_test.cpp: (target, local view at its seqno, commit point) -> status
 VECTORS: list[tuple[str, int, str, TxStatus]] = [
     # the tx is unknown locally, and stays so while the node makes progress
-    ("3.10", 0, "1.0", U),
-    ("3.10", 0, "1.1", U),
-    ("3.10", 0, "1.2", U),
-    ("3.10", 0, "2.3", U),
-    ("3.10", 0, "2.4", U),
-    ("3.10", 0, "3.5", U),
-    ("3.10", 0, "3.6", U),
+    ("3.10", 0, "1.0", UNK),
+    ("3.10", 0, "1.1", UNK),
+    ("3.10", 0, "1.2", UNK),
+    ("3.10", 0, "2.3", UNK),
+    ("3.10", 0, "2.4", UNK),
+    ("3.10", 0, "3.5", UNK),
+    ("3.10", 0, "3.6", UNK),
     # it becomes known locally
-    ("3.10", 3, "3.6", P),
-    ("3.10", 3, "3.7", P),
-    ("3.10", 3, "3.8", P),
-    ("3.10", 3, "3.9", P),
+    ("3.10", 3, "3.6", PEN),
+    ("3.10", 3, "3.7", PEN),
+    ("3.10", 3, "3.8", PEN),
+    ("3.10", 3, "3.9", PEN),
     # it commits, for good
-    ("3.10", 3, "3.10", C),
-    ("3.10", 3, "3.11", C),
-    ("3.10", 3, "3.12", C),
-    ("3.10", 3, "3.13", C),
-    ("3.10", 3, "4.14", C),
-    ("3.10", 3, "5.15", C),
+    ("3.10", 3, "3.10", COM),
+    ("3.10", 3, "3.11", COM),
+    ("3.10", 3, "3.12", COM),
+    ("3.10", 3, "3.13", COM),
+    ("3.10", 3, "4.14", COM),
+    ("3.10", 3, "5.15", COM),
     # or an election rolls it back, and it can never commit
-    ("3.10", 0, "4.9", I),
-    ("3.10", 4, "4.10", I),
-    ("3.10", 4, "4.11", I),
-    ("3.10", 4, "4.12", I),
-    ("3.10", 4, "4.13", I),
-    ("3.10", 4, "4.14", I),
-    ("3.10", 4, "5.15", I),
+    ("3.10", 0, "4.9", INV),
+    ("3.10", 4, "4.10", INV),
+    ("3.10", 4, "4.11", INV),
+    ("3.10", 4, "4.12", INV),
+    ("3.10", 4, "4.13", INV),
+    ("3.10", 4, "4.14", INV),
+    ("3.10", 4, "5.15", INV),
     # the seqno is known locally in an older view
-    ("3.10", 2, "2.8", U),
-    ("3.10", 2, "2.10", I),
-    ("3.10", 2, "2.11", I),
-    ("3.10", 2, "3.11", I),
+    ("3.10", 2, "2.8", UNK),
+    ("3.10", 2, "2.10", INV),
+    ("3.10", 2, "2.11", INV),
+    ("3.10", 2, "3.11", INV),
     # the node is in a newer view
-    ("3.10", 0, "4.8", I),
-    ("3.10", 4, "4.8", I),
-    ("3.10", 4, "5.11", I),
-    ("3.10", 4, "5.12", I),
+    ("3.10", 0, "4.8", INV),
+    ("3.10", 4, "4.8", INV),
+    ("3.10", 4, "5.11", INV),
+    ("3.10", 4, "5.12", INV),
     # asking about a future view
-    ("100.10", 0, "4.8", U),
-    ("100.10", 4, "4.10", I),
-    ("100.10", 4, "4.12", I),
+    ("100.10", 0, "4.8", UNK),
+    ("100.10", 4, "4.10", INV),
+    ("100.10", 4, "4.12", INV),
 ]
 
 
@@ -74,7 +74,9 @@ def test_ccf_vectors(target: str, local: int, commit: str, status: TxStatus) -> 
     assert evaluate(TxID.parse(target), local, c.view, c.seqno) is status
 
 
-@pytest.mark.parametrize(("commit_view", "commit_seqno"), [(1, 10), (1, 11), (3, 10), (3, 11), (4, 10), (4, 11)])
+@pytest.mark.parametrize(
+    ("commit_view", "commit_seqno"), [(1, 10), (1, 11), (3, 10), (3, 11), (4, 10), (4, 11)]
+)
 def test_committed_seqno_of_unknown_view_is_a_logic_error(commit_view: int, commit_seqno: int) -> None:
     with pytest.raises(InternalError, match="3.10: seqno 10 is committed but its local view is unknown"):
         evaluate(TxID(3, 10), 0, commit_view, commit_seqno)
@@ -93,12 +95,12 @@ class Log:
 
 def test_tx_status_reads_the_log() -> None:
     log: LocalLog = Log((2, 2, 2, 3, 3), commit_idx=3)
-    assert tx_status(log, TxID(2, 3)) is C
-    assert tx_status(log, TxID(3, 3)) is I  # seqno 3 committed in view 2
-    assert tx_status(log, TxID(3, 4)) is P
-    assert tx_status(log, TxID(2, 4)) is U  # view 2 at 4 not ruled out by a commit in view 2
-    assert tx_status(log, TxID(3, 9)) is U
-    assert tx_status(Log((2, 2, 2, 3, 3), commit_idx=4), TxID(2, 7)) is I  # commit in view 3 > 2
+    assert tx_status(log, TxID(2, 3)) is COM
+    assert tx_status(log, TxID(3, 3)) is INV  # seqno 3 committed in view 2
+    assert tx_status(log, TxID(3, 4)) is PEN
+    assert tx_status(log, TxID(2, 4)) is UNK  # view 2 at 4 not ruled out by a commit in view 2
+    assert tx_status(log, TxID(3, 9)) is UNK
+    assert tx_status(Log((2, 2, 2, 3, 3), commit_idx=4), TxID(2, 7)) is INV  # commit in view 3 > 2
     with pytest.raises(ValueError, match="seqno 0 names no transaction"):
         tx_status(log, TxID(2, 0))
 
@@ -109,11 +111,11 @@ def test_a_node_is_a_local_log() -> None:
     node = Node("0")
     node.force_become_primary()
     status: LocalLog = node  # mypy checks that the node fits the Protocol
-    assert tx_status(status, TxID(2, 1)) is U
+    assert tx_status(status, TxID(2, 1)) is UNK
 
 
 def test_allowed_transitions() -> None:
-    assert {(U, P), (P, C), (P, I), (P, U), (U, C), (U, I)} == ALLOWED
+    assert {(UNK, PEN), (PEN, COM), (PEN, INV), (PEN, UNK), (UNK, COM), (UNK, INV)} == ALLOWED
     for old in TxStatus:
         check_transition(old, old)
     for old in TERMINAL:
@@ -122,7 +124,7 @@ def test_allowed_transitions() -> None:
                 with pytest.raises(StatusTransitionError, match=f"from {old} to {new}"):
                     check_transition(old, new, "2.5")
     with pytest.raises(StatusTransitionError, match="^2.5 on n1: status went from Committed to Pending"):
-        check_transition(C, P, "2.5 on n1")
+        check_transition(COM, PEN, "2.5 on n1")
 
 
 def test_allowed_is_closed_under_skipping() -> None:
