@@ -102,13 +102,20 @@ class Store:
             raise StaleTransactionError(
                 f"the store was rolled back since the transaction began (to {self.version})"
             )
-        for read in tx.reads():
-            now = self.version_of(read.map_name, read.key)
-            if now != read.version:
-                raise ConflictError(read.map_name, read.key, read.version, now)
+        conflict = self._first_conflict(tx)
+        if conflict is not None:
+            raise conflict
         ws = tx.write_set()
         self._write(ws, version)
         return ws
+
+    def _first_conflict(self, tx: Transaction) -> ConflictError | None:
+        """The first key of the read set, in (map, key) order, whose version changed since it was read."""
+        for read in tx.reads():
+            now = self.version_of(read.map_name, read.key)
+            if now != read.version:
+                return ConflictError(read.map_name, read.key, read.version, now)
+        return None
 
     def apply(self, ws: WriteSet, version: int) -> None:
         """A backup applies the write set the primary committed at ``version``."""
