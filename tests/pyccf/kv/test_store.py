@@ -131,7 +131,12 @@ def test_commit_versions_must_increase() -> None:
 
 def test_backup_applies_write_sets_at_their_versions() -> None:
     primary, backup = Store(), Store()
-    for version, changes in [(1, {b"a": b"1", b"b": b"1"}), (3, {b"a": None}), (4, {b"c": b"4"})]:
+    ledger: list[tuple[int, dict[bytes, bytes | None]]] = [
+        (1, {b"a": b"1", b"b": b"1"}),
+        (3, {b"a": None}),
+        (4, {b"c": b"4"}),
+    ]
+    for version, changes in ledger:
         tx = primary.begin()
         for k, v in changes.items():
             if v is None:

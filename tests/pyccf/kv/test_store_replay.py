@@ -153,7 +153,7 @@ class Replay(RuleBasedStateMachine):
 def run(store_class: type[Store], examples: int = 150, shrink: bool = True) -> set[str]:
     """Run the machine over ``store_class``; what the runs exercised."""
     outcomes: set[str] = set()
-    machine = type(
+    machine: type[Replay] = type(
         f"Replay{store_class.__name__}", (Replay,), {"store_class": store_class, "outcomes": outcomes}
     )
     phases = list(Phase) if shrink else [Phase.generate]
