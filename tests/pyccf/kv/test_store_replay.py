@@ -1,6 +1,7 @@
 """Stateful property: the write sets of committed transactions, applied in order on a fresh store, give
 the primary's state (values and versions), and every committed transaction read what the state held just
-before it. Interleaved transactions, conflicts, gaps in versions, rollbacks and compaction included.
+before it; a backup that applies each write set as it commits, and rolls back with the primary, agrees
+with it too. Interleaved transactions, conflicts, gaps in versions, rollbacks and compaction included.
 
 Broken stores (no conflict check, removals dropped from the write set, rollback that forgets to undo)
 must make the property fail, so it cannot pass vacuously.
@@ -44,6 +45,7 @@ class Replay(RuleBasedStateMachine):
     @initialize()
     def setup(self) -> None:
         self.primary = self.store_class()
+        self.backup = self.store_class()  # applies each write set as it commits, rolls back with the primary
         self.committed: list[tuple[int, WriteSet]] = []
         self.open: dict[int, Open] = {}
 
@@ -111,6 +113,7 @@ class Replay(RuleBasedStateMachine):
             assert before.version_of(read.map_name, read.key) == read.version
         assert set(o.read) <= {(r.map_name, r.key) for r in tx.reads()}, "read set misses a read"
         self.committed.append((version, ws))
+        self.backup.apply(ws, version)
 
     @precondition(lambda self: any(o.read for o in self.open.values()))
     @rule(data=st.data(), v=VALUES)
@@ -121,7 +124,9 @@ class Replay(RuleBasedStateMachine):
         tx = self.primary.begin()
         tx.put(m, k, v)
         version = self.primary.version + 1
-        self.committed.append((version, tx.commit(version)))
+        ws = tx.commit(version)
+        self.committed.append((version, ws))
+        self.backup.apply(ws, version)
 
     @precondition(lambda self: self.committed)
     @rule(data=st.data(), now=st.integers(min_value=0, max_value=2))
@@ -130,6 +135,7 @@ class Replay(RuleBasedStateMachine):
             return
         version = data.draw(st.integers(min_value=self.primary.compacted, max_value=self.primary.version + 1))
         self.primary.rollback(version)
+        self.backup.rollback(version)
         self.committed = [(v, ws) for v, ws in self.committed if v <= version]
         self.outcomes.add("rollback")
 
@@ -147,6 +153,8 @@ class Replay(RuleBasedStateMachine):
         replica = self.replayed()
         assert replica.state() == self.primary.state(), "replay differs from the primary: state"
         assert replica.versions() == self.primary.versions(), "replay differs from the primary: versions"
+        assert self.backup.state() == self.primary.state(), "backup differs from the primary: state"
+        assert self.backup.versions() == self.primary.versions(), "backup differs from the primary: versions"
         assert self.primary.version >= (self.committed[-1][0] if self.committed else 0)
 
 
