@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from pyccf.kv.errors import (
     ConflictError,
+    KvError,
     StaleTransactionError,
     TransactionClosedError,
     VersionError,
+    WriteSetError,
 )
 from pyccf.kv.writeset import WriteSet
 
@@ -92,7 +94,7 @@ class Store:
         StaleTransactionError (and closes the transaction) if it cannot; VersionError if the version
         is not after the store's."""
         if tx.store is not self:
-            raise TransactionClosedError("the transaction belongs to another store")
+            raise KvError("the transaction belongs to another store")
         if tx.closed:
             raise TransactionClosedError("the transaction has already committed or failed")
         version = self.version + 1 if version is None else version
@@ -119,6 +121,8 @@ class Store:
 
     def apply(self, ws: WriteSet, version: int) -> None:
         """A backup applies the write set the primary committed at ``version``."""
+        if not isinstance(ws, WriteSet):
+            raise WriteSetError(f"apply at version {version}: not a WriteSet but {type(ws).__name__}")
         self._check_next(version, "apply")
         self._write(ws, version)
 

@@ -6,9 +6,11 @@ import pytest
 
 from pyccf.kv.errors import (
     ConflictError,
+    KvError,
     StaleTransactionError,
     TransactionClosedError,
     VersionError,
+    WriteSetError,
 )
 from pyccf.kv.store import NO_VERSION, Read, Store
 from pyccf.kv.writeset import MapWrites, WriteSet
@@ -127,6 +129,8 @@ def test_commit_versions_must_increase() -> None:
     tx.commit(2)  # the failed attempt left it open
     with pytest.raises(VersionError, match="apply at version 0"):
         s.apply(WriteSet(), 0)
+    with pytest.raises(WriteSetError, match="apply at version 9: not a WriteSet but dict"):
+        s.apply({"m": {b"k": b"v"}}, 9)  # type: ignore[arg-type]
 
 
 def test_backup_applies_write_sets_at_their_versions() -> None:
@@ -211,7 +215,7 @@ def test_compaction_forgets_undo_history_up_to_the_commit_point() -> None:
 def test_a_transaction_commits_only_in_its_own_store() -> None:
     a, b = Store(), Store()
     tx = a.begin()
-    with pytest.raises(TransactionClosedError, match="another store"):
+    with pytest.raises(KvError, match="another store"):
         b.commit(tx)
 
 
