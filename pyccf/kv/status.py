@@ -62,7 +62,8 @@ ALLOWED: frozenset[tuple[TxStatus, TxStatus]] = frozenset(
         (S.PENDING, S.UNKNOWN),
     }
 )
-TERMINAL: frozenset[TxStatus] = frozenset({S.COMMITTED, S.INVALID})
+#: The statuses nothing follows (Committed and Invalid), as ALLOWED says.
+TERMINAL: frozenset[TxStatus] = frozenset(s for s in TxStatus if all(old != s for old, _ in ALLOWED))
 
 
 class StatusTransitionError(PyccfError):

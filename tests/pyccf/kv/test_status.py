@@ -116,6 +116,7 @@ def test_a_node_is_a_local_log() -> None:
 
 def test_allowed_transitions() -> None:
     assert {(UNK, PEN), (PEN, COM), (PEN, INV), (PEN, UNK), (UNK, COM), (UNK, INV)} == ALLOWED
+    assert {COM, INV} == TERMINAL
     for old in TxStatus:
         check_transition(old, old)
     for old in TERMINAL:
