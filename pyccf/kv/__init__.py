@@ -1,1 +1,4 @@
-"""The key-value store: named maps, transactions with read and write sets, TxIDs (to come)."""
+"""The key-value store: named maps, transactions with read and write sets, TxIDs and transaction statuses.
+
+Below consensus, the ledger and the service, which build on it; it imports none of them.
+"""
