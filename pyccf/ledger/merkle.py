@@ -108,7 +108,9 @@ class MerkleTree:
         n = self._count if n is None else n
         self._check_size(n)
         if not self._flushed <= index < n:
-            raise ValueError(f"no path for leaf {index} under a root over {n} leaves ({self._flushed} flushed)")
+            raise ValueError(
+                f"no path for leaf {index} under a root over {n} leaves ({self._flushed} flushed)"
+            )
         steps: list[PathStep] = []
         start, size = 0, n
         while size > 1:
@@ -125,7 +127,9 @@ class MerkleTree:
     def flush(self, up_to: int) -> None:
         """Forget leaves below ``up_to``, keeping only what later roots and paths need."""
         if not self._flushed <= up_to < self._count:
-            raise ValueError(f"cannot flush to {up_to}: the tree holds {self._count}, {self._flushed} flushed")
+            raise ValueError(
+                f"cannot flush to {up_to}: the tree holds {self._count}, {self._flushed} flushed"
+            )
         self._flushed = up_to
         for level, blocks in enumerate(self._levels):
             keep = (up_to >> level) - ((up_to >> level) & 1)  # the left-edge root if bit `level` is set

@@ -102,8 +102,9 @@ def test_serialisation_round_trips_through_the_oracle_for_every_flush_count() ->
         grown.append(extra)
         assert again.root() == grown.root()
         blobs.append(blob.hex())
-    assert oracle(
-        """
+    assert (
+        oracle(
+            """
 import json, sys
 from ccf.merkletree import MerkleTree
 out = []
@@ -111,15 +112,17 @@ for h in json.loads(sys.stdin.read()):
     t = MerkleTree(); t.deserialise(bytes.fromhex(h)); out.append(t.get_merkle_root().hex())
 print(json.dumps(out))
 """,
-        blobs,
-    ) == [full_tree(n).root().hex()] * n
+            blobs,
+        )
+        == [full_tree(n).root().hex()] * n
+    )
 
 
 def test_serialise_a_prefix_as_a_signature_transaction_does() -> None:
     tree = full_tree(10)
     prefix = MerkleTree.deserialise(tree.serialise(6))
     assert prefix.root() == tree.root(6) == full_tree(6).root()
-    assert tree.serialise(2)[:16] == bytes.fromhex("0000000000000002" "0000000000000000")
+    assert tree.serialise(2)[:16] == bytes.fromhex("00000000000000020000000000000000")
 
 
 def test_flushed_leaves_have_no_path_and_bad_sizes_are_refused() -> None:
