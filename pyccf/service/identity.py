@@ -11,7 +11,7 @@ import hashlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -77,7 +77,7 @@ def _builder(
 ) -> x509.CertificateBuilder:
     if not_before.tzinfo is None:
         raise ValueError("certificate start date: a timezone-aware datetime is needed (UTC)")
-    start = not_before.astimezone(timezone.utc).replace(microsecond=0)
+    start = not_before.astimezone(UTC).replace(microsecond=0)
     spki = spki_der(key.public_key())
     serial = int.from_bytes(hashlib.sha256(b"pyccf serial\0" + spki).digest()[:16], "big") >> 1 | 1
     return (

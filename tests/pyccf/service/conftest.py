@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pyccf.service.identity import Identity, NodeIdentity, derive_key, node_identity, service_identity
 
 #: The fixed clock of every test certificate; long-lived because the oracle validates paths at the real time.
-START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, tzinfo=UTC)
 VALIDITY = timedelta(days=365 * 200)
 
 

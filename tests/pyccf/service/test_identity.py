@@ -17,7 +17,8 @@ import json, sys, ccf.receipt
 from cryptography.x509 import load_pem_x509_certificate as load
 node, service = load(sys.argv[1].encode()), load(sys.argv[2].encode())
 out = {}
-for name, check in (("endorsements", ccf.receipt.check_endorsements), ("chain", ccf.receipt.check_cert_chain)):
+checks = (("endorsements", ccf.receipt.check_endorsements), ("chain", ccf.receipt.check_cert_chain))
+for name, check in checks:
     try:
         check(node, service, [])
         out[name] = "ok"
