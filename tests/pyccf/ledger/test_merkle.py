@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
-from typing import Any
 
 import pytest
 
 from pyccf.formats.ledger import ZERO_DIGEST
 from pyccf.ledger.merkle import MerkleTree, fold_path
-from tests.oracle import oracle_python
+from tests.oracle import oracle_json
 
 N = 100
 
@@ -28,19 +25,10 @@ def full_tree(n: int) -> MerkleTree:
     return tree
 
 
-def oracle(code: str, payload: object) -> Any:
-    """Run ``code`` in the oracle with ``payload`` as JSON on stdin; its last line is JSON."""
-    done = subprocess.run(
-        [str(oracle_python()), "-c", code], input=json.dumps(payload), capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def test_roots_equal_the_oracle_for_every_size() -> None:
     tree = full_tree(N)
     ours = [tree.root(n).hex() for n in range(1, N + 1)]
-    theirs = oracle(
+    theirs = oracle_json(
         """
 import json, sys
 from ccf.merkletree import MerkleTree
@@ -49,7 +37,7 @@ for h in json.loads(sys.stdin.read()):
     t.add_leaf(bytes.fromhex(h), do_hash=False); out.append(t.get_merkle_root().hex())
 print(json.dumps(out))
 """,
-        [leaf.hex() for leaf in leaves(N)],
+        stdin=[leaf.hex() for leaf in leaves(N)],
     )
     assert ours == theirs
 
@@ -64,13 +52,13 @@ def test_every_path_folds_to_the_root_with_the_oracle() -> None:
             assert fold_path(leaves(37)[i], path) == root
             proof = [{"left" if is_left else "right": h.hex()} for is_left, h in path]
             cases.append([leaves(37)[i].hex(), proof, root.hex()])
-    assert oracle(
+    assert oracle_json(
         """
 import json, sys, ccf.receipt
 cases = json.loads(sys.stdin.read())
 print(json.dumps(all(ccf.receipt.root(leaf, proof) == root for leaf, proof, root in cases)))
 """,
-        cases,
+        stdin=cases,
     )
 
 
@@ -103,7 +91,7 @@ def test_serialisation_round_trips_through_the_oracle_for_every_flush_count() ->
         assert again.root() == grown.root()
         blobs.append(blob.hex())
     assert (
-        oracle(
+        oracle_json(
             """
 import json, sys
 from ccf.merkletree import MerkleTree
@@ -112,7 +100,7 @@ for h in json.loads(sys.stdin.read()):
     t = MerkleTree(); t.deserialise(bytes.fromhex(h)); out.append(t.get_merkle_root().hex())
 print(json.dumps(out))
 """,
-            blobs,
+            stdin=blobs,
         )
         == [full_tree(n).root().hex()] * n
     )
