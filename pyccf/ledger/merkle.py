@@ -28,6 +28,21 @@ def _node(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(left + right).digest()
 
 
+def entry_leaf(write_set_digest: bytes, commit_evidence_digest: bytes, claims_digest: bytes) -> bytes:
+    """The leaf of an entry with commit evidence and claims (CCF's current entry type)."""
+    return hashlib.sha256(write_set_digest + commit_evidence_digest + claims_digest).digest()
+
+
+def path_json(path: Iterable[PathStep]) -> list[dict[str, str]]:
+    """A path in a JSON receipt's form: ``{"left": hex}`` or ``{"right": hex}``, the sibling's side."""
+    return [{"left" if is_left else "right": sibling.hex()} for is_left, sibling in path]
+
+
+def path_cose(path: Iterable[PathStep]) -> list[list[bool | bytes]]:
+    """A path in a COSE receipt's form: ``[sibling is left, sibling hash]``."""
+    return [[is_left, sibling] for is_left, sibling in path]
+
+
 def fold_path(leaf: bytes, path: Iterable[PathStep]) -> bytes:
     """The root a leaf and its bottom-up path lead to."""
     current = leaf
@@ -71,6 +86,11 @@ class MerkleTree:
             if level == len(self._levels):
                 self._levels.append([])
                 self._bases.append(0)
+
+    def leaf(self, index: int) -> bytes:
+        if not self._flushed <= index < self._count:
+            raise ValueError(f"no leaf {index}: the tree holds {self._count}, {self._flushed} flushed")
+        return self._block(0, index)
 
     def _block(self, level: int, index: int) -> bytes:
         base = self._bases[level] if level < len(self._bases) else 0

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from pyccf.formats.ledger import ZERO_DIGEST
-from pyccf.ledger.merkle import MerkleTree, fold_path
+from pyccf.ledger.merkle import MerkleTree, fold_path, path_cose, path_json
 from tests.oracle import oracle_json
 
 N = 100
@@ -50,7 +50,8 @@ def test_every_path_folds_to_the_root_with_the_oracle() -> None:
         for i in range(n):
             path = tree.path(i, n)
             assert fold_path(leaves(37)[i], path) == root
-            proof = [{"left" if is_left else "right": h.hex()} for is_left, h in path]
+            proof = path_json(path)
+            assert path_cose(path) == [[is_left, h] for is_left, h in path]
             cases.append([leaves(37)[i].hex(), proof, root.hex()])
     assert oracle_json(
         """
