@@ -81,12 +81,12 @@ def signatures_value(node: NodeIdentity, view: int, seqno: int, root: bytes) -> 
     )
 
 
-def cose_protected_header(service: Identity, view: int, seqno: int, *, iat: int, iss: str, sub: str) -> bytes:
-    """The encoded protected header, in CCF's label order."""
+def cose_protected_header(kid: str, view: int, seqno: int, *, iat: int, iss: str, sub: str) -> bytes:
+    """The encoded protected header, in CCF's label order; ``kid``: the service key's hex digest."""
     return cbor2.dumps(
         {
             COSE_ALG: COSE_ALG_ES384,
-            COSE_KID: service.key_id.encode("ascii"),
+            COSE_KID: kid.encode("ascii"),
             COSE_VDS: COSE_VDS_CCF_LEDGER_SHA256,
             COSE_CWT_CLAIMS: {CWT_IAT: iat, CWT_ISS: iss, CWT_SUB: sub},
             COSE_CCF_HEADER: {"txid": f"{view}.{seqno}"},
@@ -103,16 +103,15 @@ def cose_sign1(
     iat: int,
     iss: str = DEFAULT_ISSUER,
     sub: str = DEFAULT_SUBJECT,
-    unprotected: Mapping[int, Any] | None = None,
 ) -> bytes:
     """The service's COSE_Sign1 over the root as a detached payload (ES384, signature raw r || s)."""
     _check_root(root)
-    protected = cose_protected_header(service, view, seqno, iat=iat, iss=iss, sub=sub)
+    protected = cose_protected_header(service.key_id, view, seqno, iat=iat, iss=iss, sub=sub)
     to_sign = cbor2.dumps(["Signature1", protected, b"", root])
     der = service.key.sign(to_sign, ec.ECDSA(hashes.SHA384(), deterministic_signing=True))
     r, s = utils.decode_dss_signature(der)
     signature = r.to_bytes(_P384_COORDINATE, "big") + s.to_bytes(_P384_COORDINATE, "big")
-    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, dict(unprotected or {}), None, signature]))
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, None, signature]))
 
 
 def cose_signatures_value(cose: bytes) -> bytes:
