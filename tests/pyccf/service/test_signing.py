@@ -184,3 +184,31 @@ def test_genesis_writes_have_the_shape_of_ccfs(service: Identity, node: NodeIden
     assert base64.b64decode(quote["report_data"]).hex() == node.node_id
     endorsed = writes[Table.NODES_ENDORSED_CERTIFICATES][node.node_id.encode()]
     assert endorsed == node.cert_pem.encode() and endorsed.decode()[:27] == real["endorsed"]
+
+
+#: The genesis's node endorsements checked against the genesis's own service certificate.
+CHECK_GENESIS = """
+import json, sys, ccf.receipt
+from cryptography.x509 import load_pem_x509_certificate as load
+t = {k: {bytes.fromhex(a): bytes.fromhex(b) for a, b in v.items()} for k, v in json.load(sys.stdin).items()}
+service = load(json.loads(t["public:ccf.gov.service.info"][bytes(8)])["cert"].encode())
+out = {}
+for node_id, pem in t["public:ccf.gov.nodes.endorsed_certificates"].items():
+    info = json.loads(t["public:ccf.gov.nodes.info"][node_id])
+    try:
+        ccf.receipt.check_cert_chain(load(pem), service, [])
+        out[node_id.decode()] = info["status"]
+    except Exception as e:
+        out[node_id.decode()] = type(e).__name__
+print(json.dumps(out))
+"""
+
+
+def test_genesis_endorsements_check_against_the_genesis_service(
+    service: Identity, foreign_service: Identity, node: NodeIdentity
+) -> None:
+    info = node_info(node, encryption_pub_key=node.public_key_pem)
+    good = genesis_writes(service, 2, 1, [(node, info)])
+    assert oracle_json(CHECK_GENESIS, stdin=hex_writes(good)) == {node.node_id: "Trusted"}
+    forged = genesis_writes(foreign_service, 2, 1, [(node, info)])
+    assert oracle_json(CHECK_GENESIS, stdin=hex_writes(forged)) == {node.node_id: "VerificationError"}
