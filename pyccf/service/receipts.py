@@ -48,18 +48,22 @@ class SignatureTx:
         raw = _singleton(writes, Table.SIGNATURES)
         if raw is None:
             raise ValueError(f"signature transaction: no {Table.SIGNATURES} write")
+        where = f"signature transaction: {Table.SIGNATURES}"
         try:
             sig = json.loads(raw)
-            fields = {name: sig[name] for name in ("view", "seqno", "root", "sig", "node", "cert")}
-            root = bytes.fromhex(fields["root"])
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(
-                f"signature transaction: {Table.SIGNATURES}: malformed value ({error!r})"
-            ) from None
+        except ValueError as error:
+            raise ValueError(f"{where}: not JSON ({error})") from None
+        if not isinstance(sig, dict):
+            raise ValueError(f"{where}: not a JSON object")
+        for name, kind in _SIGNATURE_FIELDS.items():
+            if not isinstance(sig.get(name), kind) or isinstance(sig.get(name), bool):
+                raise ValueError(f"{where}: field {name} missing or not of type {kind.__name__}")
+        try:
+            root = bytes.fromhex(sig["root"])
+        except ValueError:
+            root = b""
         if len(root) != DIGEST_SIZE:
-            raise ValueError(
-                f"signature transaction: {Table.SIGNATURES}: field root is not {DIGEST_SIZE} bytes"
-            )
+            raise ValueError(f"{where}: field root is not {DIGEST_SIZE} bytes of hex")
         cose = _singleton(writes, Table.COSE_SIGNATURES)
         try:
             cose_sign1 = None if cose is None else base64.b64decode(json.loads(cose), validate=True)
@@ -67,9 +71,18 @@ class SignatureTx:
             raise ValueError(
                 f"signature transaction: {Table.COSE_SIGNATURES}: malformed ({error!r})"
             ) from None
-        return cls(
-            fields["view"], fields["seqno"], root, fields["sig"], fields["node"], fields["cert"], cose_sign1
-        )
+        return cls(sig["view"], sig["seqno"], root, sig["sig"], sig["node"], sig["cert"], cose_sign1)
+
+
+#: The fields a receipt takes from the signatures table, and their JSON types.
+_SIGNATURE_FIELDS: dict[str, type] = {
+    "view": int,
+    "seqno": int,
+    "root": str,
+    "sig": str,
+    "node": str,
+    "cert": str,
+}
 
 
 def _singleton(writes: Mapping[str, Mapping[bytes, bytes]], table: str) -> bytes | None:

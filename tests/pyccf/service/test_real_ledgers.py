@@ -11,8 +11,10 @@ import cbor2
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
 
+from pyccf.formats.ledger import SINGLETON_KEY
 from pyccf.ledger.merkle import MerkleTree, entry_leaf
 from pyccf.service.identity import key_digest
+from pyccf.service.receipts import SignatureTx
 from pyccf.service.signing import cose_protected_header, json_bytes
 
 LEDGERS = ("acme_containing_service", "cose_flipflop_service")
@@ -59,7 +61,10 @@ def test_entry_leaves_and_roots_equal_ccfs(real: tuple[Path, list[dict[str, Any]
         wsd, ce, claims, digest = (bytes.fromhex(d) for d in tx["digests"])
         assert entry_leaf(wsd, ce, claims) == digest
         for raw in values(tx, "public:ccf.internal.signatures"):
-            assert bytes.fromhex(json.loads(raw)["root"]) == tree.root(tx["seqno"])
+            writes = {t: {SINGLETON_KEY: v[0]} for t in tx["tables"] if (v := values(tx, t))}
+            read = SignatureTx.from_writes(writes)
+            assert read.root == tree.root(tx["seqno"]) and read.seqno == tx["seqno"]
+            assert (read.cose_sign1 is None) == ("public:ccf.internal.cose_signatures" not in writes)
             signatures += 1
         for blob in values(tx, "public:ccf.internal.tree"):
             embedded = MerkleTree.deserialise(blob)

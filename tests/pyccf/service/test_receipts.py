@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
 from typing import Any
 
 import cbor2
@@ -20,7 +21,7 @@ from pyccf.service.receipts import (
     json_receipt,
     signature_json_receipt,
 )
-from pyccf.service.signing import signature_transaction
+from pyccf.service.signing import json_bytes, signature_transaction, signatures_value
 from tests.oracle import oracle_json
 
 SIGNATURE_SEQNO = 10
@@ -176,7 +177,9 @@ def test_a_tampered_cose_receipt_fails(
     assert verify_cose([(good, c.claims_digest)], foreign_service) == ["ValueError"]
 
 
-def test_inconsistent_inputs_are_one_clear_error(ledger: tuple[MerkleTree, SignatureTx]) -> None:
+def test_inconsistent_inputs_are_one_clear_error(
+    ledger: tuple[MerkleTree, SignatureTx], node: NodeIdentity
+) -> None:
     tree, sig = ledger
     with pytest.raises(ValueError, match="leaf components do not give the tree's leaf 4"):
         json_receipt(tree, 4, components(5), sig)
@@ -184,7 +187,20 @@ def test_inconsistent_inputs_are_one_clear_error(ledger: tuple[MerkleTree, Signa
         cose_receipt(tree, 10, components(10), sig)
     with pytest.raises(ValueError, match="no public:ccf.internal.signatures write"):
         SignatureTx.from_writes({})
-    with pytest.raises(ValueError, match="malformed value"):
+    with pytest.raises(ValueError, match="signatures: field seqno missing or not of type int"):
         SignatureTx.from_writes({Table.SIGNATURES: {SINGLETON_KEY: b'{"view": 1}'}})
+    with pytest.raises(ValueError, match="signatures: not JSON"):
+        SignatureTx.from_writes({Table.SIGNATURES: {SINGLETON_KEY: b"{"}})
+    good = json.loads(signatures_value(node, 2, 3, bytes(32)))
+    with pytest.raises(ValueError, match="field root is not 32 bytes of hex"):
+        SignatureTx.from_writes({Table.SIGNATURES: {SINGLETON_KEY: json_bytes({**good, "root": "zz"})}})
+    with pytest.raises(ValueError, match="cose_signatures: malformed"):
+        SignatureTx.from_writes(
+            {
+                Table.SIGNATURES: {SINGLETON_KEY: json_bytes(good)},
+                Table.COSE_SIGNATURES: {SINGLETON_KEY: b'"not base64!"'},
+            }
+        )
+    assert SignatureTx.from_writes({Table.SIGNATURES: {SINGLETON_KEY: json_bytes(good)}}).seqno == 3
     with pytest.raises(ValueError, match="no COSE signature"):
         cose_receipt(tree, 4, components(4), SignatureTx(**{**sig.__dict__, "cose_sign1": None}))
