@@ -27,7 +27,7 @@ from pyccf.formats.ledger import (
     SINGLETON_KEY,
     Table,
 )
-from pyccf.ledger.merkle import MerkleTree, entry_leaf, path_cose, path_json
+from pyccf.ledger.merkle import MerkleTree, PathStep, entry_leaf, path_cose, path_json
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class LeafComponents:
         return entry_leaf(self.write_set_digest, ce_digest, self.claims_digest)
 
 
-def _path(tree: MerkleTree, seqno: int, components: LeafComponents, signature: SignatureTx) -> Any:
+def _path(tree: MerkleTree, seqno: int, components: LeafComponents, signature: SignatureTx) -> list[PathStep]:
     """The leaf's path under the signed root, after checking the inputs agree with each other."""
     if not 0 < seqno < signature.seqno:
         raise ValueError(f"receipt: seqno {seqno} is not covered by the signature at seqno {signature.seqno}")

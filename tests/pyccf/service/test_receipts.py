@@ -202,5 +202,16 @@ def test_inconsistent_inputs_are_one_clear_error(
             }
         )
     assert SignatureTx.from_writes({Table.SIGNATURES: {SINGLETON_KEY: json_bytes(good)}}).seqno == 3
+    with pytest.raises(ValueError, match="root over 10 leaves is not the signed root"):
+        json_receipt(tree, 4, components(4), SignatureTx(**{**sig.__dict__, "root": bytes(32)}))
+    with pytest.raises(ValueError, match="cose_signatures: CBOR tag 17, not COSE_Sign1"):
+        cose_receipt(
+            tree,
+            4,
+            components(4),
+            SignatureTx(**{**sig.__dict__, "cose_sign1": cbor2.dumps(cbor2.CBORTag(17, [1, 2, 3, 4]))}),
+        )
+    with pytest.raises(ValueError, match="cose_signatures: not a COSE_Sign1"):
+        cose_receipt(tree, 4, components(4), SignatureTx(**{**sig.__dict__, "cose_sign1": b"\x01"}))
     with pytest.raises(ValueError, match="no COSE signature"):
         cose_receipt(tree, 4, components(4), SignatureTx(**{**sig.__dict__, "cose_sign1": None}))
