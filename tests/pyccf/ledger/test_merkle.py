@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pyccf.formats.ledger import ZERO_DIGEST
 from pyccf.ledger.merkle import MerkleTree, fold_path, path_cose, path_json
@@ -159,3 +161,27 @@ def test_a_long_ledger_stays_cheap(monkeypatch: pytest.MonkeyPatch) -> None:
         if i % 10 == 0:
             tree.root()
     assert calls < 1 << 16
+
+
+def naive_root(level: list[bytes]) -> bytes:
+    """merklecpp's rule spelled out level by level: pair up, promote an odd last node."""
+    while len(level) > 1:
+        pairs = [hashlib.sha256(level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        level = pairs + level[len(pairs) * 2 :]
+    return level[0]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=8))
+def test_interleaved_appends_and_flushes_keep_every_root(steps: list[int]) -> None:
+    tree, all_leaves = MerkleTree(), [ZERO_DIGEST]
+    for k, step in enumerate(steps):
+        for _ in range(step):
+            all_leaves.append(hashlib.sha256(len(all_leaves).to_bytes(8, "big")).digest())
+            tree.append(all_leaves[-1])
+        if k % 2:
+            tree.flush((tree.num_flushed + len(tree)) // 2)
+        again = MerkleTree.deserialise(tree.serialise())
+        for n in range(tree.num_flushed + 1, len(tree) + 1):
+            assert tree.root(n) == again.root(n) == naive_root(all_leaves[:n])
+        for i in range(tree.num_flushed, len(tree)):
+            assert fold_path(all_leaves[i], again.path(i)) == tree.root()
