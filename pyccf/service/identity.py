@@ -68,21 +68,42 @@ class Identity:
         return key_digest(self.key.public_key())
 
 
+#: A service identity signs certificates (node certificates, endorsements) and COSE signatures.
+_CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 def _builder(
-    subject: str, key: ec.EllipticCurvePrivateKey, not_before: datetime, validity: timedelta
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    not_before: datetime,
+    validity: timedelta,
 ) -> x509.CertificateBuilder:
+    """Subject, issuer, key, dates and SKI; the serial number derives from the key and the issuer."""
     if not_before.tzinfo is None:
         raise ValueError("certificate start date: a timezone-aware datetime is needed (UTC)")
     start = not_before.astimezone(UTC).replace(microsecond=0)
     spki = spki_der(key.public_key())
-    serial = int.from_bytes(hashlib.sha256(b"pyccf serial\0" + spki).digest()[:16], "big") >> 1 | 1
+    seed = b"pyccf serial\0" + spki + issuer.public_bytes()
+    serial = int.from_bytes(hashlib.sha256(seed).digest()[:16], "big") >> 1 | 1
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(subject))
+        .subject_name(subject)
+        .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(serial)
         .not_valid_before(start)
@@ -101,27 +122,31 @@ def service_identity(
     """The service's self-signed CA certificate (what X.509 path validation needs of an anchor)."""
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
-        _builder(subject, key, not_before, validity)
-        .issuer_name(_name(subject))
+        _builder(_name(subject), _name(subject), key, not_before, validity)
         .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_CA_KEY_USAGE, critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
         .sign(key, hashes.SHA384(), ecdsa_deterministic=True)
     )
     return Identity(key, cert)
+
+
+def endorse_previous_service(
+    previous: Identity, current: Identity, *, not_before: datetime, validity: timedelta = DEFAULT_VALIDITY
+) -> x509.Certificate:
+    """The current service's endorsement of a previous identity (after a recovery): the previous key and
+    subject as a CA issued by the current key, so receipts signed under the previous identity still chain
+    to the current certificate through ``service_endorsements``."""
+    current_ski = current.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return (
+        _builder(previous.cert.subject, current.cert.subject, previous.key, not_before, validity)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_CA_KEY_USAGE, critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(current_ski), critical=False
+        )
+        .sign(current.key, hashes.SHA384(), ecdsa_deterministic=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -145,8 +170,7 @@ def node_identity(
     """A node certificate endorsed by ``service``, with the AKI and SAN path validation needs."""
     issuer_ski = service.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     cert = (
-        _builder(subject, key, not_before, validity)
-        .issuer_name(service.cert.subject)
+        _builder(_name(subject), service.cert.subject, key, not_before, validity)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False

@@ -10,10 +10,17 @@ from typing import Any
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from pyccf.formats.ledger import SINGLETON_KEY, ZERO_DIGEST, Table
 from pyccf.ledger.merkle import MerkleTree
-from pyccf.service.identity import Identity, NodeIdentity
+from pyccf.service.identity import (
+    Identity,
+    NodeIdentity,
+    derive_key,
+    endorse_previous_service,
+    service_identity,
+)
 from pyccf.service.receipts import (
     LeafComponents,
     SignatureTx,
@@ -23,6 +30,7 @@ from pyccf.service.receipts import (
 )
 from pyccf.service.signing import json_bytes, signature_transaction, signatures_value
 from tests.oracle import oracle_json
+from tests.pyccf.service.conftest import START, VALIDITY
 
 SIGNATURE_SEQNO = 10
 
@@ -215,3 +223,21 @@ def test_inconsistent_inputs_are_one_clear_error(
         cose_receipt(tree, 4, components(4), SignatureTx(**{**sig.__dict__, "cose_sign1": b"\x01"}))
     with pytest.raises(ValueError, match="no COSE signature"):
         cose_receipt(tree, 4, components(4), SignatureTx(**{**sig.__dict__, "cose_sign1": None}))
+
+
+def test_a_receipt_under_a_previous_identity_chains_through_its_endorsement(
+    ledger: tuple[MerkleTree, SignatureTx], service: Identity, foreign_service: Identity
+) -> None:
+    """``ledger`` is signed under ``service``; after a recovery the current identity is another one."""
+    tree, sig = ledger
+    current = service_identity(derive_key(b"recovered", "service"), not_before=START, validity=VALIDITY)
+    endorsement = endorse_previous_service(service, current, not_before=START, validity=VALIDITY)
+    forged = endorse_previous_service(service, foreign_service, not_before=START, validity=VALIDITY)
+    pem = endorsement.public_bytes(serialization.Encoding.PEM).decode()
+    forged_pem = forged.public_bytes(serialization.Encoding.PEM).decode()
+    receipts = [
+        json_receipt(tree, 3, components(3), sig, [pem]),
+        json_receipt(tree, 3, components(3), sig),
+        json_receipt(tree, 3, components(3), sig, [forged_pem]),
+    ]
+    assert verify_json(receipts, current) == ["ok", "InvalidSignature", "InvalidSignature"]
