@@ -20,7 +20,8 @@ def build(
     folder: Path, service: Identity, registered: NodeIdentity, signer: NodeIdentity, cose_by: Identity
 ) -> Path:
     """Genesis, two app writes, a signature, an app write, a signature (seqnos 1..6)."""
-    tree, entries = MerkleTree(), []
+    tree = MerkleTree()
+    entries: list[bytes] = []
 
     def add(writes: Writes) -> None:
         seqno = len(entries) + 1
