@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pyccf.ledger.merkle import MerkleTree
 from pyccf.service.identity import Identity, NodeIdentity, derive_key, node_identity
 from pyccf.service.signing import Writes, genesis_writes, node_info, signature_transaction
@@ -17,9 +19,15 @@ IAT = 1_735_689_600
 
 
 def build(
-    folder: Path, service: Identity, registered: NodeIdentity, signer: NodeIdentity, cose_by: Identity
+    folder: Path,
+    service: Identity,
+    registered: NodeIdentity,
+    signer: NodeIdentity,
+    cose_by: Identity,
+    flush_to: int = 0,
 ) -> Path:
-    """Genesis, two app writes, a signature, an app write, a signature (seqnos 1..6)."""
+    """Genesis, two app writes, a signature, an app write, a signature (seqnos 1..6); the tree flushed to
+    ``flush_to`` after the first signature."""
     tree = MerkleTree()
     entries: list[bytes] = []
 
@@ -32,6 +40,8 @@ def build(
     add({"public:app.x": {b"k": b"1"}})
     add({"public:app.x": {b"k": b"2"}})
     add(signature_transaction(tree, VIEW, 4, signer, cose_by, iat=IAT))
+    if flush_to:
+        tree.flush(flush_to)
     add({"public:app.x": {b"k": b"3"}})
     add(signature_transaction(tree, VIEW, 6, signer, cose_by, iat=IAT))
     write_chunk(folder, entries)
@@ -59,3 +69,26 @@ def test_a_signature_by_an_unregistered_node_is_rejected(
     other = node_identity(derive_key(b"other node", "node"), service, not_before=START, validity=VALIDITY)
     done = read_ledger(build(tmp_path, service, node, other, service))
     assert done.returncode != 0 and f"signing node {other.node_id} is not part of the network" in done.stdout
+
+
+def test_flushed_embedded_trees_pass_merkle_validation(
+    tmp_path: Path, service: Identity, node: NodeIdentity
+) -> None:
+    for flush_to in (1, 3, 4):
+        folder = build(tmp_path / str(flush_to), service, node, node, service, flush_to=flush_to)
+        done = read_ledger(folder, "MERKLE")
+        assert done.returncode == 0, done.stdout
+        assert read_ledger(folder).returncode == 0
+
+
+def test_a_wrong_embedded_tree_fails_merkle_validation(
+    tmp_path: Path, service: Identity, node: NodeIdentity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = MerkleTree.serialise
+
+    def stale(self: MerkleTree, n: int | None = None) -> bytes:
+        return real(self, None if n is None else n - 1)  # the tree one leaf short
+
+    monkeypatch.setattr(MerkleTree, "serialise", stale)
+    done = read_ledger(build(tmp_path, service, node, node, service), "MERKLE")
+    assert done.returncode != 0 and "Computed root" in done.stdout
