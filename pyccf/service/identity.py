@@ -89,7 +89,7 @@ def _name(common_name: str) -> x509.Name:
 def _builder(
     subject: x509.Name,
     issuer: x509.Name,
-    key: ec.EllipticCurvePrivateKey,
+    public_key: ec.EllipticCurvePublicKey,
     not_before: datetime,
     validity: timedelta,
 ) -> x509.CertificateBuilder:
@@ -97,18 +97,18 @@ def _builder(
     if not_before.tzinfo is None:
         raise ValueError("certificate start date: a timezone-aware datetime is needed (UTC)")
     start = not_before.astimezone(UTC).replace(microsecond=0)
-    spki = spki_der(key.public_key())
+    spki = spki_der(public_key)
     seed = b"pyccf serial\0" + spki + issuer.public_bytes()
     serial = int.from_bytes(hashlib.sha256(seed).digest()[:16], "big") >> 1 | 1
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(serial)
         .not_valid_before(start)
         .not_valid_after(start + validity)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
 
 
@@ -122,7 +122,7 @@ def service_identity(
     """The service's self-signed CA certificate (what X.509 path validation needs of an anchor)."""
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
-        _builder(_name(subject), _name(subject), key, not_before, validity)
+        _builder(_name(subject), _name(subject), key.public_key(), not_before, validity)
         .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
         .add_extension(_CA_KEY_USAGE, critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
@@ -132,14 +132,21 @@ def service_identity(
 
 
 def endorse_previous_service(
-    previous: Identity, current: Identity, *, not_before: datetime, validity: timedelta = DEFAULT_VALIDITY
+    previous: x509.Certificate,
+    current: Identity,
+    *,
+    not_before: datetime,
+    validity: timedelta = DEFAULT_VALIDITY,
 ) -> x509.Certificate:
     """The current service's endorsement of a previous identity (after a recovery): the previous key and
     subject as a CA issued by the current key, so receipts signed under the previous identity still chain
     to the current certificate through ``service_endorsements``."""
+    public_key = previous.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise ValueError("previous service certificate: its key is not an EC key")
     current_ski = current.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     return (
-        _builder(previous.cert.subject, current.cert.subject, previous.key, not_before, validity)
+        _builder(previous.subject, current.cert.subject, public_key, not_before, validity)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_CA_KEY_USAGE, critical=True)
         .add_extension(
@@ -170,7 +177,7 @@ def node_identity(
     """A node certificate endorsed by ``service``, with the AKI and SAN path validation needs."""
     issuer_ski = service.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     cert = (
-        _builder(_name(subject), service.cert.subject, key, not_before, validity)
+        _builder(_name(subject), service.cert.subject, key.public_key(), not_before, validity)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False

@@ -231,8 +231,8 @@ def test_a_receipt_under_a_previous_identity_chains_through_its_endorsement(
     """``ledger`` is signed under ``service``; after a recovery the current identity is another one."""
     tree, sig = ledger
     current = service_identity(derive_key(b"recovered", "service"), not_before=START, validity=VALIDITY)
-    endorsement = endorse_previous_service(service, current, not_before=START, validity=VALIDITY)
-    forged = endorse_previous_service(service, foreign_service, not_before=START, validity=VALIDITY)
+    endorsement = endorse_previous_service(service.cert, current, not_before=START, validity=VALIDITY)
+    forged = endorse_previous_service(service.cert, foreign_service, not_before=START, validity=VALIDITY)
     pem = endorsement.public_bytes(serialization.Encoding.PEM).decode()
     forged_pem = forged.public_bytes(serialization.Encoding.PEM).decode()
     receipts = [
