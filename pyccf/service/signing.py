@@ -49,8 +49,8 @@ _P384_COORDINATE = 48
 
 
 def json_bytes(value: Any) -> bytes:
-    """A JSON value as CCF's KV stores it: compact, keys sorted."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+    """A JSON value as CCF's KV stores it: compact, keys sorted, non-ASCII as UTF-8 (not ``\\u`` escapes)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 
 def _check_root(root: bytes) -> None:

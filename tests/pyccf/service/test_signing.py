@@ -17,6 +17,7 @@ from pyccf.service.signing import (
     Writes,
     cose_signatures_value,
     genesis_writes,
+    json_bytes,
     node_info,
     signature_transaction,
 )
@@ -212,3 +213,7 @@ def test_genesis_endorsements_check_against_the_genesis_service(
     assert oracle_json(CHECK_GENESIS, stdin=hex_writes(good)) == {node.node_id: "Trusted"}
     forged = genesis_writes(foreign_service, 2, 1, [(node, info)])
     assert oracle_json(CHECK_GENESIS, stdin=hex_writes(forged)) == {node.node_id: "VerificationError"}
+
+
+def test_json_values_are_compact_sorted_utf8() -> None:
+    assert json_bytes({"b": 1, "a": ["é", "/"]}) == '{"a":["é","/"],"b":1}'.encode()
