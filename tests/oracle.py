@@ -48,16 +48,25 @@ def oracle_python() -> Path:
     return python
 
 
-def run_oracle(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` (a script; ``sys.argv[1:]`` = ``args``) in the oracle's interpreter."""
+def run_oracle(
+    code: str, *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (a script; ``sys.argv[1:]`` = ``args``; ``stdin`` its input) in the oracle."""
     return subprocess.run(
-        [str(oracle_python()), "-c", textwrap.dedent(code), *args], capture_output=True, text=True, cwd=cwd
+        [str(oracle_python()), "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
     )
 
 
-def oracle_json(code: str, *args: str) -> Any:
-    """Run ``code``, which prints one JSON document as its last line, and return that document."""
-    done = run_oracle(code, *args)
+def oracle_json(code: str, *args: str, stdin: Any = None) -> Any:
+    """Run ``code``, which prints one JSON document as its last line, and return that document.
+
+    ``stdin``, if given, is sent to the script as one JSON document (for inputs too big for arguments).
+    """
+    done = run_oracle(code, *args, stdin=None if stdin is None else json.dumps(stdin))
     if done.returncode != 0:
         raise AssertionError(f"oracle script failed ({done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -90,3 +90,22 @@ def chunk_name(start: int, end: int | None = None, *, committed: bool = False) -
     """The file name of a chunk holding seqnos ``start`` to ``end`` (open-ended without ``end``)."""
     name = f"ledger_{start}" if end is None else f"ledger_{start}-{end}"
     return name + ".committed" if committed else name
+
+
+#: COSE labels and values of CCF's COSE_Sign1 signatures and receipts (RFC 9052, RFC 8392,
+#: draft-ietf-cose-merkle-tree-proofs, draft-birkholz-cose-receipts-ccf-profile).
+COSE_SIGN1_TAG = 18
+COSE_ALG = 1
+COSE_KID = 4
+COSE_CWT_CLAIMS = 15
+COSE_VDS = 395  # verifiable data structure
+COSE_VDP = 396  # verifiable data proofs, in the unprotected header of a receipt
+COSE_ALG_ES384 = -35
+COSE_VDS_CCF_LEDGER_SHA256 = 2
+COSE_INCLUSION_PROOFS = -1  # in the VDP map: a list of bstr-wrapped CBOR proofs
+COSE_PROOF_LEAF = 1  # in a proof: [write-set digest, commit evidence, claims digest]
+COSE_PROOF_PATH = 2  # in a proof: [[sibling is left, sibling hash], ...]
+CWT_ISS = 1
+CWT_SUB = 2
+CWT_IAT = 6
+COSE_CCF_HEADER = "ccf.v1"  # protected header map holding {"txid": "<view>.<seqno>"}
