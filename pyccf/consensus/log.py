@@ -7,10 +7,8 @@ import json
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from pyccf.formats.ledger import NO_VERSION, UNKNOWN_VIEW
 from pyccf.formats.raft_trace import EntryType
-
-UNKNOWN_VIEW = 0  # CCF's VIEW_UNKNOWN / ViewHistory::InvalidView
-NO_VERSION = 0  # CCF's kv::NoVersion
 
 
 class ViewHistoryError(ValueError):

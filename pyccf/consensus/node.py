@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from pyccf.consensus import commit, election, quorum, replication, retirement
-from pyccf.consensus.log import UNKNOWN_VIEW, Entry, ViewHistory, ViewHistoryError
+from pyccf.consensus.log import Entry, ViewHistory, ViewHistoryError
 from pyccf.consensus.messages import (
     AppendEntries,
     AppendEntriesResponse,
@@ -31,6 +31,7 @@ from pyccf.consensus.peer_order import UnorderedMap
 from pyccf.consensus.progress import Progress
 from pyccf.consensus.quorum import Configuration
 from pyccf.errors import InternalError
+from pyccf.formats.ledger import UNKNOWN_VIEW
 from pyccf.formats.raft_trace import (
     EntryType,
     Event,

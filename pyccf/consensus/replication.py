@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyccf.consensus import commit, retirement
-from pyccf.consensus.log import NO_VERSION, UNKNOWN_VIEW, Entry
+from pyccf.consensus.log import Entry
 from pyccf.consensus.messages import AppendEntries, AppendEntriesResponse
+from pyccf.formats.ledger import NO_VERSION, UNKNOWN_VIEW
 from pyccf.formats.raft_trace import AppendEntriesResult, EntryType, Event, LeadershipState
 
 if TYPE_CHECKING:

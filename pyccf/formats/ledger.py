@@ -42,6 +42,9 @@ POSITION_SIZE = 4  # u32 LE absolute file offset of each entry, in the table at 
 PUBLIC_PREFIX = "public:"  # maps whose writes are plaintext in the ledger; all others are encrypted
 SINGLETON_KEY = bytes(8)  # the key of a singleton table's one value
 
+NO_VERSION = 0  # CCF's kv::NoVersion: the seqno before the first transaction, a key never written
+UNKNOWN_VIEW = 0  # CCF's VIEW_UNKNOWN / ViewHistory::InvalidView: a seqno not in the local log
+
 COMMIT_EVIDENCE_PREFIX = "ce"  # commit evidence: "ce:<view>.<seqno>:<hex nonce>", SHA-256 of it in the entry
 
 

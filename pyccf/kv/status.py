@@ -10,10 +10,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from pyccf.errors import InternalError, PyccfError
-from pyccf.formats.ledger import TxStatus
+from pyccf.formats.ledger import UNKNOWN_VIEW, TxStatus
 from pyccf.kv.txid import TxID
-
-UNKNOWN_VIEW = 0  # CCF's VIEW_UNKNOWN: the seqno is not in the local log
 
 
 class LocalLog(Protocol):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyccf.formats.ledger import NO_VERSION
 from pyccf.kv.errors import (
     ConflictError,
     KvError,
@@ -22,8 +23,6 @@ from pyccf.kv.errors import (
     WriteSetError,
 )
 from pyccf.kv.writeset import WriteSet
-
-NO_VERSION = 0  # the version of a key never written (CCF's kv::NoVersion)
 
 
 @dataclass(frozen=True, slots=True)
