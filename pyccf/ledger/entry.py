@@ -34,6 +34,8 @@ MAX_ENTRY_SIZE = 2**48 - 1  # the header's 48-bit size field
 MAX_CONFLICT_VERSION = 0  # "unused, reserved for compatibility"; CCF writes 0
 READ_VERSION = 0  # CCF writes no reads, and 0 as each map's read version
 SNAPSHOT_BIT = 0x80  # the top bit of the IV's last byte
+# As a plain int: ``~`` of an IntFlag complements only within its members, which would hide unknown bits.
+KNOWN_FLAGS = int(EntryFlags.FORCE_LEDGER_CHUNK_AFTER | EntryFlags.FORCE_LEDGER_CHUNK_BEFORE)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def serialise_entry(tx: EntryInput, secret: LedgerSecret) -> tuple[Entry, str]:
             raise ValueError(f"private map {name!r} has the {PUBLIC_PREFIX!r} prefix")
     if len(tx.claims_digest) != DIGEST_SIZE:
         raise ValueError(f"claims digest has {len(tx.claims_digest)} bytes, not {DIGEST_SIZE}")
-    if tx.flags & ~(EntryFlags.FORCE_LEDGER_CHUNK_AFTER | EntryFlags.FORCE_LEDGER_CHUNK_BEFORE):
+    if int(tx.flags) & ~KNOWN_FLAGS:
         raise ValueError(f"unknown entry flags {int(tx.flags):#x}")
     evidence = secret.commit_evidence(tx.view, tx.seqno)
     ce_digest = commit_evidence_digest(evidence)
@@ -165,9 +167,8 @@ def read_entry(buf: bytes, offset: int, file: str, secret: LedgerSecret | None =
     version, flags = buf[offset], buf[offset + 1]
     if version != ENTRY_FORMAT_VERSION:
         raise LedgerFormatError(file, offset, "version", f"{version}, expected {ENTRY_FORMAT_VERSION}")
-    known = EntryFlags.FORCE_LEDGER_CHUNK_AFTER | EntryFlags.FORCE_LEDGER_CHUNK_BEFORE
-    if flags & ~known:
-        raise LedgerFormatError(file, offset + 1, "flags", f"unknown bits {flags & ~known:#x}")
+    if flags & ~KNOWN_FLAGS:
+        raise LedgerFormatError(file, offset + 1, "flags", f"unknown bits {flags & ~KNOWN_FLAGS:#x}")
     size = int.from_bytes(buf[offset + 2 : offset + ENTRY_HEADER_SIZE], "little")
     if size < MIN_ENTRY_SIZE:
         raise LedgerFormatError(file, offset + 2, "size", f"{size} < {MIN_ENTRY_SIZE}")
