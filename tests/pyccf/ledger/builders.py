@@ -14,7 +14,9 @@ SECRET = LedgerSecret.from_seed(b"tests/pyccf/ledger")
 
 def tx(seqno: int, view: int = 2, *, private: bool = True, flags: EntryFlags = EntryFlags.NONE) -> EntryInput:
     public = {
-        "public:app.counter": MapChanges({b"k%d" % seqno: b"v" * (seqno % 5)}, (b"gone",) if seqno % 3 else ()),
+        "public:app.counter": MapChanges(
+            {b"k%d" % seqno: b"v" * (seqno % 5)}, (b"gone",) if seqno % 3 else ()
+        ),
         "public:app.log": MapChanges({seqno.to_bytes(8, "little"): b"entry %d" % seqno}),
     }
     priv = {"app.secret": MapChanges({b"s": b"hidden %d" % seqno})} if private and seqno % 2 else {}

@@ -37,7 +37,12 @@ def test_layout_is_ccf_s():
     public = d[44 : 44 + public_size]
     ce_digest = hashlib.sha256(evidence.encode()).digest()
     assert public == (
-        bytes([4]) + struct.pack("<q", 5) + bytes(32) + ce_digest + struct.pack("<q", 0) + maps_bytes(t.public)
+        bytes([4])
+        + struct.pack("<q", 5)
+        + bytes(32)
+        + ce_digest
+        + struct.pack("<q", 0)
+        + maps_bytes(t.public)
     )
     assert evidence == SECRET.commit_evidence(3, 5)
     private = d[44 + public_size :]

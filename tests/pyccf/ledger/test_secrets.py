@@ -25,7 +25,7 @@ def hkdf_sha256(ikm: bytes, info: bytes) -> bytes:
 
 
 def test_iv_is_seqno_then_view_little_endian():
-    assert gcm_iv(2, 0x0102) == bytes.fromhex("0201000000000000" "02000000")
+    assert gcm_iv(2, 0x0102) == bytes.fromhex("020100000000000002000000")
     with pytest.raises(ValueError):
         gcm_iv(2**31, 1)  # the top bit is the snapshot flag
 
