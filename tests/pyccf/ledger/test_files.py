@@ -123,7 +123,7 @@ def test_truncation_never_drops_committed_entries(tmp_path):
 
 def test_reopen_reads_back_what_was_written(tmp_path):
     written = write_ledger(tmp_path, 10, every=3, commit=6)
-    again = LedgerFiles(tmp_path, secret=SECRET)
+    again = LedgerFiles(tmp_path, ChunkPolicy(max_entries=2), secret=SECRET)
     assert again.chunk_names() == written.chunk_names()
     assert (again.last_seqno, again.committed_seqno, again.torn_bytes) == (10, 6, 0)
     assert [e.data for e in again.entries()] == [entry(s).data for s in range(1, 11)]
