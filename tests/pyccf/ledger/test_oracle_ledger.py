@@ -33,7 +33,7 @@ for chunk in led:
             "view": tx.gcm_header.view,
             "wsd": tx.get_write_set_digest().hex(),
             "tables": {
-                n: {k.hex(): (None if v is None else v.hex()) for k, v in t.items()} for n, t in tables.items()
+                n: {k.hex(): v and v.hex() for k, v in t.items()} for n, t in tables.items()
             },
         }
 print(json.dumps(out))
