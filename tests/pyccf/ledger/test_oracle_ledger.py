@@ -24,6 +24,7 @@ DUMP = """
 import json, sys
 import ccf.ledger as L
 led = L.Ledger([sys.argv[1]], committed_only=False)
+hexed = lambda v: None if v is None else v.hex()
 out = {}
 for chunk in led:
     for tx in chunk:
@@ -32,9 +33,7 @@ for chunk in led:
         out[seqno] = {
             "view": tx.gcm_header.view,
             "wsd": tx.get_write_set_digest().hex(),
-            "tables": {
-                n: {k.hex(): v and v.hex() for k, v in t.items()} for n, t in tables.items()
-            },
+            "tables": {n: {k.hex(): hexed(v) for k, v in t.items()} for n, t in tables.items()},
         }
 print(json.dumps(out))
 """
