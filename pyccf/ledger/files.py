@@ -116,7 +116,8 @@ class LedgerFiles:
         """Append ``entry`` (seqno ``last_seqno + 1``), flushed; close the chunk as policy and flags say."""
         if entry.seqno != self.last_seqno + 1:
             raise ValueError(f"append of seqno {entry.seqno} after {self.last_seqno}")
-        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_BEFORE and self._open_chunk():
+        current = self._open_chunk()
+        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_BEFORE and current and current.offsets:
             self._close()
         chunk = self._open_chunk() or self._new_chunk(entry.seqno)
         if chunk.size + len(entry.data) + POSITION_SIZE * (len(chunk.offsets) + 1) > MAX_CHUNK_SIZE:
@@ -139,7 +140,7 @@ class LedgerFiles:
             if chunk.closed and not chunk.committed and chunk.end <= seqno:
                 old = chunk.name
                 chunk.committed = True
-                os.replace(self.directory / old, self.directory / chunk.name)
+                self._rename(old, chunk.name)
         self._commit = max(seqno, self._commit)
 
     def truncate(self, seqno: int) -> None:
@@ -150,13 +151,14 @@ class LedgerFiles:
             raise ValueError(f"truncation to {seqno} would drop committed entries")
         while self._chunks and self._chunks[-1].start > seqno:
             (self.directory / self._chunks.pop().name).unlink()
+            self._sync_dir()
         if not self._chunks or self._chunks[-1].end == seqno:
             return
         chunk = self._chunks[-1]
         if chunk.closed:  # reopen: rename first, so a crash leaves a chunk that recovery can finish
             old = chunk.name
             chunk.closed = False
-            os.replace(self.directory / old, self.directory / chunk.name)
+            self._rename(old, chunk.name)
         keep = seqno - chunk.start + 1
         with open(self.directory / chunk.name, "r+b") as f:
             f.write(bytes(CHUNK_HEADER_SIZE))
@@ -191,7 +193,20 @@ class LedgerFiles:
             self._flush(f)
         chunk.closed = True
         chunk.committed = chunk.end <= self._commit
-        os.replace(self.directory / old, self.directory / chunk.name)
+        self._rename(old, chunk.name)
+
+    def _rename(self, old: str, new: str) -> None:
+        os.replace(self.directory / old, self.directory / new)
+        self._sync_dir()
+
+    def _sync_dir(self) -> None:
+        """With ``fsync``, make renames and removals durable too (they live in the folder)."""
+        if self.fsync:
+            fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def _flush(self, f: object) -> None:
         f.flush()  # type: ignore[attr-defined]
@@ -274,7 +289,7 @@ class LedgerFiles:
                 raise LedgerFormatError(name, 0, "positions table offset", f"{table} in {len(data)} bytes")
             end = start + (len(data) - table) // POSITION_SIZE - 1
             chunk = self._check_closed(name, start, end)
-            os.replace(path, self.directory / chunk.name)
+            self._rename(name, chunk.name)
             return chunk
         offsets: list[int] = []
         pos = CHUNK_HEADER_SIZE

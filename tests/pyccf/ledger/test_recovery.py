@@ -7,6 +7,7 @@ import struct
 
 import pytest
 
+from pyccf.formats.ledger import EntryFlags
 from pyccf.ledger.errors import LedgerFormatError
 from pyccf.ledger.files import ChunkPolicy, LedgerFiles
 from tests.pyccf.ledger.builders import SECRET, entry, write_ledger
@@ -176,3 +177,22 @@ def test_a_cut_closed_chunk_is_refused_not_truncated(base):
     path = base / "ledger_4-6.committed"
     path.write_bytes(path.read_bytes()[:-1])
     refused(base, "ledger_4-6.committed", "positions table offset", 0)
+
+
+def test_a_forced_chunk_before_on_an_empty_recovered_chunk_closes_nothing(tmp_path):
+    write_ledger(tmp_path, 6, every=3)
+    (tmp_path / "ledger_7").write_bytes(bytes(3))
+    ledger = reopen(tmp_path)
+    ledger.append(entry(7, flags=EntryFlags.FORCE_LEDGER_CHUNK_BEFORE))
+    assert ledger.chunk_names()[-1] == "ledger_7"
+
+
+def test_fsync_mode_writes_the_same_bytes(tmp_path):
+    plain = write_ledger(tmp_path / "plain", 7)
+    synced = LedgerFiles(tmp_path / "synced", POLICY, secret=SECRET, fsync=True)
+    for s in range(1, 8):
+        synced.append(entry(s), is_signature=s % 3 == 0)
+    synced.commit(7)
+    assert synced.chunk_names() == plain.chunk_names()
+    for name in plain.chunk_names():
+        assert (tmp_path / "synced" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
