@@ -131,17 +131,22 @@ class EntryTruncated(LedgerFormatError):
 
 @dataclass
 class _Cursor:
-    """Reads little-endian fields from ``buf[pos:end]``; errors name the file and absolute offset."""
+    """Reads little-endian fields from ``buf[pos:end]``; errors name the file and offset ``base + pos``."""
 
     buf: bytes
     pos: int
     end: int
     file: str
+    base: int = 0  # where ``buf`` starts in the file
+
+    @property
+    def at(self) -> int:
+        return self.base + self.pos
 
     def take(self, n: int, what: str) -> bytes:
         if n > self.end - self.pos:
             raise LedgerFormatError(
-                self.file, self.pos, what, f"needs {n} bytes, {self.end - self.pos} left in its domain"
+                self.file, self.at, what, f"needs {n} bytes, {self.end - self.pos} left in its domain"
             )
         self.pos += n
         return self.buf[self.pos - n : self.pos]
@@ -156,14 +161,17 @@ class _Cursor:
         return self.take(self.u64(f"{what} length"), what)
 
 
-def read_entry(buf: bytes, offset: int, file: str, secret: LedgerSecret | None = None) -> Entry:
-    """The entry at ``buf[offset:]``, checked strictly against what pyccf writes.
+def read_entry(
+    buf: bytes, offset: int, file: str, secret: LedgerSecret | None = None, limit: int | None = None
+) -> Entry:
+    """The entry at ``buf[offset:limit]``, checked strictly against what pyccf writes.
 
     Raises ``EntryTruncated`` if ``buf`` ends inside it, ``LedgerFormatError`` for anything else malformed;
     with ``secret``, also decrypts and checks the private domain and the tag.
     """
-    if len(buf) - offset < ENTRY_HEADER_SIZE:
-        raise EntryTruncated(file, offset, "header", f"{len(buf) - offset} of {ENTRY_HEADER_SIZE} bytes")
+    limit = len(buf) if limit is None else limit
+    if limit - offset < ENTRY_HEADER_SIZE:
+        raise EntryTruncated(file, offset, "header", f"{limit - offset} of {ENTRY_HEADER_SIZE} bytes")
     version, flags = buf[offset], buf[offset + 1]
     if version != ENTRY_FORMAT_VERSION:
         raise LedgerFormatError(file, offset, "version", f"{version}, expected {ENTRY_FORMAT_VERSION}")
@@ -173,8 +181,8 @@ def read_entry(buf: bytes, offset: int, file: str, secret: LedgerSecret | None =
     if size < MIN_ENTRY_SIZE:
         raise LedgerFormatError(file, offset + 2, "size", f"{size} < {MIN_ENTRY_SIZE}")
     start = offset + ENTRY_HEADER_SIZE
-    if size > len(buf) - start:
-        raise EntryTruncated(file, offset + 2, "size", f"{size} bytes, {len(buf) - start} left in the file")
+    if size > limit - start:
+        raise EntryTruncated(file, offset + 2, "size", f"{size} bytes, {limit - start} left in the file")
     cur = _Cursor(buf, start, start + size, file)
     tag = cur.take(GCM_TAG_SIZE, "gcm tag")
     iv_at = cur.pos
@@ -214,8 +222,8 @@ def read_entry(buf: bytes, offset: int, file: str, secret: LedgerSecret | None =
             )
         except ValueError as e:
             raise LedgerFormatError(file, start, "gcm tag", str(e)) from None
-        # Offsets inside the plaintext are reported relative to the private domain's start.
-        private = _read_maps(_Cursor(plain, 0, len(plain), f"{file}@{pub.end}(private domain)"), public=False)
+        # GCM keeps lengths, so a plaintext offset is the same offset in the ciphertext on file.
+        private = _read_maps(_Cursor(plain, 0, len(plain), file, base=pub.end), public=False)
     return Entry(
         view, seqno, EntryFlags(flags), bytes(buf[offset : cur.end]), claims, ce_digest, public, private
     )
@@ -224,7 +232,7 @@ def read_entry(buf: bytes, offset: int, file: str, secret: LedgerSecret | None =
 def _read_maps(cur: _Cursor, *, public: bool) -> dict[str, MapChanges]:
     maps: dict[str, MapChanges] = {}
     while cur.pos < cur.end:
-        name_at = cur.pos
+        name_at = cur.at
         try:
             name = cur.blob("map name").decode()
         except UnicodeDecodeError:
@@ -234,15 +242,15 @@ def _read_maps(cur: _Cursor, *, public: bool) -> dict[str, MapChanges]:
             raise LedgerFormatError(cur.file, name_at, "map name", f"{name!r} in the {where} domain")
         if name in maps:
             raise LedgerFormatError(cur.file, name_at, "map name", f"{name!r} twice")
-        rv_at = cur.pos
+        rv_at = cur.at
         if (rv := cur.i64(f"{name} read version")) != READ_VERSION:
             raise LedgerFormatError(cur.file, rv_at, f"{name} read version", f"{rv}, pyccf writes 0")
-        reads_at = cur.pos
+        reads_at = cur.at
         if (reads := cur.u64(f"{name} read count")) != 0:
             raise LedgerFormatError(cur.file, reads_at, f"{name} read count", f"{reads}, must be 0")
         writes: dict[bytes, bytes] = {}
         for _ in range(cur.u64(f"{name} write count")):
-            key_at = cur.pos
+            key_at = cur.at
             key = cur.blob(f"{name} write key")
             if key in writes:
                 raise LedgerFormatError(cur.file, key_at, f"{name} write key", f"{key.hex()} twice")

@@ -244,7 +244,7 @@ class LedgerFiles:
         offsets: list[int] = []
         pos = CHUNK_HEADER_SIZE
         while pos < stop:
-            entry = read_entry(data[:stop], pos, name, self.secret)
+            entry = read_entry(data, pos, name, self.secret, limit=stop)
             if entry.seqno != start + len(offsets):
                 raise LedgerFormatError(
                     name, pos + 8 + 16, "gcm iv", f"seqno {entry.seqno}, expected {start + len(offsets)}"

@@ -136,3 +136,17 @@ def test_a_cut_entry_is_reported_as_truncated(keep):
     data = entry(7).data
     with pytest.raises(EntryTruncated):
         read_entry(data[:keep], 0, "f")
+
+
+def test_a_malformed_private_domain_is_located_in_the_file():
+    e, _ = serialise_entry(EntryInput(2, 1, private={"a": MapChanges({b"k": b"v"})}), SECRET)
+    (public_size,) = struct.unpack_from("<Q", e.data, 36)
+    private_at = PUBLIC + public_size
+    public = e.data[PUBLIC:private_at]
+    plain = SECRET.decrypt(2, 1, e.data[private_at:], e.data[8:24], public)
+    bad = plain[:17] + struct.pack("<Q", 1) + plain[25:]  # name (8 + 1 bytes), read version, read count
+    ciphertext, tag = SECRET.encrypt(2, 1, bad, public)
+    data = e.data[:8] + tag + e.data[24:private_at] + ciphertext
+    with pytest.raises(LedgerFormatError) as caught:
+        read_entry(data, 0, "ledger_1", SECRET)
+    assert (caught.value.field, caught.value.offset) == ("a read count", private_at + 17)
