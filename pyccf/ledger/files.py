@@ -30,7 +30,8 @@ MAX_CHUNK_SIZE = 2**32  # positions are u32 absolute offsets
 
 @dataclass(frozen=True)
 class ChunkPolicy:
-    """Close the open chunk at the first signature once it holds ``max_entries`` entries or ``max_bytes``."""
+    """Close the open chunk at the first signature appended once it holds ``max_entries`` entries or
+    ``max_bytes`` bytes (its header included), the signature itself not counted."""
 
     max_entries: int = 1000
     max_bytes: int = 5 * 1024 * 1024
@@ -90,6 +91,18 @@ class LedgerFiles:
         """The commit seqno; after reopening, the end of the last ``.committed`` chunk (what is durable)."""
         return self._commit
 
+    @property
+    def chunk_due(self) -> bool:
+        """Whether the next signature closes the open chunk.
+
+        CCF marks that signature ``FORCE_LEDGER_CHUNK_AFTER``; a producer copying CCF's bytes sets the flag
+        when this holds (the close happens either way).
+        """
+        chunk = self._open_chunk()
+        if chunk is None or not chunk.offsets:
+            return False
+        return len(chunk.offsets) >= self.policy.max_entries or chunk.size >= self.policy.max_bytes
+
     def chunk_names(self) -> list[str]:
         return [c.name for c in self._chunks]
 
@@ -119,6 +132,7 @@ class LedgerFiles:
         current = self._open_chunk()
         if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_BEFORE and current and current.offsets:
             self._close()
+        due = self.chunk_due
         chunk = self._open_chunk() or self._new_chunk(entry.seqno)
         if chunk.size + len(entry.data) + POSITION_SIZE * (len(chunk.offsets) + 1) > MAX_CHUNK_SIZE:
             raise ValueError(f"entry {entry.seqno} does not fit chunk {chunk.name} (4 GiB)")
@@ -128,8 +142,7 @@ class LedgerFiles:
             self._flush(f)
         chunk.offsets.append(chunk.size)
         chunk.size += len(entry.data)
-        full = len(chunk.offsets) >= self.policy.max_entries or chunk.size >= self.policy.max_bytes
-        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_AFTER or (is_signature and full):
+        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_AFTER or (is_signature and due):
             self._close()
 
     def commit(self, seqno: int) -> None:

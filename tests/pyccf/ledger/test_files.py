@@ -48,14 +48,31 @@ def test_the_open_chunk_has_table_offset_zero_and_is_flushed_per_entry(tmp_path)
 
 
 def test_byte_threshold(tmp_path):
-    sizes = [8 + len(entry(s).data) for s in range(1, 6)]  # each chunk's header counts
-    two = min(sizes[0] + sizes[1], sizes[2] + sizes[3]) - 8
-    assert sizes[0] < two and sizes[4] < two
-    ledger = LedgerFiles(tmp_path, ChunkPolicy(max_entries=1000, max_bytes=two))
+    sizes = [8 + len(entry(s).data) for s in range(1, 6)]  # a chunk of one entry, its header included
+    threshold = min(sizes[0], sizes[2])
+    ledger = LedgerFiles(tmp_path, ChunkPolicy(max_entries=1000, max_bytes=threshold))
     for s in range(1, 6):
         ledger.append(entry(s), is_signature=s in (1, 2, 4, 5))
-    # 1 alone is below the threshold; 1+2 reach it; 3 (not a signature) and 4 reach it again.
+    # Signature 1 finds an empty chunk; 2 finds entry 1 (enough bytes); 4 finds 3; 5 finds nothing again.
     assert ledger.chunk_names() == ["ledger_1-2", "ledger_3-4", "ledger_5"]
+
+
+def test_chunk_due_lets_the_producer_flag_the_closing_signature_as_ccf_does(tmp_path):
+    flagged = LedgerFiles(tmp_path / "flagged", ChunkPolicy(max_entries=2))
+    plain = LedgerFiles(tmp_path / "plain", ChunkPolicy(max_entries=2))
+    for s in range(1, 11):
+        signature = s % 3 == 0
+        # Each chunk holds 2 entries (the policy) when its closing signature comes.
+        assert flagged.chunk_due == plain.chunk_due == signature
+        force = EntryFlags.FORCE_LEDGER_CHUNK_AFTER if signature and flagged.chunk_due else EntryFlags.NONE
+        flagged.append(entry(s, flags=force), is_signature=signature)
+        plain.append(entry(s), is_signature=signature)
+    assert (
+        flagged.chunk_names()
+        == plain.chunk_names()
+        == ["ledger_1-3", "ledger_4-6", "ledger_7-9", "ledger_10"]
+    )
+    assert [e.seqno for e in flagged.entries() if e.flags] == [3, 6, 9]
 
 
 def test_force_flags(tmp_path):
@@ -74,21 +91,26 @@ def test_appends_must_be_contiguous(tmp_path):
 
 
 def test_commit_renames_closed_chunks_and_names_later_closes_committed(tmp_path):
-    ledger = write_ledger(tmp_path, 4, every=2, commit=1)
-    assert ledger.chunk_names() == [
-        "ledger_1-2",
-        "ledger_3-4",
+    ledger = write_ledger(tmp_path, 6, every=3, commit=1)
+    assert ledger.chunk_names() == ["ledger_1-3", "ledger_4-6"]
+    ledger.commit(4)
+    assert ledger.chunk_names() == ["ledger_1-3.committed", "ledger_4-6"]
+    ledger.append(entry(7))
+    ledger.append(entry(8))
+    ledger.commit(8)
+    ledger.append(entry(9, flags=EntryFlags.FORCE_LEDGER_CHUNK_BEFORE))  # closes 7-8, already committed
+    assert names(tmp_path) == [
+        "ledger_1-3.committed",
+        "ledger_4-6.committed",
+        "ledger_7-8.committed",
+        "ledger_9",
     ]
-    ledger.commit(3)
-    assert ledger.chunk_names() == ["ledger_1-2.committed", "ledger_3-4"]
-    ledger.append(entry(5))
-    ledger.commit(5)
-    ledger.append(entry(6), is_signature=True)
-    assert ledger.chunk_names() == ["ledger_1-2.committed", "ledger_3-4.committed", "ledger_5-6"]
-    ledger.commit(6)
-    assert names(tmp_path) == ["ledger_1-2.committed", "ledger_3-4.committed", "ledger_5-6.committed"]
+    ledger.append(entry(10, flags=EntryFlags.FORCE_LEDGER_CHUNK_AFTER))
+    assert ledger.chunk_names()[-1] == "ledger_9-10"
+    ledger.commit(10)
+    assert ledger.chunk_names()[-1] == "ledger_9-10.committed"
     with pytest.raises(ValueError, match="beyond"):
-        ledger.commit(7)
+        ledger.commit(11)
 
 
 def test_truncate_the_open_chunk(tmp_path):
@@ -130,5 +152,7 @@ def test_reopen_reads_back_what_was_written(tmp_path):
     assert again.read(7).private == entry(7).private
     with pytest.raises(KeyError):
         again.read(11)
-    again.append(entry(11), is_signature=True)
-    assert again.chunk_names()[-1] == "ledger_10-11"
+    again.append(entry(11))
+    assert again.chunk_due  # the reopened chunk's entries count for the policy
+    again.append(entry(12), is_signature=True)
+    assert again.chunk_names()[-1] == "ledger_10-12"
