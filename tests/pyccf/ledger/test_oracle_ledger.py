@@ -12,8 +12,9 @@ import struct
 
 import pytest
 
+from pyccf.formats.ledger import EntryFlags
 from pyccf.ledger.errors import LedgerFormatError
-from pyccf.ledger.files import LedgerFiles
+from pyccf.ledger.files import ChunkPolicy, LedgerFiles
 from tests.oracle import oracle_json, read_ledger
 from tests.pyccf.ledger.builders import entry, write_ledger
 
@@ -131,3 +132,19 @@ def test_the_oracle_rejects_a_gap_and_a_wrong_name(ledger_dir, tmp_path):
     shutil.copytree(ledger_dir, renamed)
     (renamed / "ledger_7-9.committed").rename(renamed / "ledger_7-8.committed")
     assert read_ledger(renamed, "FULL").returncode != 0
+
+
+def test_closing_signatures_flagged_as_ccf_does_pass(tmp_path):
+    ledger = LedgerFiles(tmp_path, ChunkPolicy(max_entries=2))
+    for s in range(1, 8):
+        due = s % 3 == 0 and ledger.chunk_due
+        ledger.append(entry(s, flags=EntryFlags.FORCE_LEDGER_CHUNK_AFTER if due else EntryFlags.NONE))
+    ledger.commit(7)
+    assert ledger.chunk_names() == ["ledger_1-3.committed", "ledger_4-6.committed", "ledger_7"]
+    assert verified(read_ledger(tmp_path, "FULL", "--uncommitted")) == (7, 0)
+    code = """
+import json, sys, ccf.ledger as L
+print(json.dumps([tx._header.flags for c in L.Ledger([sys.argv[1]], committed_only=False) for tx in c]))
+"""
+    flags = oracle_json(code, str(tmp_path))
+    assert flags == [0, 0, 1, 0, 0, 1, 0]
