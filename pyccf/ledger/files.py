@@ -6,7 +6,8 @@ follow back to back; closing appends one u32 LE absolute offset per entry, then 
 then renames. Each append is flushed (and fsynced if asked), so a crash tears at most the last entry.
 
 Reopening checks every closed chunk strictly and scans the open one: an entry cut at any byte (or a
-positions table cut while closing) is a torn tail and is truncated; any other fault is corruption and is
+positions table cut while closing) is a torn tail and is truncated, unless a whole later entry follows the
+cut (then its size is corrupt: only the last append can tear); any other fault is corruption and is
 refused with a ``LedgerFormatError`` naming file, byte offset and field. What is durably committed is what
 the ``.committed`` names say; committed entries still in the open chunk are kept (the caller re-learns that
 they are committed from consensus).
@@ -20,7 +21,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyccf.formats.ledger import CHUNK_HEADER_SIZE, CHUNK_NAME, POSITION_SIZE, EntryFlags, chunk_name
+from pyccf.formats.ledger import (
+    CHUNK_HEADER_SIZE,
+    CHUNK_NAME,
+    ENTRY_HEADER_SIZE,
+    GCM_TAG_SIZE,
+    POSITION_SIZE,
+    EntryFlags,
+    chunk_name,
+)
 from pyccf.ledger.entry import Entry, EntryTruncated, read_entry
 from pyccf.ledger.errors import LedgerFormatError
 from pyccf.ledger.secrets import LedgerSecret
@@ -258,10 +267,7 @@ class LedgerFiles:
         pos = CHUNK_HEADER_SIZE
         while pos < stop:
             entry = read_entry(data, pos, name, self.secret, limit=stop)
-            if entry.seqno != start + len(offsets):
-                raise LedgerFormatError(
-                    name, pos + 8 + 16, "gcm iv", f"seqno {entry.seqno}, expected {start + len(offsets)}"
-                )
+            _check_seqno(entry, start + len(offsets), name, pos)
             offsets.append(pos)
             pos += len(entry.data)
         return offsets, pos
@@ -309,16 +315,17 @@ class LedgerFiles:
         while pos < len(data):
             try:
                 entry = read_entry(data, pos, name, self.secret)
-            except EntryTruncated:
+            except EntryTruncated as torn:
+                if torn.field == "size" and _holds_entry(data, pos, start + len(offsets) + 1):
+                    raise LedgerFormatError(
+                        name, torn.offset, "size", "runs past the end of the file, over later entries"
+                    ) from None
                 break
             except LedgerFormatError:
                 if _is_table_prefix(data[pos:], offsets):  # torn while closing
                     break
                 raise
-            if entry.seqno != start + len(offsets):
-                raise LedgerFormatError(
-                    name, pos + 8 + 16, "gcm iv", f"seqno {entry.seqno}, expected {start + len(offsets)}"
-                )
+            _check_seqno(entry, start + len(offsets), name, pos)
             offsets.append(pos)
             pos += len(entry.data)
         if pos < len(data):
@@ -332,3 +339,25 @@ class LedgerFiles:
 def _is_table_prefix(tail: bytes, offsets: list[int]) -> bool:
     table = b"".join(struct.pack("<I", o) for o in offsets)
     return 0 < len(tail) <= len(table) and table.startswith(tail)
+
+
+def _check_seqno(entry: Entry, expected: int, name: str, offset: int) -> None:
+    if entry.seqno != expected:
+        at = offset + ENTRY_HEADER_SIZE + GCM_TAG_SIZE
+        raise LedgerFormatError(name, at, "gcm iv", f"seqno {entry.seqno}, expected {expected}")
+
+
+def _holds_entry(data: bytes, after: int, seqno: int) -> bool:
+    """Whether a whole entry ``seqno`` lies beyond ``after``: then an entry cut short there is not a torn
+    tail (only the last append can tear) but a corrupted size."""
+    iv_at = ENTRY_HEADER_SIZE + GCM_TAG_SIZE  # where an entry's IV, which starts with its seqno, lies
+    needle = seqno.to_bytes(8, "little")
+    found = data.find(needle, after + iv_at + 1)
+    while found >= 0:
+        try:
+            if read_entry(data, found - iv_at, "", None).seqno == seqno:
+                return True
+        except LedgerFormatError:
+            pass
+        found = data.find(needle, found + 1)
+    return False

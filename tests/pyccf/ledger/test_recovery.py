@@ -196,3 +196,8 @@ def test_fsync_mode_writes_the_same_bytes(tmp_path):
     assert synced.chunk_names() == plain.chunk_names()
     for name in plain.chunk_names():
         assert (tmp_path / "synced" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+
+
+def test_a_size_that_runs_over_later_entries_is_corruption_not_a_torn_tail(base):
+    poke(base / "ledger_7", 8 + 2, b"\xff\xff\xff")  # entry 7 claims to run past the file, over entry 8
+    refused(base, "ledger_7", "size", 8 + 2)
