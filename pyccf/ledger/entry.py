@@ -21,8 +21,11 @@ from pyccf.formats.ledger import (
     ENTRY_HEADER_SIZE,
     GCM_IV_SIZE,
     GCM_TAG_SIZE,
+    KNOWN_ENTRY_FLAGS,
+    MAX_ENTRY_SIZE,
     MIN_ENTRY_SIZE,
     PUBLIC_PREFIX,
+    SNAPSHOT_IV_BIT,
     ZERO_DIGEST,
     EntryFlags,
     EntryType,
@@ -30,12 +33,8 @@ from pyccf.formats.ledger import (
 from pyccf.ledger.errors import LedgerFormatError
 from pyccf.ledger.secrets import LedgerSecret, commit_evidence_digest, gcm_iv
 
-MAX_ENTRY_SIZE = 2**48 - 1  # the header's 48-bit size field
 MAX_CONFLICT_VERSION = 0  # "unused, reserved for compatibility"; CCF writes 0
 READ_VERSION = 0  # CCF writes no reads, and 0 as each map's read version
-SNAPSHOT_BIT = 0x80  # the top bit of the IV's last byte
-# As a plain int: ``~`` of an IntFlag complements only within its members, which would hide unknown bits.
-KNOWN_FLAGS = int(EntryFlags.FORCE_LEDGER_CHUNK_AFTER | EntryFlags.FORCE_LEDGER_CHUNK_BEFORE)
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def serialise_entry(tx: EntryInput, secret: LedgerSecret) -> tuple[Entry, str]:
             raise ValueError(f"private map {name!r} has the {PUBLIC_PREFIX!r} prefix")
     if len(tx.claims_digest) != DIGEST_SIZE:
         raise ValueError(f"claims digest has {len(tx.claims_digest)} bytes, not {DIGEST_SIZE}")
-    if int(tx.flags) & ~KNOWN_FLAGS:
+    if int(tx.flags) & ~KNOWN_ENTRY_FLAGS:
         raise ValueError(f"unknown entry flags {int(tx.flags):#x}")
     evidence = secret.commit_evidence(tx.view, tx.seqno)
     ce_digest = commit_evidence_digest(evidence)
@@ -175,8 +174,8 @@ def read_entry(
     version, flags = buf[offset], buf[offset + 1]
     if version != ENTRY_FORMAT_VERSION:
         raise LedgerFormatError(file, offset, "version", f"{version}, expected {ENTRY_FORMAT_VERSION}")
-    if flags & ~KNOWN_FLAGS:
-        raise LedgerFormatError(file, offset + 1, "flags", f"unknown bits {flags & ~KNOWN_FLAGS:#x}")
+    if flags & ~KNOWN_ENTRY_FLAGS:
+        raise LedgerFormatError(file, offset + 1, "flags", f"unknown bits {flags & ~KNOWN_ENTRY_FLAGS:#x}")
     size = int.from_bytes(buf[offset + 2 : offset + ENTRY_HEADER_SIZE], "little")
     if size < MIN_ENTRY_SIZE:
         raise LedgerFormatError(file, offset + 2, "size", f"{size} < {MIN_ENTRY_SIZE}")
@@ -189,7 +188,7 @@ def read_entry(
     iv = cur.take(GCM_IV_SIZE, "gcm iv")
     seqno = int.from_bytes(iv[:8], "little")
     view = int.from_bytes(iv[8:], "little")
-    if iv[-1] & SNAPSHOT_BIT:
+    if iv[-1] & SNAPSHOT_IV_BIT:
         raise LedgerFormatError(file, iv_at + GCM_IV_SIZE - 1, "gcm iv", "snapshot bit set in a ledger entry")
     public_size_at = cur.pos
     public_size = cur.u64("public domain size")
