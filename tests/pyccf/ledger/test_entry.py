@@ -150,3 +150,16 @@ def test_a_malformed_private_domain_is_located_in_the_file():
     with pytest.raises(LedgerFormatError) as caught:
         read_entry(data, 0, "ledger_1", SECRET)
     assert (caught.value.field, caught.value.offset) == ("a read count", private_at + 17)
+
+
+def test_claims_digest_and_flags_round_trip():
+    claims = hashlib.sha256(b"claims").digest()
+    flags = EntryFlags.FORCE_LEDGER_CHUNK_AFTER | EntryFlags.FORCE_LEDGER_CHUNK_BEFORE
+    e, _ = serialise_entry(EntryInput(4, 9, claims_digest=claims, flags=flags), SECRET)
+    assert e.data[PUBLIC + 9 : PUBLIC + 41] == claims
+    back = read_entry(e.data, 0, "f", SECRET)
+    assert (back.claims_digest, back.flags, back.commit_evidence_digest) == (
+        claims,
+        flags,
+        e.commit_evidence_digest,
+    )
