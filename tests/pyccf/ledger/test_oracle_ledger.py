@@ -6,6 +6,7 @@ positions), so the tampering it can judge is that; the rest is test_recovery's.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import struct
@@ -34,6 +35,7 @@ for chunk in led:
         out[seqno] = {
             "view": tx.gcm_header.view,
             "wsd": tx.get_write_set_digest().hex(),
+            "leaf": tx.get_tx_digest().hex(),
             "tables": {n: {k.hex(): hexed(v) for k, v in t.items()} for n, t in tables.items()},
         }
 print(json.dumps(out))
@@ -76,6 +78,8 @@ def test_write_set_digests_and_public_tables_equal_the_oracle_s(ledger_dir):
         theirs = seen[str(s)]
         assert theirs["view"] == mine.view
         assert theirs["wsd"] == mine.write_set_digest.hex()
+        leaf = hashlib.sha256(mine.write_set_digest + mine.commit_evidence_digest + mine.claims_digest)
+        assert theirs["leaf"] == leaf.hexdigest()  # the Merkle leaf: the digests sit where CCF reads them
         expected = {
             name: {
                 **{k.hex(): v.hex() for k, v in changes.writes.items()},
