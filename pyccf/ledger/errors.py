@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyccf.errors import PyccfError
 
 
@@ -14,3 +16,7 @@ class LedgerFormatError(PyccfError):
         self.offset = offset
         self.field = field
         self.message = message
+
+    def in_folder(self, folder: Path) -> LedgerFormatError:
+        """The same error, its file named by its path in ``folder`` (chunk readers know only names)."""
+        return type(self)(str(Path(folder) / self.file), self.offset, self.field, self.message)

@@ -87,7 +87,10 @@ class LedgerFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._chunks: list[_Chunk] = []
         self._commit = 0  # the caller's commit seqno (after reopening: the .committed names')
-        self._recover()
+        try:
+            self._recover()
+        except LedgerFormatError as e:
+            raise e.in_folder(self.directory) from None
 
     # ---- queries
 
@@ -118,7 +121,10 @@ class LedgerFiles:
     def read(self, seqno: int) -> Entry:
         chunk = self._chunk_of(seqno)
         data = (self.directory / chunk.name).read_bytes()
-        return read_entry(data, chunk.offsets[seqno - chunk.start], chunk.name, self.secret)
+        try:
+            return read_entry(data, chunk.offsets[seqno - chunk.start], chunk.name, self.secret)
+        except LedgerFormatError as e:  # changed since it was opened
+            raise e.in_folder(self.directory) from None
 
     def _chunk_of(self, seqno: int) -> _Chunk:
         for chunk in self._chunks:
@@ -130,7 +136,11 @@ class LedgerFiles:
         for chunk in self._chunks:
             data = (self.directory / chunk.name).read_bytes()
             for offset in chunk.offsets:
-                yield read_entry(data, offset, chunk.name, self.secret)
+                try:
+                    entry = read_entry(data, offset, chunk.name, self.secret)
+                except LedgerFormatError as e:  # changed since it was opened
+                    raise e.in_folder(self.directory) from None
+                yield entry
 
     # ---- changes
 

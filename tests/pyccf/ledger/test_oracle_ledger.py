@@ -117,7 +117,7 @@ def test_the_oracle_rejects_tampered_framing_and_so_does_pyccf(ledger_dir, tmp_p
     assert read_ledger(copy, "FULL").returncode != 0
     with pytest.raises(LedgerFormatError) as caught:
         LedgerFiles(copy)
-    assert caught.value.file == "ledger_4-6.committed"
+    assert caught.value.file == str(copy / "ledger_4-6.committed")
 
 
 def test_the_oracle_rejects_a_disagreeing_positions_table(ledger_dir, tmp_path):

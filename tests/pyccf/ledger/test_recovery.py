@@ -89,10 +89,11 @@ def refused(directory, file, field, offset=None):
     before = {p.name: p.read_bytes() for p in directory.iterdir()}
     with pytest.raises(LedgerFormatError) as caught:
         reopen(directory)
-    assert (caught.value.file, caught.value.field) == (file, field)
+    assert (caught.value.file, caught.value.field) == (str(directory / file), field)
     if offset is not None:
         assert caught.value.offset == offset
-    assert str(caught.value).startswith(f"{file}: byte {caught.value.offset}: {field}: ")
+    assert str(caught.value).startswith(f"{directory / file}: byte {caught.value.offset}: {field}: ")
+    assert "\n" not in str(caught.value)
     assert {p.name: p.read_bytes() for p in directory.iterdir()} == before  # nothing silently cut
     return caught.value
 
@@ -201,3 +202,17 @@ def test_fsync_mode_writes_the_same_bytes(tmp_path):
 def test_a_size_that_runs_over_later_entries_is_corruption_not_a_torn_tail(base):
     poke(base / "ledger_7", 8 + 2, b"\xff\xff\xff")  # entry 7 claims to run past the file, over entry 8
     refused(base, "ledger_7", "size", 8 + 2)
+
+
+def test_reading_a_chunk_changed_after_opening_names_its_path(base):
+    ledger = reopen(base)
+    poke(base / "ledger_1-3.committed", 8, b"\x07")
+    with pytest.raises(LedgerFormatError) as caught:
+        ledger.read(1)
+    assert (caught.value.file, caught.value.offset, caught.value.field) == (
+        str(base / "ledger_1-3.committed"),
+        8,
+        "version",
+    )
+    with pytest.raises(LedgerFormatError, match="version"):
+        list(ledger.entries())
