@@ -78,6 +78,8 @@ class Entry:
 
 def serialise_entry(tx: EntryInput, secret: LedgerSecret) -> tuple[Entry, str]:
     """The entry of ``tx`` and its commit evidence (to reveal once ``tx`` is committed)."""
+    if not 1 <= tx.seqno < 2**63:  # the public domain's version is an i64
+        raise ValueError(f"seqno {tx.seqno} out of range")
     for name in tx.public:
         if not name.startswith(PUBLIC_PREFIX):
             raise ValueError(f"public map {name!r} lacks the {PUBLIC_PREFIX!r} prefix")

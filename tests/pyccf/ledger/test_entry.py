@@ -74,6 +74,8 @@ def test_round_trip_with_and_without_the_secret():
         EntryInput(1, 1, claims_digest=b"short"),
         EntryInput(1, 1, flags=EntryFlags(4)),
         EntryInput(2**31, 1),
+        EntryInput(1, 0),
+        EntryInput(1, 2**63),
     ],
 )
 def test_inputs_are_checked(bad):
