@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Mapping
 
 import pytest
 
@@ -14,7 +15,7 @@ from pyccf.ledger.secrets import LedgerSecret
 from tests.pyccf.ledger.builders import SECRET, entry, tx
 
 
-def maps_bytes(maps: dict[str, MapChanges]) -> bytes:
+def maps_bytes(maps: Mapping[str, MapChanges]) -> bytes:
     def blob(b: bytes) -> bytes:
         return struct.pack("<Q", len(b)) + b
 
@@ -46,7 +47,7 @@ def test_layout_is_ccf_s():
     )
     assert evidence == SECRET.commit_evidence(3, 5)
     private = d[44 + public_size :]
-    assert SECRET.decrypt(3, 5, private, tag, public) == maps_bytes(dict(t.private))
+    assert SECRET.decrypt(3, 5, private, tag, public) == maps_bytes(t.private)
     assert e.write_set_digest == hashlib.sha256(d).digest()
     assert e.commit_evidence_digest == ce_digest
 
