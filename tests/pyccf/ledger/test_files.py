@@ -156,3 +156,13 @@ def test_reopen_reads_back_what_was_written(tmp_path):
     assert again.chunk_due  # the reopened chunk's entries count for the policy
     again.append(entry(12), is_signature=True)
     assert again.chunk_names()[-1] == "ledger_10-12"
+
+
+def test_files_that_are_not_chunks_are_left_alone(tmp_path):
+    write_ledger(tmp_path, 6, every=3)
+    for other in ("ledger_7.recovery", "ledger_1-3.ignored", "notes.txt", "ledger_0"):
+        (tmp_path / other).write_bytes(b"junk")
+    ledger = LedgerFiles(tmp_path, ChunkPolicy(max_entries=2))
+    assert ledger.chunk_names() == ["ledger_1-3.committed", "ledger_4-6.committed"]
+    ledger.append(entry(7))
+    assert (tmp_path / "ledger_7.recovery").read_bytes() == b"junk"
