@@ -38,6 +38,10 @@ DIGEST_SIZE = 32  # SHA-256: claims, commit evidence, write set, Merkle nodes
 ZERO_DIGEST = bytes(DIGEST_SIZE)  # the claims digest of an entry without claims; Merkle leaf 0
 CHUNK_HEADER_SIZE = 8  # u64 LE offset of the positions table (0 while the chunk is open)
 POSITION_SIZE = 4  # u32 LE absolute file offset of each entry, in the table at the end of a chunk
+MAX_ENTRY_SIZE = 2**48 - 1  # the header's 48-bit size field
+SNAPSHOT_IV_BIT = 0x80  # the top bit of the IV's last byte (the view's 32nd bit): set only in snapshots
+#: The flags byte's known bits as a plain int (``~`` of an IntFlag complements only within its members).
+KNOWN_ENTRY_FLAGS = int(EntryFlags.FORCE_LEDGER_CHUNK_AFTER | EntryFlags.FORCE_LEDGER_CHUNK_BEFORE)
 
 PUBLIC_PREFIX = "public:"  # maps whose writes are plaintext in the ledger; all others are encrypted
 SINGLETON_KEY = bytes(8)  # the key of a singleton table's one value
