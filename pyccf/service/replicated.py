@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pyccf.consensus.log import Entry as LogEntry
 from pyccf.consensus.node import Node
-from pyccf.formats.ledger import EntryFlags, NodeStatus, Table
+from pyccf.formats.ledger import CHUNK_NAME, EntryFlags, NodeStatus, Table
 from pyccf.formats.raft_trace import EntryType
 from pyccf.kv.store import Store
 from pyccf.kv.writeset import WriteSet
@@ -42,6 +42,8 @@ VALIDITY = timedelta(days=365 * 200)
 APP_PUBLIC_MAP = "public:app.data"
 APP_PRIVATE_MAP = "app.data"
 APP_KEY = b"data"
+#: Scenarios write tens of entries: small chunks let committed chunks (what CCF's readers read) appear.
+SCENARIO_CHUNKS = ChunkPolicy(max_entries=4)
 
 
 class LedgerSyncError(ValueError):
@@ -156,8 +158,8 @@ class NodeLedger:
                 break
             out.append(entry, is_signature=entry.seqno in self.signatures)
         out.commit(upto)
-        closed = [n for n in out.chunk_names() if n.endswith(".committed")]
-        return int(closed[-1].split("-")[1].split(".")[0]) if closed else 0
+        ends = [m["end"] for m in map(CHUNK_NAME.match, out.chunk_names()) if m and m["committed"]]
+        return int(ends[-1]) if ends else 0
 
     @property
     def last_signature(self) -> tuple[int, int] | None:
@@ -181,7 +183,7 @@ class ReplicatedLedgers:
 
     root: Path
     seed: int = 0
-    policy: ChunkPolicy = field(default_factory=ChunkPolicy)
+    policy: ChunkPolicy = SCENARIO_CHUNKS
     ledgers: dict[str, NodeLedger] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

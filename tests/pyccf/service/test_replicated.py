@@ -1,0 +1,175 @@
+"""CCF's scenarios with the service on: every node's ledger is written from the bytes the consensus core
+carries, CCF's package validates each committed ledger with the exact counts, committed prefixes agree
+byte for byte across nodes, rollbacks truncate, and the raft traces are those of a run without ledgers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pyccf.cli import main
+from pyccf.consensus.log import Entry as LogEntry
+from pyccf.formats.raft_trace import EntryType
+from pyccf.ledger.merkle import MerkleTree
+from pyccf.service.replicated import LedgerSyncError, NodeLedger, ReplicatedLedgers
+from pyccf.sim.driver import load_scenario, read_scenario, run_commands
+from tests.oracle import oracle_json, read_ledger
+from tests.pyccf.service.test_writer import verified
+
+SCENARIOS = Path("/work/shared/ccf_raft_scenarios")
+NAMES = ["election", "reconfiguration", "suffix_collision.1", "bad_network", "check_quorum", "retire_one"]
+
+
+def run(name: str, root: Path, trace: Path | None = None) -> ReplicatedLedgers:
+    path = SCENARIOS / name
+    ledgers = ReplicatedLedgers(root, seed=7)
+    result = run_commands(load_scenario(read_scenario(path), name), name, trace_path=trace, payloads=ledgers)
+    assert result.ok, result.failure
+    return ledgers
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, ReplicatedLedgers]:
+    root = tmp_path_factory.mktemp("scenarios")
+    return {name: run(name, root / name) for name in NAMES}
+
+
+def expected(ledger: NodeLedger, upto: int) -> tuple[int, int, str]:
+    signatures = [s for s in ledger.signatures if s <= upto]
+    return upto, len(signatures), f"{ledger.terms[signatures[-1] - 1]}.{signatures[-1]}"
+
+
+def test_every_committed_ledger_passes_full_with_exact_counts(runs, tmp_path: Path) -> None:
+    for name, ledgers in runs.items():
+        for nid, ledger in ledgers.ledgers.items():
+            upto = ledger.export_committed(tmp_path / name / nid)
+            assert upto >= 2, (name, nid)
+            assert verified(tmp_path / name / nid) == expected(ledger, upto), (name, nid)
+
+
+def test_each_node_folder_passes_full(runs) -> None:
+    for name, ledgers in runs.items():
+        for nid, ledger in ledgers.ledgers.items():
+            count, signatures, _ = verified(ledger.folder)
+            assert 0 < count <= ledger.seqno and 0 < signatures, (name, nid)
+
+
+def test_committed_prefixes_are_byte_identical(runs) -> None:
+    for name, ledgers in runs.items():
+        committed = {
+            nid: [e.data for e in ledger.entries()][: ledger.files.committed_seqno]
+            for nid, ledger in ledgers.ledgers.items()
+        }
+        longest = max(committed.values(), key=len)
+        for nid, entries in committed.items():
+            assert entries == longest[: len(entries)], (name, nid)
+            assert len(entries) > 2
+
+
+def test_seqno_and_view_of_every_entry_are_the_consensus_entrys(runs) -> None:
+    for ledgers in runs.values():
+        for ledger in ledgers.ledgers.values():
+            assert [(e.view, e.seqno) for e in ledger.entries()] == [
+                (t, i + 1) for i, t in enumerate(ledger.terms)
+            ]
+            assert ledger.terms[0] == 2  # seqno 1: the genesis, in CCF's starting view
+
+
+def test_rollbacks_truncate_ledgers(runs) -> None:
+    truncated = [n for n, ls in runs.items() if any(x.truncations for x in ls.ledgers.values())]
+    assert "suffix_collision.1" in truncated
+
+
+CHECK_CHAIN = """
+import json, sys, ccf.receipt
+from cryptography.x509 import load_pem_x509_certificate as load
+doc = json.load(sys.stdin)
+service = load(doc["service"].encode())
+out = []
+for pem in doc["nodes"]:
+    try:
+        ccf.receipt.check_cert_chain(load(pem.encode()), service, [])
+        out.append("ok")
+    except Exception as e:
+        out.append(type(e).__name__)
+print(json.dumps(out))
+"""
+
+
+def test_node_certificates_chain_to_the_service_certificate(runs) -> None:
+    ledgers = runs["reconfiguration"]
+    nodes = [n.cert_pem for n in ledgers.keys.nodes.values()]
+    assert len(nodes) == 4
+    doc = {"service": ledgers.keys.service.cert_pem, "nodes": nodes}
+    assert oracle_json(CHECK_CHAIN, stdin=doc) == ["ok"] * 4
+    foreign = ReplicatedLedgers(Path("unused"), seed=8).keys.service.cert_pem
+    assert oracle_json(CHECK_CHAIN, stdin={"service": foreign, "nodes": nodes[:1]}) != ["ok"]
+
+
+def test_a_flipped_byte_in_a_committed_ledger_is_rejected(runs, tmp_path: Path) -> None:
+    ledger = runs["election"].ledgers["1"]
+    folder = tmp_path / "bad"
+    ledger.export_committed(folder)
+    chunk = sorted(folder.iterdir())[0]
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    chunk.write_bytes(bytes(data))
+    done = read_ledger(folder)
+    assert done.returncode != 0 or f"until {expected(ledger, 6)[2]}" not in done.stdout + done.stderr
+
+
+def test_traces_are_those_of_a_run_without_ledgers(tmp_path: Path) -> None:
+    for name in ("suffix_collision.1", "retire_one"):
+        plain, with_ledger = tmp_path / f"{name}.plain", tmp_path / f"{name}.ledger"
+        path = SCENARIOS / name
+        assert run_commands(load_scenario(read_scenario(path), name), name, trace_path=plain).ok
+        run(name, tmp_path / name, trace=with_ledger)
+        assert plain.read_text() == with_ledger.read_text()
+
+
+def test_an_entry_whose_payload_is_another_entrys_is_refused(runs, tmp_path: Path) -> None:
+    source = runs["election"].ledgers["0"]
+    first = next(iter(source.entries()))
+    ledger = NodeLedger(tmp_path / "n", source.secret, source.policy)
+    wrong = LogEntry.make(2, 2, EntryType.RAW, False, "x", payload=first.data)  # seqno 1's bytes at 2
+    ledger.sync([LogEntry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0",), payload=first.data)], 0)
+    with pytest.raises(LedgerSyncError, match="ledger entry is 2.1, the log's 2.2"):
+        ledger.sync([ledger_entry(first.data), wrong], 0)
+    with pytest.raises(LedgerSyncError, match="carries no ledger entry"):
+        ledger.sync([ledger_entry(first.data), LogEntry.make(2, 2, EntryType.RAW, False, "x")], 0)
+
+
+def ledger_entry(data: bytes) -> LogEntry:
+    return LogEntry.make(2, 1, EntryType.RECONFIGURATION, False, nodes=("0",), payload=data)
+
+
+def test_merkle_truncation_equals_the_shorter_tree() -> None:
+    leaves = [bytes([i]) * 32 for i in range(1, 40)]
+    for n in (1, 2, 5, 8, 17, 33):
+        tree = MerkleTree()
+        for leaf in leaves:
+            tree.append(leaf)
+        tree.truncate(n)
+        fresh = MerkleTree()
+        for leaf in leaves[: n - 1]:
+            fresh.append(leaf)
+        assert tree.root() == fresh.root() and len(tree) == n
+        tree.append(b"\x99" * 32)
+        fresh.append(b"\x99" * 32)
+        assert tree.root() == fresh.root() and tree.serialise() == fresh.serialise()
+    with pytest.raises(ValueError):
+        MerkleTree().truncate(2)
+
+
+def test_cli_writes_a_ledger_folder_per_node_and_refuses_a_used_one(tmp_path: Path) -> None:
+    out = tmp_path / "ledgers"
+    args = ["scenario", "run", str(SCENARIOS / "election"), "--ledger-dir", str(out)]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (out / "election").iterdir()) == ["0", "1", "2"]
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2 and "not empty" in again.output
+    assert json.dumps(sorted(p.name for p in (out / "election" / "0").iterdir()))
