@@ -138,7 +138,9 @@ class NodeLedger:
             )
         is_signature = log_entry.kind is EntryType.SIGNATURE
         self.files.append(entry, is_signature=is_signature)
-        self.tree.append(entry_leaf(entry.write_set_digest, entry.commit_evidence_digest, entry.claims_digest))
+        self.tree.append(
+            entry_leaf(entry.write_set_digest, entry.commit_evidence_digest, entry.claims_digest)
+        )
         self.store.apply(write_set_of(entry), entry.seqno)
         self.terms.append(entry.view)
         if is_signature:
