@@ -1,0 +1,132 @@
+"""``pyccf service run``: a simulated multi-node service, deterministic from its seed.
+
+The consensus core and pyccf.sim's network run a random scenario (pyccf.sim.generator's lines: time,
+delivery, faults, elections, reconfigurations) into which seeded clients send transactions: a read-write
+one is a ``replicate`` of its data (one write to a public and a private map), a read-only one reads the
+primary's store and writes nothing; every ``signature_every`` writes the primary signs. The service layer
+(:class:`pyccf.service.replicated.ReplicatedLedgers`) writes every node's ledger. At the end, the service
+certificate, a JSON and a COSE receipt of every committed client transaction, and the raft trace are
+written next to the ledgers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyccf.formats.ledger import ZERO_DIGEST
+from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
+from pyccf.service.replicated import APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
+from pyccf.sim.commands import Command, DispatchAll, EmitSignature, LoopUntilSync, Replicate, TrustNodes
+from pyccf.sim.driver import ScenarioDriver
+from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
+from pyccf.sim.tracing import TraceWriter
+
+READ_ONLY_SHARE = 0.3  # of client transactions
+
+
+@dataclass
+class ServiceRun:
+    """What a run did: per client, its write transactions' TxIDs at submission, and its reads."""
+
+    out: Path
+    ledgers: ReplicatedLedgers
+    submitted: list[tuple[int, str]] = field(default_factory=list)  # (client, data) of each write sent
+    reads: int = 0
+    receipts: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqno -> JSON receipt
+
+    @property
+    def longest(self) -> NodeLedger:
+        """The ledger with the highest commit (its committed prefix extends every other node's)."""
+        return max(self.ledgers.ledgers.values(), key=lambda ledger: ledger.files.committed_seqno)
+
+
+def run_service(
+    out: Path,
+    *,
+    nodes: int = 3,
+    clients: int = 2,
+    txs: int = 20,
+    seed: int = 0,
+    faults: float = 0.3,
+    signature_every: int = 3,
+) -> ServiceRun:
+    """Run the service into ``out`` (a new or empty folder) and write its outputs there."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    ledgers = ReplicatedLedgers(out / "ledgers", seed=seed)
+    result = ServiceRun(out, ledgers)
+    gen = ScenarioGenerator(random.Random(seed + 1), GeneratorConfig(nodes=nodes))
+    with open(out / "raft_trace.ndjson", "w") as trace_file:
+        driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
+        lineno = 0
+
+        def run(command: Command) -> None:
+            nonlocal lineno
+            lineno += 1
+            driver.run(command, lineno, "service")
+            gen.observe(driver, command)
+
+        for command in gen.opening():
+            run(command)
+        if nodes > 1:
+            run(TrustNodes(2, tuple(str(i) for i in range(1, nodes))))
+            gen.next_id = nodes
+            run(EmitSignature(2))
+            run(DispatchAll())
+        writes = 0
+        for i in range(txs):
+            client = rng.randrange(clients)
+            if rng.random() < READ_ONLY_SHARE:
+                result.reads += 1  # a read-only transaction: served from the primary's store, no entry
+            else:
+                data = f"client{client}:tx{i}"
+                run(Replicate("latest", data))
+                result.submitted.append((client, data))
+                writes += 1
+                if writes % signature_every == 0:
+                    run(EmitSignature("latest"))
+            while rng.random() < faults:
+                run(gen.next_line(driver))
+            run(DispatchAll())
+        for command in gen.healing(driver):
+            run(command)
+        run(LoopUntilSync())
+        driver.finish()
+    (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
+    write_receipts(result)
+    return result
+
+
+def signature_of(ledger: NodeLedger, seqno: int) -> SignatureTx:
+    entry = ledger.files.read(seqno)
+    return SignatureTx.from_writes({t: dict(m.writes) for t, m in entry.public.items()})
+
+
+def write_receipts(result: ServiceRun) -> None:
+    """A JSON and a COSE receipt of every committed client write, under the first signature after it."""
+    ledger = result.longest
+    folder = result.out / "receipts"
+    folder.mkdir(exist_ok=True)
+    committed = ledger.files.committed_seqno
+    secret = ledger.secret
+    for entry in ledger.entries():
+        if entry.seqno > committed or APP_PUBLIC_MAP not in entry.public:
+            continue
+        after = [s for s in ledger.signatures if entry.seqno < s <= committed]
+        if not after:
+            continue
+        signature = signature_of(ledger, after[0])
+        parts = LeafComponents(
+            entry.write_set_digest,
+            secret.commit_evidence(entry.view, entry.seqno),
+            entry.claims_digest or ZERO_DIGEST,
+        )
+        receipt = json_receipt(ledger.tree, entry.seqno, parts, signature)
+        result.receipts[entry.seqno] = receipt
+        name = f"{entry.view}.{entry.seqno}"
+        (folder / f"{name}.json").write_text(json.dumps(receipt, indent=2, sort_keys=True) + "\n")
+        (folder / f"{name}.cose").write_bytes(cose_receipt(ledger.tree, entry.seqno, parts, signature))
