@@ -10,6 +10,7 @@ import click
 
 from pyccf.cli.exits import EXIT_INTERRUPTED, EXIT_OK
 from pyccf.cli.scenario import scenario
+from pyccf.cli.service import service
 from pyccf.cli.simulate import simulate
 
 
@@ -51,3 +52,4 @@ def main() -> None:
 
 main.add_command(scenario)
 main.add_command(simulate)
+main.add_command(service)

@@ -1,0 +1,79 @@
+"""``pyccf service run``: several seeds, 3 and 5 nodes, with elections, rollbacks and reconfigurations;
+every committed ledger passes FULL with exact counts, committed prefixes agree byte for byte, and every
+receipt verifies with CCF's package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pyccf.cli import main
+from pyccf.service.run import ServiceRun, run_service
+from tests.pyccf.service.test_receipts import verify_cose, verify_json
+from tests.pyccf.service.test_replicated import expected
+from tests.pyccf.service.test_writer import verified
+
+CASES = [(1, 3), (2, 3), (3, 5), (5, 5)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> list[ServiceRun]:
+    root = tmp_path_factory.mktemp("service")
+    return [run_service(root / f"{s}-{n}", nodes=n, txs=30, seed=s, faults=0.5) for s, n in CASES]
+
+
+def test_committed_ledgers_pass_full_with_exact_counts(runs, tmp_path: Path) -> None:
+    for i, r in enumerate(runs):
+        for nid, ledger in r.ledgers.ledgers.items():
+            upto = ledger.export_committed(tmp_path / str(i) / nid)
+            if upto:
+                assert verified(tmp_path / str(i) / nid) == expected(ledger, upto), (i, nid)
+
+
+def test_committed_prefixes_are_byte_identical(runs) -> None:
+    for r in runs:
+        longest = [e.data for e in r.longest.entries()][: r.longest.files.committed_seqno]
+        for ledger in r.ledgers.ledgers.values():
+            mine = [e.data for e in ledger.entries()][: ledger.files.committed_seqno]
+            assert mine == longest[: len(mine)]
+
+
+def test_the_runs_had_rollbacks_and_reconfigurations(runs) -> None:
+    assert any(ledger.truncations for r in runs for ledger in r.ledgers.ledgers.values())
+    assert any(len(r.ledgers.ledgers) > n for r, (_, n) in zip(runs, CASES, strict=True))
+
+
+def test_every_receipt_verifies(runs) -> None:
+    for r in runs:
+        service = r.ledgers.keys.service
+        receipts = list(r.receipts.values())
+        assert receipts
+        assert verify_json(receipts, service) == ["ok"] * len(receipts)
+        cose = [(p.read_bytes(), bytes(32)) for p in sorted((r.out / "receipts").glob("*.cose"))]
+        assert len(verify_cose(cose, service)) == len(receipts)
+        assert all("." in txid for txid in verify_cose(cose, service))
+        assert (r.out / "service_cert.pem").read_text() == service.cert_pem
+
+
+def test_a_receipt_from_another_service_is_refused(runs) -> None:
+    receipt = next(iter(runs[0].receipts.values()))
+    assert verify_json([receipt], runs[1].ledgers.keys.service) == ["InvalidSignature"]
+
+
+def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
+    a = run_service(tmp_path / "a", txs=8, seed=9)
+    b = run_service(tmp_path / "b", txs=8, seed=9)
+    for nid in a.ledgers.ledgers:
+        assert [e.data for e in a.ledgers.ledgers[nid].entries()] == [
+            e.data for e in b.ledgers.ledgers[nid].entries()
+        ]
+    assert (tmp_path / "a/raft_trace.ndjson").read_text() == (tmp_path / "b/raft_trace.ndjson").read_text()
+
+
+def test_cli_refuses_a_used_folder(tmp_path: Path) -> None:
+    args = ["service", "run", "--txs", "4", "--out", str(tmp_path / "o")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2 and "not empty" in again.output
