@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyccf.formats.ledger import ZERO_DIGEST
+from pyccf.consensus.node import Node
+from pyccf.formats.ledger import ZERO_DIGEST, TxStatus
+from pyccf.kv.status import check_transition, tx_status
+from pyccf.kv.txid import TxID
 from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
 from pyccf.service.replicated import APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
 from pyccf.sim.commands import Command, DispatchAll, EmitSignature, LoopUntilSync, Replicate, TrustNodes
@@ -37,6 +41,18 @@ class ServiceRun:
     submitted: list[tuple[int, str]] = field(default_factory=list)  # (client, data) of each write sent
     reads: int = 0
     receipts: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqno -> JSON receipt
+    txids: dict[int, TxID] = field(default_factory=dict)  # index in submitted -> TxID the primary gave
+    statuses: dict[TxID, dict[str, TxStatus]] = field(default_factory=dict)  # per node, latest
+
+    def track(self, nodes: Mapping[str, Node]) -> None:
+        """Each node's status of every submitted transaction; a forbidden change raises."""
+        for txid in self.txids.values():
+            seen = self.statuses.setdefault(txid, {})
+            for nid, node in nodes.items():
+                new = tx_status(node, txid)
+                if nid in seen:
+                    check_transition(seen[nid], new, f"{txid} on node {nid}")
+                seen[nid] = new
 
     @property
     def longest(self) -> NodeLedger:
@@ -69,6 +85,7 @@ def run_service(
             lineno += 1
             driver.run(command, lineno, "service")
             gen.observe(driver, command)
+            result.track(driver.nodes)
 
         for command in gen.opening():
             run(command)
@@ -85,6 +102,10 @@ def run_service(
             else:
                 data = f"client{client}:tx{i}"
                 run(Replicate("latest", data))
+                for node in driver.nodes.values():
+                    last = node.entry(node.last_idx)
+                    if node.is_leader and last is not None and last.data == data:
+                        result.txids[len(result.submitted)] = TxID(last.term, last.index)
                 result.submitted.append((client, data))
                 writes += 1
                 if writes % signature_every == 0:
@@ -98,7 +119,18 @@ def run_service(
         driver.finish()
     (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
     write_receipts(result)
+    write_statuses(result)
     return result
+
+
+def write_statuses(result: ServiceRun) -> None:
+    """``statuses.json``: per client write, its TxID and each node's final status of it."""
+    rows = []
+    for i, (client, data) in enumerate(result.submitted):
+        txid = result.txids.get(i)
+        per_node = {} if txid is None else {n: str(s) for n, s in result.statuses.get(txid, {}).items()}
+        rows.append({"client": client, "data": data, "txid": str(txid) if txid else None, "status": per_node})
+    (result.out / "statuses.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
 def signature_of(ledger: NodeLedger, seqno: int) -> SignatureTx:

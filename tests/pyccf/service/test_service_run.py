@@ -77,3 +77,21 @@ def test_cli_refuses_a_used_folder(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, args).exit_code == 0
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "not empty" in again.output
+
+
+def test_statuses_are_reported_and_committed_ones_match_the_ledger(runs) -> None:
+    import json
+
+    from pyccf.formats.ledger import TxStatus
+    from pyccf.kv.status import StatusTransitionError, check_transition
+
+    for r in runs:
+        rows = json.loads((r.out / "statuses.json").read_text())
+        assert len(rows) == len(r.submitted)
+        for txid, per_node in r.statuses.items():
+            for nid, status in per_node.items():
+                ledger = r.ledgers.ledgers[nid]
+                if status is TxStatus.COMMITTED:
+                    assert ledger.terms[txid.seqno - 1] == txid.view
+    with pytest.raises(StatusTransitionError):  # the check the run applies catches a forbidden change
+        check_transition(TxStatus.COMMITTED, TxStatus.PENDING, "x")
