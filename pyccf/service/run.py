@@ -41,6 +41,8 @@ class ServiceRun:
     submitted: list[tuple[int, str]] = field(default_factory=list)  # (client, data) of each write sent
     reads: int = 0
     receipts: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqno -> JSON receipt
+    cose_receipts: dict[int, bytes] = field(default_factory=dict)  # seqno -> COSE receipt
+    signed_by: dict[int, str] = field(default_factory=dict)  # seqno -> TxID of the signature covering it
     txids: dict[int, TxID] = field(default_factory=dict)  # index in submitted -> TxID the primary gave
     statuses: dict[TxID, dict[str, TxStatus]] = field(default_factory=dict)  # per node, latest
 
@@ -157,8 +159,10 @@ def write_receipts(result: ServiceRun) -> None:
             secret.commit_evidence(entry.view, entry.seqno),
             entry.claims_digest or ZERO_DIGEST,
         )
-        receipt = json_receipt(ledger.tree, entry.seqno, parts, signature)
-        result.receipts[entry.seqno] = receipt
         name = f"{entry.view}.{entry.seqno}"
+        receipt = json_receipt(ledger.tree, entry.seqno, parts, signature)
+        cose = cose_receipt(ledger.tree, entry.seqno, parts, signature)
+        result.receipts[entry.seqno], result.cose_receipts[entry.seqno] = receipt, cose
+        result.signed_by[entry.seqno] = f"{signature.view}.{signature.seqno}"
         (folder / f"{name}.json").write_text(json.dumps(receipt, indent=2, sort_keys=True) + "\n")
-        (folder / f"{name}.cose").write_bytes(cose_receipt(ledger.tree, entry.seqno, parts, signature))
+        (folder / f"{name}.cose").write_bytes(cose)

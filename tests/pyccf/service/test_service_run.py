@@ -4,6 +4,7 @@ receipt verifies with CCF's package."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -48,13 +49,25 @@ def test_the_runs_had_rollbacks_and_reconfigurations(runs) -> None:
 def test_every_receipt_verifies(runs) -> None:
     for r in runs:
         service = r.ledgers.keys.service
-        receipts = list(r.receipts.values())
-        assert receipts
-        assert verify_json(receipts, service) == ["ok"] * len(receipts)
-        cose = [(p.read_bytes(), bytes(32)) for p in sorted((r.out / "receipts").glob("*.cose"))]
-        assert len(verify_cose(cose, service)) == len(receipts)
-        assert all("." in txid for txid in verify_cose(cose, service))
+        seqnos = sorted(r.receipts)
+        assert seqnos
+        assert verify_json([r.receipts[s] for s in seqnos], service) == ["ok"] * len(seqnos)
+        cose = [(r.cose_receipts[s], bytes(32)) for s in seqnos]  # client writes claim nothing
+        assert verify_cose(cose, service) == [r.signed_by[s] for s in seqnos]
+        files = {p.name for p in (r.out / "receipts").iterdir()}
+        assert len(files) == 2 * len(seqnos)
         assert (r.out / "service_cert.pem").read_text() == service.cert_pem
+
+
+def test_a_forged_receipt_is_refused(runs) -> None:
+    r = runs[0]
+    first, second = sorted(r.receipts)[:2]
+    forged = copy.deepcopy(r.receipts[first])
+    forged["leaf_components"]["write_set_digest"] = r.receipts[second]["leaf_components"]["write_set_digest"]
+    assert verify_json([forged], r.ledgers.keys.service) != ["ok"]
+    bad = bytearray(r.cose_receipts[first])
+    bad[-5] ^= 1  # inside the inclusion proof
+    assert verify_cose([(bytes(bad), bytes(32))], r.ledgers.keys.service) != [r.signed_by[first]]
 
 
 def test_a_receipt_from_another_service_is_refused(runs) -> None:
