@@ -139,8 +139,6 @@ def run(
             _check_trace_names(scenarios)
         if trace_dir is not None:
             trace_dir.mkdir(parents=True, exist_ok=True)
-        if ledger_dir is not None:
-            _check_ledger_dirs(ledger_dir, scenarios)
     except UnknownBugError as e:
         _fail(f"--bug: error: {e}")
     except ScenarioSyntaxError as e:
@@ -148,7 +146,14 @@ def run(
     except ScenarioInputError as e:
         _fail(f"{e.path}: error: {e.message}")
     except OSError as e:
-        _fail(f"{e.filename or trace_dir}: error: {e.strerror or e}")
+        _fail(f"--trace-dir {trace_dir}: error: {e.strerror or e}")
+    if ledger_dir is not None:
+        try:
+            _check_ledger_dirs(ledger_dir, scenarios)
+        except ScenarioInputError as e:
+            _fail(f"{e.path}: error: {e.message}")
+        except OSError as e:
+            _fail(f"--ledger-dir {ledger_dir}: error: {e.strerror or e}")
     failed = False
     for path, commands in scenarios:
         trace_path = trace_dir / trace_name(path) if trace_dir is not None else None
@@ -170,7 +175,7 @@ def run(
         except ScenarioSyntaxError as e:  # a line naming a node that does not exist (known only when run)
             _fail(f"{e.file}:{e.line}: error: {e.field}: {e.message}")
         except OSError as e:
-            _fail(f"{trace_path}: error: {e.strerror or e}")
+            _fail(f"{e.filename or trace_path}: error: {e.strerror or e}")
         if result.ok:
             click.echo(f"{path}: ok")
         else:

@@ -179,3 +179,12 @@ def test_cli_writes_a_ledger_folder_per_node_and_refuses_a_used_one(shared: Path
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "not empty" in again.output
     assert any(p.name.endswith(".committed") for p in (out / "election" / "0").iterdir())
+
+
+def test_cli_ledger_dir_that_is_a_file_is_one_error_line(shared: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    args = ["scenario", "run", str(SCENARIOS / "election"), "--ledger-dir", str(blocker)]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2
+    assert done.output.count("\n") == 1 and "error" in done.output and "Traceback" not in done.output
