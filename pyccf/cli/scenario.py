@@ -16,7 +16,6 @@ from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.consensus.bugs import BUGS, UnknownBugError, validate
 from pyccf.errors import ScenarioInputError, ScenarioSyntaxError
 from pyccf.formats import variants
-from pyccf.service.replicated import ReplicatedLedgers
 from pyccf.sim.commands import Command
 from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS, load_scenario, read_scenario, run_commands
 
@@ -159,6 +158,8 @@ def run(
         trace_path = trace_dir / trace_name(path) if trace_dir is not None else None
         payloads = None
         if ledger_dir is not None:
+            from pyccf.service.replicated import ReplicatedLedgers  # cryptography loads only when asked
+
             payloads = ReplicatedLedgers(ledger_dir / scenario_name(path), seed=seed)
         try:
             result = run_commands(

@@ -44,6 +44,13 @@ def test_committed_prefixes_are_byte_identical(runs) -> None:
 def test_the_runs_had_rollbacks_and_reconfigurations(runs) -> None:
     assert any(ledger.truncations for r in runs for ledger in r.ledgers.ledgers.values())
     assert any(len(r.ledgers.ledgers) > n for r, (_, n) in zip(runs, CASES, strict=True))
+    assert all(max(r.longest.terms) > 2 for r in runs)  # every run had an election
+    retired = [
+        r
+        for r in runs
+        if any(b'"status":"Retired"' in e.data for e in r.longest.entries())  # nodes.info is public
+    ]
+    assert retired
 
 
 def test_every_receipt_verifies(runs) -> None:
