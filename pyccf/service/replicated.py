@@ -89,6 +89,7 @@ class NodeLedger:
     store: Store = field(default_factory=Store)
     tree: MerkleTree = field(default_factory=MerkleTree)
     terms: list[int] = field(default_factory=list)  # the term of each appended entry, by seqno - 1
+    payloads: list[bytes] = field(default_factory=list, repr=False)  # the bytes appended, by seqno - 1
     truncations: int = 0  # rollbacks that dropped entries
     signatures: list[int] = field(default_factory=list)  # seqnos of signature entries
 
@@ -103,10 +104,14 @@ class NodeLedger:
         return len(self.terms)
 
     def sync(self, log: list[LogEntry], commit_idx: int) -> None:
-        """Truncate what the log rolled back, append what it gained, commit up to ``commit_idx``."""
+        """Truncate what the log rolled back, append what it gained, commit up to ``commit_idx``.
+
+        An entry is the same if it carries the same bytes (the very object, as the network shares
+        entries, or equal bytes), so a log that diverged without a term change is caught too."""
         keep = min(len(log), self.seqno)
         for i in range(self.files.committed_seqno, keep):
-            if log[i].term != self.terms[i]:
+            carried = log[i].payload
+            if carried is not self.payloads[i] and carried != self.payloads[i]:
                 keep = i
                 break
         if keep < self.seqno:
@@ -123,6 +128,7 @@ class NodeLedger:
         self.tree.truncate(seqno + 1)  # leaf 0 is the zero digest
         self.store.rollback(seqno)
         del self.terms[seqno:]
+        del self.payloads[seqno:]
         self.signatures = [s for s in self.signatures if s <= seqno]
 
     def append(self, log_entry: LogEntry) -> None:
@@ -143,6 +149,7 @@ class NodeLedger:
         )
         self.store.apply(write_set_of(entry), entry.seqno)
         self.terms.append(entry.view)
+        self.payloads.append(log_entry.payload)
         if is_signature:
             self.signatures.append(entry.seqno)
 

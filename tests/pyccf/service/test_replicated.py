@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 from pyccf.cli import main
 from pyccf.consensus.log import Entry as LogEntry
-from pyccf.formats.ledger import CHUNK_NAME, Table
+from pyccf.formats.ledger import CHUNK_NAME, ZERO_DIGEST, Table
 from pyccf.formats.raft_trace import EntryType
-from pyccf.ledger.merkle import MerkleTree
+from pyccf.ledger.entry import EntryInput, MapChanges, serialise_entry
+from pyccf.ledger.merkle import MerkleTree, entry_leaf
 from pyccf.service.replicated import LedgerSyncError, NodeLedger, ReplicatedLedgers
 from pyccf.sim.driver import load_scenario, read_scenario, run_commands
 from tests.oracle import oracle_json, read_ledger
@@ -224,3 +225,24 @@ def test_cli_ledger_dir_that_is_a_file_is_one_error_line(shared: Path, tmp_path:
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 2
     assert done.output.count("\n") == 1 and "error" in done.output and "Traceback" not in done.output
+
+
+def test_a_log_that_diverged_in_the_same_term_is_truncated_to_its_new_entry(runs, tmp_path: Path) -> None:
+    source = runs["election"].ledgers["0"]
+    first, second = list(source.entries())[:2]
+    ledger = NodeLedger(tmp_path / "n", source.secret, source.policy)
+    ledger.sync([ledger_entry(first.data), raw_entry(second.data)], 0)
+    ledger.sync([ledger_entry(first.data), raw_entry(bytes(second.data))], 0)  # equal bytes: the same
+    assert ledger.truncations == 0
+    tx = EntryInput(2, 2, public={"public:x": MapChanges({b"k": b"v"})})
+    other, _ = serialise_entry(tx, source.secret)
+    ledger.sync([ledger_entry(first.data), raw_entry(other.data)], 0)
+    assert ledger.truncations == 1
+    assert [e.data for e in ledger.entries()] == [first.data, other.data]
+    assert ledger.tree.leaf(2) == entry_leaf(
+        other.write_set_digest, other.commit_evidence_digest, ZERO_DIGEST
+    )
+
+
+def raw_entry(data: bytes) -> LogEntry:
+    return LogEntry.make(2, 2, EntryType.RAW, False, "x", payload=data)
