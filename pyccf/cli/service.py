@@ -49,7 +49,7 @@ def run(
     )
     ledger = result.longest
     click.echo(
-        f"{len(result.submitted)} writes, {result.reads} reads, {len(result.receipts)} receipts; "
+        f"{len(result.submitted)} writes, {len(result.reads)} reads, {len(result.receipts)} receipts; "
         f"commit {ledger.files.committed_seqno} on {len(result.ledgers.ledgers)} nodes"
     )
     sys.exit(EXIT_OK)

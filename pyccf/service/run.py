@@ -23,7 +23,7 @@ from pyccf.formats.ledger import ZERO_DIGEST, TxStatus
 from pyccf.kv.status import check_transition, tx_status
 from pyccf.kv.txid import TxID
 from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
-from pyccf.service.replicated import APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
+from pyccf.service.replicated import APP_KEY, APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
 from pyccf.sim.commands import Command, DispatchAll, EmitSignature, LoopUntilSync, Replicate, TrustNodes
 from pyccf.sim.driver import ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
@@ -39,7 +39,7 @@ class ServiceRun:
     out: Path
     ledgers: ReplicatedLedgers
     submitted: list[tuple[int, str]] = field(default_factory=list)  # (client, data) of each write sent
-    reads: int = 0
+    reads: list[tuple[int, str | None]] = field(default_factory=list)  # (client, value read) of each read
     receipts: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqno -> JSON receipt
     cose_receipts: dict[int, bytes] = field(default_factory=dict)  # seqno -> COSE receipt
     signed_by: dict[int, str] = field(default_factory=dict)  # seqno -> TxID of the signature covering it
@@ -100,7 +100,7 @@ def run_service(
         for i in range(txs):
             client = rng.randrange(clients)
             if rng.random() < READ_ONLY_SHARE:
-                result.reads += 1  # a read-only transaction: served from the primary's store, no entry
+                result.reads.append((client, read_at_primary(driver, ledgers)))
             else:
                 data = f"client{client}:tx{i}"
                 run(Replicate("latest", data))
@@ -125,14 +125,30 @@ def run_service(
     return result
 
 
+def read_at_primary(driver: ScenarioDriver, ledgers: ReplicatedLedgers) -> str | None:
+    """A read-only transaction: the latest client write in the primary's store (None without a primary);
+    it writes nothing to the ledger."""
+    primary = driver.leader_of("latest")
+    if primary is None:
+        return None
+    ledger = ledgers.ledger(primary)
+    node = driver.nodes[primary]
+    ledger.sync(node.log[: node.last_idx], node.commit_idx)
+    value = ledger.store.get(APP_PUBLIC_MAP, APP_KEY)
+    return None if value is None else value.decode()
+
+
 def write_statuses(result: ServiceRun) -> None:
-    """``statuses.json``: per client write, its TxID and each node's final status of it."""
-    rows = []
+    """``statuses.json``: per client write, its TxID and each node's final status of it; per read, what
+    it read."""
+    rows: list[dict[str, Any]] = []
     for i, (client, data) in enumerate(result.submitted):
         txid = result.txids.get(i)
         per_node = {} if txid is None else {n: str(s) for n, s in result.statuses.get(txid, {}).items()}
         rows.append({"client": client, "data": data, "txid": str(txid) if txid else None, "status": per_node})
-    (result.out / "statuses.json").write_text(json.dumps(rows, indent=1) + "\n")
+    reads = [{"client": client, "read": value} for client, value in result.reads]
+    doc = {"writes": rows, "reads": reads}
+    (result.out / "statuses.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
 def signature_of(ledger: NodeLedger, seqno: int) -> SignatureTx:

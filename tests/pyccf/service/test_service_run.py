@@ -5,12 +5,18 @@ receipt verifies with CCF's package."""
 from __future__ import annotations
 
 import copy
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pyccf.cli import main
+from pyccf.formats.ledger import TxStatus
+from pyccf.kv.status import StatusTransitionError
+from pyccf.kv.txid import TxID
+from pyccf.service.replicated import ReplicatedLedgers
 from pyccf.service.run import ServiceRun, run_service
 from tests.pyccf.service.test_receipts import verify_cose, verify_json
 from tests.pyccf.service.test_replicated import expected
@@ -100,18 +106,35 @@ def test_cli_refuses_a_used_folder(tmp_path: Path) -> None:
 
 
 def test_statuses_are_reported_and_committed_ones_match_the_ledger(runs) -> None:
-    import json
-
-    from pyccf.formats.ledger import TxStatus
-    from pyccf.kv.status import StatusTransitionError, check_transition
-
     for r in runs:
-        rows = json.loads((r.out / "statuses.json").read_text())
-        assert len(rows) == len(r.submitted)
+        doc = json.loads((r.out / "statuses.json").read_text())
+        assert len(doc["writes"]) == len(r.submitted) and len(doc["reads"]) == len(r.reads)
         for txid, per_node in r.statuses.items():
             for nid, status in per_node.items():
-                ledger = r.ledgers.ledgers[nid]
                 if status is TxStatus.COMMITTED:
-                    assert ledger.terms[txid.seqno - 1] == txid.view
-    with pytest.raises(StatusTransitionError):  # the check the run applies catches a forbidden change
-        check_transition(TxStatus.COMMITTED, TxStatus.PENDING, "x")
+                    assert r.ledgers.ledgers[nid].terms[txid.seqno - 1] == txid.view
+        final = r.longest
+        for seqno in r.receipts:  # a receipted write the primary accepted is Committed where it was made
+            txid = TxID(final.terms[seqno - 1], seqno)
+            if txid in r.statuses:
+                assert TxStatus.COMMITTED in r.statuses[txid].values()
+        assert any(value is not None for _, value in r.reads)
+
+
+@dataclass
+class FakeLog:
+    commit_idx: int
+    terms: list[int]
+
+    def term_of(self, idx: int) -> int:
+        return self.terms[idx - 1] if 0 < idx <= len(self.terms) else 0
+
+
+def test_a_forbidden_status_change_during_a_run_is_caught(tmp_path: Path) -> None:
+    r = ServiceRun(tmp_path, ReplicatedLedgers(tmp_path / "l"))
+    r.txids[0] = TxID(2, 3)
+    r.track({"0": FakeLog(3, [2, 2, 2])})  # type: ignore[dict-item]
+    assert r.statuses[TxID(2, 3)] == {"0": TxStatus.COMMITTED}
+    r.track({"0": FakeLog(3, [2, 2, 2])})  # type: ignore[dict-item]
+    with pytest.raises(StatusTransitionError, match="2.3 on node 0"):
+        r.track({"0": FakeLog(2, [2, 2, 2])})  # type: ignore[dict-item]  # Committed -> Pending
