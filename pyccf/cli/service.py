@@ -38,15 +38,19 @@ def run(
     if out_dir.exists() and any(out_dir.iterdir()):
         click.echo(f"{out_dir}: error: --out: the folder is not empty", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    result = run_service(
-        out_dir,
-        nodes=nodes,
-        clients=clients,
-        txs=txs,
-        seed=seed,
-        faults=faults,
-        signature_every=signature_every,
-    )
+    try:
+        result = run_service(
+            out_dir,
+            nodes=nodes,
+            clients=clients,
+            txs=txs,
+            seed=seed,
+            faults=faults,
+            signature_every=signature_every,
+        )
+    except OSError as e:
+        click.echo(f"{e.filename or out_dir}: error: {e.strerror or e}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     ledger = result.longest
     click.echo(
         f"{len(result.submitted)} writes, {len(result.reads)} reads, {len(result.receipts)} receipts; "
