@@ -223,16 +223,19 @@ class ReplicatedLedgers:
             )
             if ledger.files.chunk_due:
                 flags = EntryFlags.FORCE_LEDGER_CHUNK_AFTER
-        elif kind is EntryType.RECONFIGURATION and seqno == 1:
-            pairs = [(self.keys.node(n), self.keys.info(n)) for n in sorted(nodes)]
-            writes = genesis_writes(self.keys.service, view, seqno, pairs)
-        elif kind is EntryType.RECONFIGURATION:
+        elif kind is EntryType.RECONFIGURATION and seqno > 1:
             writes = self._reconfiguration(ledger.store, set(nodes))
         elif kind is EntryType.RETIRED_COMMITTED:
             writes = self._retired_committed(ledger.store, nodes)
-        else:
+        elif kind is EntryType.RAW:
             value = data.encode()
             writes = {APP_PUBLIC_MAP: {APP_KEY: value}, APP_PRIVATE_MAP: {APP_KEY: value}}
+        else:
+            writes = {}
+        if seqno == 1:  # the service's first transaction creates it, whatever else it writes
+            members = nodes if kind is EntryType.RECONFIGURATION else _configured(leader)
+            pairs = [(self.keys.node(n), self.keys.info(n)) for n in sorted(members)]
+            writes = {**writes, **genesis_writes(self.keys.service, view, seqno, pairs)}
         ws = writes_to_write_set(writes)
         entry, _ = serialise_entry(entry_input(view, seqno, ws, flags), self.keys.secret)
         return entry.data
@@ -261,6 +264,12 @@ class ReplicatedLedgers:
             value = {**self.keys.info(n, NodeStatus.RETIRED), "retired_committed": True}
             info[key] = json_bytes(value)
         return {Table.NODES_INFO: info}
+
+
+def _configured(node: Node) -> set[str]:
+    """The nodes of ``node``'s configurations (a scenario created with ``nodes,...`` has no genesis
+    reconfiguration entry)."""
+    return {n for c in node.configurations for n in c.nodes} | {node.node_id}
 
 
 def statuses(store: Store, keys: Keys) -> Mapping[str, str]:

@@ -246,3 +246,31 @@ def test_a_log_that_diverged_in_the_same_term_is_truncated_to_its_new_entry(runs
 
 def raw_entry(data: bytes) -> LogEntry:
     return LogEntry.make(2, 2, EntryType.RAW, False, "x", payload=data)
+
+
+NODES_START = """nodes,0,1,2
+connect,0,1
+connect,1,2
+connect,0,2
+periodic_one,0,110
+dispatch_all
+dispatch_all
+replicate,latest,hello
+emit_signature,latest
+dispatch_all
+periodic_all,10
+dispatch_all
+"""
+
+
+@pytest.mark.parametrize("first", ["replicate", "emit_signature"])
+def test_a_service_without_a_genesis_entry_starts_with_its_first_entry(first: str, tmp_path: Path) -> None:
+    """``nodes,...`` configures nodes without an entry: seqno 1, whatever it is, creates the service."""
+    text = NODES_START if first == "replicate" else NODES_START.replace("replicate,latest,hello\n", "")
+    ledgers = ReplicatedLedgers(tmp_path / "l", seed=3)
+    assert run_commands(load_scenario(text, "nodes"), "nodes", payloads=ledgers).ok
+    for nid, ledger in ledgers.ledgers.items():
+        upto = ledger.export_committed(tmp_path / "c" / nid)
+        assert upto == 2
+        assert verified(tmp_path / "c" / nid) == expected(ledger, upto)
+    assert node_statuses(ledgers, "1") == {n: ("Trusted", False) for n in "012"}
