@@ -47,7 +47,7 @@ class OneLineErrors(click.Group):
 @click.group(cls=OneLineErrors)
 @click.version_option(package_name="pyccf")
 def main() -> None:
-    """CCF's consensus in Python: run CCF scenario files and simulate random scenarios."""
+    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, run a service."""
 
 
 main.add_command(scenario)
