@@ -10,6 +10,7 @@ import click
 
 from pyccf.cli.exits import EXIT_INTERRUPTED, EXIT_OK
 from pyccf.cli.scenario import scenario
+from pyccf.cli.service import service
 from pyccf.cli.simulate import simulate
 
 
@@ -46,8 +47,9 @@ class OneLineErrors(click.Group):
 @click.group(cls=OneLineErrors)
 @click.version_option(package_name="pyccf")
 def main() -> None:
-    """CCF's consensus in Python: run CCF scenario files and simulate random scenarios."""
+    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, run a service."""
 
 
 main.add_command(scenario)
 main.add_command(simulate)
+main.add_command(service)

@@ -43,10 +43,23 @@ def expand(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
+def scenario_name(path: Path) -> str:
+    """The file name without a ``.scn`` suffix (names its trace and its ledger folder)."""
+    return path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) and path.name != SUFFIX else path.name
+
+
 def trace_name(path: Path) -> str:
     """``<name>.ndjson``, without a ``.scn`` suffix."""
-    name = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) and path.name != SUFFIX else path.name
-    return f"{name}.ndjson"
+    return f"{scenario_name(path)}.ndjson"
+
+
+def _check_ledger_dirs(ledger_dir: Path, scenarios: list[tuple[Path, list[tuple[int, Command]]]]) -> None:
+    """Each scenario's ledger folder must be new or empty: a ledger is never appended to another run's."""
+    for path, _ in scenarios:
+        folder = ledger_dir / scenario_name(path)
+        if folder.exists() and any(folder.iterdir()):
+            raise ScenarioInputError(str(folder), "--ledger-dir: this scenario's ledger folder is not empty")
+    ledger_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _load(paths: tuple[Path, ...]) -> list[tuple[Path, list[tuple[int, Command]]]]:
@@ -87,6 +100,11 @@ def scenario() -> None:
     metavar="NAME",
     help=f"Switch on a seeded bug ({', '.join(sorted(BUGS))}).",
 )
+@click.option(
+    "--ledger-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run the service too: write each node's CCF ledger to <dir>/<name>/<node id>/ (keys from --seed).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Print the output of state/summarise commands.")
 @click.option(
     "--pre-vote-default/--no-pre-vote-default",
@@ -104,6 +122,7 @@ def scenario() -> None:
 def run(
     files: tuple[Path, ...],
     trace_dir: Path | None,
+    ledger_dir: Path | None,
     seed: int,
     bugs: tuple[str, ...],
     verbose: bool,
@@ -115,8 +134,9 @@ def run(
     try:
         validate(bugs)
         scenarios = _load(files)
-        if trace_dir is not None:
+        if trace_dir is not None or ledger_dir is not None:
             _check_trace_names(scenarios)
+        if trace_dir is not None:
             trace_dir.mkdir(parents=True, exist_ok=True)
     except UnknownBugError as e:
         _fail(f"--bug: error: {e}")
@@ -126,9 +146,21 @@ def run(
         _fail(f"{e.path}: error: {e.message}")
     except OSError as e:
         _fail(f"--trace-dir {trace_dir}: error: {e.strerror or e}")
+    if ledger_dir is not None:
+        try:
+            _check_ledger_dirs(ledger_dir, scenarios)
+        except ScenarioInputError as e:
+            _fail(f"{e.path}: error: {e.message}")
+        except OSError as e:
+            _fail(f"--ledger-dir {ledger_dir}: error: {e.strerror or e}")
     failed = False
     for path, commands in scenarios:
         trace_path = trace_dir / trace_name(path) if trace_dir is not None else None
+        payloads = None
+        if ledger_dir is not None:
+            from pyccf.service.replicated import ReplicatedLedgers  # cryptography loads only when asked
+
+            payloads = ReplicatedLedgers(ledger_dir / scenario_name(path), seed=seed)
         try:
             result = run_commands(
                 commands,
@@ -139,11 +171,12 @@ def run(
                 out=sys.stdout if verbose else None,
                 pre_vote_default=pre_vote_default,
                 ccf_version=ccf_version,
+                payloads=payloads,
             )
         except ScenarioSyntaxError as e:  # a line naming a node that does not exist (known only when run)
             _fail(f"{e.file}:{e.line}: error: {e.field}: {e.message}")
         except OSError as e:
-            _fail(f"{trace_path}: error: {e.strerror or e}")
+            _fail(f"{e.filename or trace_path}: error: {e.strerror or e}")
         if result.ok:
             click.echo(f"{path}: ok")
         else:

@@ -20,7 +20,9 @@ class Entry:
     """One ledger entry. Equality covers everything CCF's ledger bytes cover: term, index, kind, payload.
 
     ``nodes`` holds the configuration of a reconfiguration entry, or the node ids of a
-    ``retired_committed`` entry; ``data`` the transaction payload of a raw entry.
+    ``retired_committed`` entry; ``data`` the transaction payload of a raw entry. ``payload``: the
+    serialised ledger entry a service layer attached (opaque here, empty without one); it is not
+    compared, so the protocol behaves the same with or without it.
     """
 
     term: int
@@ -30,10 +32,17 @@ class Entry:
     data: str = ""
     nodes: tuple[str, ...] = ()
     size: int = field(default=0, compare=False)
+    payload: bytes = field(default=b"", compare=False, repr=False)
 
     @staticmethod
     def make(
-        term: int, index: int, kind: EntryType, committable: bool, data: str = "", nodes: tuple[str, ...] = ()
+        term: int,
+        index: int,
+        kind: EntryType,
+        committable: bool,
+        data: str = "",
+        nodes: tuple[str, ...] = (),
+        payload: bytes = b"",
     ) -> Entry:
         """Build an entry, recording the size CCF's driver would serialise it to (used for batching)."""
         if kind in (EntryType.RECONFIGURATION, EntryType.RETIRED_COMMITTED):
@@ -43,7 +52,7 @@ class Entry:
         blob = base64.b64encode(raw.encode()).decode()
         type_name = "raw" if kind is EntryType.SIGNATURE else kind.value
         size = len(json.dumps({"data": blob, "type": type_name}, separators=(",", ":")))
-        return Entry(term, index, kind, committable, data, tuple(sorted(nodes)), size)
+        return Entry(term, index, kind, committable, data, tuple(sorted(nodes)), size, payload)
 
 
 class ViewHistory:

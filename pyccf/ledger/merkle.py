@@ -144,6 +144,16 @@ class MerkleTree:
         steps.reverse()
         return steps
 
+    def truncate(self, n: int) -> None:
+        """Keep only the first ``n`` leaves (a rollback drops the entries after seqno ``n - 1``)."""
+        if not self._flushed <= n <= self._count or n == 0:
+            raise ValueError(
+                f"cannot truncate to {n} leaves: the tree holds {self._count}, {self._flushed} flushed"
+            )
+        for level, blocks in enumerate(self._levels):
+            del blocks[max(0, (n >> level) - self._bases[level]) :]  # blocks wholly inside n survive
+        self._count = n
+
     def flush(self, up_to: int) -> None:
         """Forget leaves below ``up_to``, keeping only what later roots and paths need."""
         if not self._flushed <= up_to < self._count:

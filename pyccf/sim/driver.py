@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from pyccf.consensus.log import Entry, ViewHistoryError
 from pyccf.consensus.messages import (
@@ -46,6 +46,17 @@ from pyccf.sim.tracing import TraceWriter
 _SHORT_NAMES = {RequestVote: "RV", RequestVoteResponse: "RVR", ProposeRequestVote: "PRV"}
 
 
+class EntryPayloads(Protocol):
+    """An optional service layer: serialises each new entry for its leader and keeps every node's ledger in
+    step with the node's log (the driver never looks inside the bytes)."""
+
+    def payload(
+        self, leader: Node, kind: EntryType, data: str, nodes: tuple[str, ...]
+    ) -> bytes: ...  # the entry at ``leader.last_idx + 1`` in ``leader.current_view``
+
+    def observe(self, nodes: dict[str, Node]) -> None: ...  # after every command
+
+
 @dataclass(frozen=True)
 class ScenarioResult:
     ok: bool
@@ -73,18 +84,21 @@ class ScenarioDriver:
         pre_vote_default: bool = False,
         ccf_version: str = CCF_VERSION_DEFAULT,
         fixes: Collection[str] | None = None,
+        payloads: EntryPayloads | None = None,
     ) -> None:
         """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
         the CCF version of the shared traces; later CCF versions switched it on). ``ccf_version``: one of
         :data:`CCF_VERSIONS`, the CCF behaviour to follow (later ones imply ``pre_vote_default``).
         ``fixes``: instead of the profile's, exactly these later CCF fixes
-        (:data:`pyccf.consensus.node.FIXES`), e.g. ``{"7620"}`` alone, without the PreVote default."""
+        (:data:`pyccf.consensus.node.FIXES`), e.g. ``{"7620"}`` alone, without the PreVote default.
+        ``payloads``: a service layer that writes ledgers (off by default; it never changes the trace)."""
         from pyccf.consensus.bugs import validate
 
         self.seed = seed
         self.trace = trace
         self.bugs = validate(bugs)
         self.out = out
+        self.payloads = payloads
         self.nodes: dict[str, Node] = {}
         self.network = Network(self.nodes, self._on_drop)
         if ccf_version not in CCF_VERSIONS:
@@ -114,12 +128,16 @@ class ScenarioDriver:
             self._guarded(line, lambda: handler(self, command))
         if command.safety_checked_after:
             self._guarded(line, lambda: commit_safety_all(self))
+        if self.payloads is not None:
+            self.payloads.observe(self.nodes)
         return True
 
     def finish(self) -> None:
         """The implicit final ``loop_until_sync`` (CCF checks every scenario ends in a live state)."""
         self.lineno += 1
         self._guarded("loop_until_sync (implicit, end of file)", lambda: loop_until_sync(self))
+        if self.payloads is not None:
+            self.payloads.observe(self.nodes)
 
     def _guarded(self, line: str, action: Callable[[], Any]) -> None:
         try:
@@ -225,7 +243,8 @@ class ScenarioDriver:
                 FailureKind.NO_LEADER,
             )
         leader = self.nodes[leader_id]
-        entry = Entry.make(leader.current_view, leader.last_idx + 1, kind, committable, data, nodes)
+        payload = b"" if self.payloads is None else self.payloads.payload(leader, kind, data, nodes)
+        entry = Entry.make(leader.current_view, leader.last_idx + 1, kind, committable, data, nodes, payload)
         leader.replicate(entry, leader.current_view if term == "latest" else int(term))
 
     def _on_drop(self, src: str, dst: str, msg: Message) -> None:
@@ -309,6 +328,7 @@ def run_commands(
     out: TextIO | None = None,
     pre_vote_default: bool = False,
     ccf_version: str = CCF_VERSION_DEFAULT,
+    payloads: EntryPayloads | None = None,
 ) -> ScenarioResult:
     """Run parsed commands (then the implicit ``loop_until_sync``). A line that names a node that does
     not exist raises :class:`ScenarioSyntaxError`, and then no trace file is left behind."""
@@ -321,6 +341,7 @@ def run_commands(
             out=out,
             pre_vote_default=pre_vote_default,
             ccf_version=ccf_version,
+            payloads=payloads,
         )
         driver.file = name
         return _run(driver, commands, name)

@@ -1,0 +1,59 @@
+"""``pyccf service run``: a simulated multi-node service writing ledgers, receipts and its raft trace."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_OK
+from pyccf.service.run import run_service
+
+
+@click.group()
+def service() -> None:
+    """Run a simulated CCF service (the consensus core carrying the service's transactions)."""
+
+
+@service.command("run")
+@click.option("--nodes", type=click.IntRange(min=1, max=9), default=3, show_default=True)
+@click.option("--clients", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--txs", type=click.IntRange(min=1), default=20, show_default=True, help="Client transactions.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--faults",
+    type=click.FloatRange(min=0, max=0.95),
+    default=0.3,
+    show_default=True,
+    help="Chance of each further random scenario line (faults, time, reconfigurations) after a transaction.",
+)
+@click.option("--signature-every", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+def run(
+    nodes: int, clients: int, txs: int, seed: int, faults: float, signature_every: int, out_dir: Path
+) -> None:
+    """Write OUT/ledgers/<node id>/, OUT/service_cert.pem, OUT/receipts/<txid>.{json,cose} and
+    OUT/raft_trace.ndjson."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        click.echo(f"{out_dir}: error: --out: the folder is not empty", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        result = run_service(
+            out_dir,
+            nodes=nodes,
+            clients=clients,
+            txs=txs,
+            seed=seed,
+            faults=faults,
+            signature_every=signature_every,
+        )
+    except OSError as e:
+        click.echo(f"{e.filename or out_dir}: error: {e.strerror or e}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    ledger = result.longest
+    click.echo(
+        f"{len(result.submitted)} writes, {len(result.reads)} reads, {len(result.receipts)} receipts; "
+        f"commit {ledger.files.committed_seqno} on {len(result.ledgers.ledgers)} nodes"
+    )
+    sys.exit(EXIT_OK)

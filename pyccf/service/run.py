@@ -1,0 +1,184 @@
+"""``pyccf service run``: a simulated multi-node service, deterministic from its seed.
+
+The consensus core and pyccf.sim's network run a random scenario (pyccf.sim.generator's lines: time,
+delivery, faults, elections, reconfigurations) into which seeded clients send transactions: a read-write
+one is a ``replicate`` of its data (one write to a public and a private map), a read-only one reads the
+primary's store and writes nothing; every ``signature_every`` writes the primary signs. The service layer
+(:class:`pyccf.service.replicated.ReplicatedLedgers`) writes every node's ledger. At the end, the service
+certificate, a JSON and a COSE receipt of every committed client transaction, and the raft trace are
+written next to the ledgers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyccf.consensus.node import Node
+from pyccf.formats.ledger import ZERO_DIGEST, TxStatus
+from pyccf.kv.status import check_transition, tx_status
+from pyccf.kv.txid import TxID
+from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
+from pyccf.service.replicated import APP_KEY, APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
+from pyccf.sim.commands import Command, DispatchAll, EmitSignature, LoopUntilSync, Replicate, TrustNodes
+from pyccf.sim.driver import ScenarioDriver
+from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
+from pyccf.sim.tracing import TraceWriter
+
+READ_ONLY_SHARE = 0.3  # of client transactions
+
+
+@dataclass
+class ServiceRun:
+    """What a run did: per client, its write transactions' TxIDs at submission, and its reads."""
+
+    out: Path
+    ledgers: ReplicatedLedgers
+    submitted: list[tuple[int, str]] = field(default_factory=list)  # (client, data) of each write sent
+    reads: list[tuple[int, str | None]] = field(default_factory=list)  # (client, value read) of each read
+    receipts: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqno -> JSON receipt
+    cose_receipts: dict[int, bytes] = field(default_factory=dict)  # seqno -> COSE receipt
+    signed_by: dict[int, str] = field(default_factory=dict)  # seqno -> TxID of the signature covering it
+    txids: dict[int, TxID] = field(default_factory=dict)  # index in submitted -> TxID the primary gave
+    statuses: dict[TxID, dict[str, TxStatus]] = field(default_factory=dict)  # per node, latest
+
+    def track(self, nodes: Mapping[str, Node]) -> None:
+        """Each node's status of every submitted transaction; a forbidden change raises."""
+        for txid in self.txids.values():
+            seen = self.statuses.setdefault(txid, {})
+            for nid, node in nodes.items():
+                new = tx_status(node, txid)
+                if nid in seen:
+                    check_transition(seen[nid], new, f"{txid} on node {nid}")
+                seen[nid] = new
+
+    @property
+    def longest(self) -> NodeLedger:
+        """The ledger with the highest commit (its committed prefix extends every other node's)."""
+        return max(self.ledgers.ledgers.values(), key=lambda ledger: ledger.files.committed_seqno)
+
+
+def run_service(
+    out: Path,
+    *,
+    nodes: int = 3,
+    clients: int = 2,
+    txs: int = 20,
+    seed: int = 0,
+    faults: float = 0.3,
+    signature_every: int = 3,
+) -> ServiceRun:
+    """Run the service into ``out`` (a new or empty folder) and write its outputs there."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    ledgers = ReplicatedLedgers(out / "ledgers", seed=seed)
+    result = ServiceRun(out, ledgers)
+    gen = ScenarioGenerator(random.Random(seed + 1), GeneratorConfig(nodes=nodes))
+    with open(out / "raft_trace.ndjson", "w") as trace_file:
+        driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
+        lineno = 0
+
+        def run(command: Command) -> None:
+            nonlocal lineno
+            lineno += 1
+            driver.run(command, lineno, "service")
+            gen.observe(driver, command)
+            result.track(driver.nodes)
+
+        for command in gen.opening():
+            run(command)
+        if nodes > 1:
+            run(TrustNodes(2, tuple(str(i) for i in range(1, nodes))))
+            gen.next_id = nodes
+            run(EmitSignature(2))
+            run(DispatchAll())
+        writes = 0
+        for i in range(txs):
+            client = rng.randrange(clients)
+            if rng.random() < READ_ONLY_SHARE:
+                result.reads.append((client, read_at_primary(driver, ledgers)))
+            else:
+                data = f"client{client}:tx{i}"
+                run(Replicate("latest", data))
+                for node in driver.nodes.values():
+                    last = node.entry(node.last_idx)
+                    if node.is_leader and last is not None and last.data == data:
+                        result.txids[len(result.submitted)] = TxID(last.term, last.index)
+                result.submitted.append((client, data))
+                writes += 1
+                if writes % signature_every == 0:
+                    run(EmitSignature("latest"))
+            while rng.random() < faults:
+                run(gen.next_line(driver))
+            run(DispatchAll())
+        for command in gen.healing(driver):
+            run(command)
+        run(LoopUntilSync())
+        driver.finish()
+    (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
+    write_receipts(result)
+    write_statuses(result)
+    return result
+
+
+def read_at_primary(driver: ScenarioDriver, ledgers: ReplicatedLedgers) -> str | None:
+    """A read-only transaction: the latest client write in the primary's store (None without a primary);
+    it writes nothing to the ledger."""
+    primary = driver.leader_of("latest")
+    if primary is None:
+        return None
+    ledger = ledgers.ledger(primary)
+    node = driver.nodes[primary]
+    ledger.sync(node.log[: node.last_idx], node.commit_idx)
+    value = ledger.store.get(APP_PUBLIC_MAP, APP_KEY)
+    return None if value is None else value.decode()
+
+
+def write_statuses(result: ServiceRun) -> None:
+    """``statuses.json``: per client write, its TxID and each node's final status of it; per read, what
+    it read."""
+    rows: list[dict[str, Any]] = []
+    for i, (client, data) in enumerate(result.submitted):
+        txid = result.txids.get(i)
+        per_node = {} if txid is None else {n: str(s) for n, s in result.statuses.get(txid, {}).items()}
+        rows.append({"client": client, "data": data, "txid": str(txid) if txid else None, "status": per_node})
+    reads = [{"client": client, "read": value} for client, value in result.reads]
+    doc = {"writes": rows, "reads": reads}
+    (result.out / "statuses.json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def signature_of(ledger: NodeLedger, seqno: int) -> SignatureTx:
+    entry = ledger.files.read(seqno)
+    return SignatureTx.from_writes({t: dict(m.writes) for t, m in entry.public.items()})
+
+
+def write_receipts(result: ServiceRun) -> None:
+    """A JSON and a COSE receipt of every committed client write, under the first signature after it."""
+    ledger = result.longest
+    folder = result.out / "receipts"
+    folder.mkdir(exist_ok=True)
+    committed = ledger.files.committed_seqno
+    secret = ledger.secret
+    for entry in ledger.entries():
+        if entry.seqno > committed or APP_PUBLIC_MAP not in entry.public:
+            continue
+        after = [s for s in ledger.signatures if entry.seqno < s <= committed]
+        if not after:
+            continue
+        signature = signature_of(ledger, after[0])
+        parts = LeafComponents(
+            entry.write_set_digest,
+            secret.commit_evidence(entry.view, entry.seqno),
+            entry.claims_digest or ZERO_DIGEST,
+        )
+        name = f"{entry.view}.{entry.seqno}"
+        receipt = json_receipt(ledger.tree, entry.seqno, parts, signature)
+        cose = cose_receipt(ledger.tree, entry.seqno, parts, signature)
+        result.receipts[entry.seqno], result.cose_receipts[entry.seqno] = receipt, cose
+        result.signed_by[entry.seqno] = f"{signature.view}.{signature.seqno}"
+        (folder / f"{name}.json").write_text(json.dumps(receipt, indent=2, sort_keys=True) + "\n")
+        (folder / f"{name}.cose").write_bytes(cose)

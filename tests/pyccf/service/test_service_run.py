@@ -1,0 +1,140 @@
+"""``pyccf service run``: several seeds, 3 and 5 nodes, with elections, rollbacks and reconfigurations;
+every committed ledger passes FULL with exact counts, committed prefixes agree byte for byte, and every
+receipt verifies with CCF's package."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pyccf.cli import main
+from pyccf.formats.ledger import TxStatus
+from pyccf.kv.status import StatusTransitionError
+from pyccf.kv.txid import TxID
+from pyccf.service.replicated import ReplicatedLedgers
+from pyccf.service.run import ServiceRun, run_service
+from tests.pyccf.service.test_receipts import verify_cose, verify_json
+from tests.pyccf.service.test_replicated import expected
+from tests.pyccf.service.test_writer import verified
+
+CASES = [(1, 3), (2, 3), (3, 5), (5, 5)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> list[ServiceRun]:
+    root = tmp_path_factory.mktemp("service")
+    return [run_service(root / f"{s}-{n}", nodes=n, txs=30, seed=s, faults=0.5) for s, n in CASES]
+
+
+def test_committed_ledgers_pass_full_with_exact_counts(runs, tmp_path: Path) -> None:
+    for i, r in enumerate(runs):
+        for nid, ledger in r.ledgers.ledgers.items():
+            upto = ledger.export_committed(tmp_path / str(i) / nid)
+            if upto:
+                assert verified(tmp_path / str(i) / nid) == expected(ledger, upto), (i, nid)
+
+
+def test_committed_prefixes_are_byte_identical(runs) -> None:
+    for r in runs:
+        longest = [e.data for e in r.longest.entries()][: r.longest.files.committed_seqno]
+        for ledger in r.ledgers.ledgers.values():
+            mine = [e.data for e in ledger.entries()][: ledger.files.committed_seqno]
+            assert mine == longest[: len(mine)]
+
+
+def test_the_runs_had_rollbacks_and_reconfigurations(runs) -> None:
+    assert any(ledger.truncations for r in runs for ledger in r.ledgers.ledgers.values())
+    assert any(len(r.ledgers.ledgers) > n for r, (_, n) in zip(runs, CASES, strict=True))
+    assert all(max(r.longest.terms) > 2 for r in runs)  # every run had an election
+    retired = [
+        r
+        for r in runs
+        if any(b'"status":"Retired"' in e.data for e in r.longest.entries())  # nodes.info is public
+    ]
+    assert retired
+
+
+def test_every_receipt_verifies(runs) -> None:
+    for r in runs:
+        service = r.ledgers.keys.service
+        seqnos = sorted(r.receipts)
+        assert seqnos
+        assert verify_json([r.receipts[s] for s in seqnos], service) == ["ok"] * len(seqnos)
+        cose = [(r.cose_receipts[s], bytes(32)) for s in seqnos]  # client writes claim nothing
+        assert verify_cose(cose, service) == [r.signed_by[s] for s in seqnos]
+        files = {p.name for p in (r.out / "receipts").iterdir()}
+        assert len(files) == 2 * len(seqnos)
+        assert (r.out / "service_cert.pem").read_text() == service.cert_pem
+
+
+def test_a_forged_receipt_is_refused(runs) -> None:
+    r = runs[0]
+    first, second = sorted(r.receipts)[:2]
+    forged = copy.deepcopy(r.receipts[first])
+    forged["leaf_components"]["write_set_digest"] = r.receipts[second]["leaf_components"]["write_set_digest"]
+    assert verify_json([forged], r.ledgers.keys.service) != ["ok"]
+    bad = bytearray(r.cose_receipts[first])
+    bad[-5] ^= 1  # inside the inclusion proof
+    assert verify_cose([(bytes(bad), bytes(32))], r.ledgers.keys.service) != [r.signed_by[first]]
+
+
+def test_a_receipt_from_another_service_is_refused(runs) -> None:
+    receipt = next(iter(runs[0].receipts.values()))
+    assert verify_json([receipt], runs[1].ledgers.keys.service) == ["InvalidSignature"]
+
+
+def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
+    a = run_service(tmp_path / "a", txs=8, seed=9)
+    b = run_service(tmp_path / "b", txs=8, seed=9)
+    for nid in a.ledgers.ledgers:
+        assert [e.data for e in a.ledgers.ledgers[nid].entries()] == [
+            e.data for e in b.ledgers.ledgers[nid].entries()
+        ]
+    assert (tmp_path / "a/raft_trace.ndjson").read_text() == (tmp_path / "b/raft_trace.ndjson").read_text()
+
+
+def test_cli_refuses_a_used_folder(tmp_path: Path) -> None:
+    args = ["service", "run", "--txs", "4", "--out", str(tmp_path / "o")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2 and "not empty" in again.output
+
+
+def test_statuses_are_reported_and_committed_ones_match_the_ledger(runs) -> None:
+    for r in runs:
+        doc = json.loads((r.out / "statuses.json").read_text())
+        assert len(doc["writes"]) == len(r.submitted) and len(doc["reads"]) == len(r.reads)
+        for txid, per_node in r.statuses.items():
+            for nid, status in per_node.items():
+                if status is TxStatus.COMMITTED:
+                    assert r.ledgers.ledgers[nid].terms[txid.seqno - 1] == txid.view
+        final = r.longest
+        for seqno in r.receipts:  # a receipted write the primary accepted is Committed where it was made
+            txid = TxID(final.terms[seqno - 1], seqno)
+            if txid in r.statuses:
+                assert TxStatus.COMMITTED in r.statuses[txid].values()
+        assert any(value is not None for _, value in r.reads)
+
+
+@dataclass
+class FakeLog:
+    commit_idx: int
+    terms: list[int]
+
+    def term_of(self, idx: int) -> int:
+        return self.terms[idx - 1] if 0 < idx <= len(self.terms) else 0
+
+
+def test_a_forbidden_status_change_during_a_run_is_caught(tmp_path: Path) -> None:
+    r = ServiceRun(tmp_path, ReplicatedLedgers(tmp_path / "l"))
+    r.txids[0] = TxID(2, 3)
+    r.track({"0": FakeLog(3, [2, 2, 2])})  # type: ignore[dict-item]
+    assert r.statuses[TxID(2, 3)] == {"0": TxStatus.COMMITTED}
+    r.track({"0": FakeLog(3, [2, 2, 2])})  # type: ignore[dict-item]
+    with pytest.raises(StatusTransitionError, match="2.3 on node 0"):
+        r.track({"0": FakeLog(2, [2, 2, 2])})  # type: ignore[dict-item]  # Committed -> Pending
