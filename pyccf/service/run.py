@@ -24,12 +24,22 @@ from pyccf.kv.status import check_transition, tx_status
 from pyccf.kv.txid import TxID
 from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
 from pyccf.service.replicated import APP_KEY, APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
-from pyccf.sim.commands import Command, DispatchAll, EmitSignature, LoopUntilSync, Replicate, TrustNodes
+from pyccf.sim.commands import (
+    Command,
+    DispatchAll,
+    EmitSignature,
+    LoopUntilSync,
+    Periodic,
+    Replicate,
+    TrustNodes,
+)
 from pyccf.sim.driver import ScenarioDriver
 from pyccf.sim.generator import GeneratorConfig, ScenarioGenerator
 from pyccf.sim.tracing import TraceWriter
 
 READ_ONLY_SHARE = 0.3  # of client transactions
+CLIENT_RETRIES = 30  # a write finding no primary is retried after this many rounds of time passing
+RETRY_MS = 10  # the time that passes before a retry (CCF's request timeout)
 
 
 @dataclass
@@ -103,11 +113,14 @@ def run_service(
                 result.reads.append((client, read_at_primary(driver, ledgers)))
             else:
                 data = f"client{client}:tx{i}"
-                run(Replicate("latest", data))
-                for node in driver.nodes.values():
-                    last = node.entry(node.last_idx)
-                    if node.is_leader and last is not None and last.data == data:
-                        result.txids[len(result.submitted)] = TxID(last.term, last.index)
+                for _ in range(CLIENT_RETRIES):  # no primary: the client waits and sends again
+                    run(Replicate("latest", data))
+                    txid = accepted(driver.nodes, data)
+                    if txid is not None:
+                        result.txids[len(result.submitted)] = txid
+                        break
+                    run(Periodic(None, RETRY_MS))
+                    run(DispatchAll())
                 result.submitted.append((client, data))
                 writes += 1
                 if writes % signature_every == 0:
@@ -118,11 +131,23 @@ def run_service(
         for command in gen.healing(driver):
             run(command)
         run(LoopUntilSync())
+        run(EmitSignature("latest"))  # the last writes are signed, so they can commit and get receipts
+        run(DispatchAll())
+        run(LoopUntilSync())
         driver.finish()
     (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
     write_receipts(result)
     write_statuses(result)
     return result
+
+
+def accepted(nodes: Mapping[str, Node], data: str) -> TxID | None:
+    """The TxID a primary gave the write it just appended, or None if no primary took it."""
+    for node in nodes.values():
+        last = node.entry(node.last_idx)
+        if node.is_leader and last is not None and last.data == data:
+            return TxID(last.term, last.index)
+    return None
 
 
 def read_at_primary(driver: ScenarioDriver, ledgers: ReplicatedLedgers) -> str | None:

@@ -138,3 +138,14 @@ def test_a_forbidden_status_change_during_a_run_is_caught(tmp_path: Path) -> Non
     r.track({"0": FakeLog(3, [2, 2, 2])})  # type: ignore[dict-item]
     with pytest.raises(StatusTransitionError, match="2.3 on node 0"):
         r.track({"0": FakeLog(2, [2, 2, 2])})  # type: ignore[dict-item]  # Committed -> Pending
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_clients_retry_so_most_writes_commit(tmp_path: Path, seed: int) -> None:
+    """With the default faults, a write finding no primary is sent again, and the run ends with a signature:
+    most writes commit everywhere (a write dropped in a rollback is Invalid, not lost silently)."""
+    run_service(tmp_path / "out", nodes=3, clients=2, txs=30, seed=seed)
+    writes = json.loads((tmp_path / "out" / "statuses.json").read_text())["writes"]
+    committed = [w for w in writes if w["status"] and set(w["status"].values()) == {str(TxStatus.COMMITTED)}]
+    assert len(committed) >= 0.75 * len(writes), writes
+    assert all(w["txid"] is not None for w in writes)
