@@ -87,6 +87,7 @@ class LedgerFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._chunks: list[_Chunk] = []
         self._commit = 0  # the caller's commit seqno (after reopening: the .committed names')
+        self._fd: tuple[str, int] | None = None  # the open chunk's descriptor, kept between appends
         try:
             self._recover()
         except LedgerFormatError as e:
@@ -155,10 +156,11 @@ class LedgerFiles:
         chunk = self._open_chunk() or self._new_chunk(entry.seqno)
         if chunk.size + len(entry.data) + POSITION_SIZE * (len(chunk.offsets) + 1) > MAX_CHUNK_SIZE:
             raise ValueError(f"entry {entry.seqno} does not fit chunk {chunk.name} (4 GiB)")
-        with open(self.directory / chunk.name, "r+b") as f:
-            f.seek(chunk.size)
-            f.write(entry.data)
-            self._flush(f)
+        fd = self._descriptor(chunk.name)
+        if os.pwrite(fd, entry.data, chunk.size) != len(entry.data):
+            raise OSError(f"short write of entry {entry.seqno} to {chunk.name}")
+        if self.fsync:  # pwrite is unbuffered: the entry is in the OS once it returns
+            os.fsync(fd)
         chunk.offsets.append(chunk.size)
         chunk.size += len(entry.data)
         if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_AFTER or (is_signature and due):
@@ -181,6 +183,7 @@ class LedgerFiles:
             return
         if seqno < self._commit:
             raise ValueError(f"truncation to {seqno} would drop committed entries")
+        self.close()
         while self._chunks and self._chunks[-1].start > seqno:
             (self.directory / self._chunks.pop().name).unlink()
             self._sync_dir()
@@ -200,7 +203,23 @@ class LedgerFiles:
         chunk.size = chunk.offsets[keep]
         del chunk.offsets[keep:]
 
+    def close(self) -> None:
+        """Release the open chunk's file descriptor (appending again reopens it)."""
+        if self._fd is not None:
+            os.close(self._fd[1])
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
     # ---- chunk files
+
+    def _descriptor(self, name: str) -> int:
+        """The open chunk's descriptor: opening the file per append cost more than writing the entry."""
+        if self._fd is None or self._fd[0] != name:
+            self.close()
+            self._fd = (name, os.open(self.directory / name, os.O_RDWR))
+        return self._fd[1]
 
     def _open_chunk(self) -> _Chunk | None:
         return self._chunks[-1] if self._chunks and not self._chunks[-1].closed else None
@@ -214,6 +233,7 @@ class LedgerFiles:
         return chunk
 
     def _close(self) -> None:
+        self.close()
         chunk = self._chunks[-1]
         old = chunk.name
         with open(self.directory / old, "r+b") as f:
