@@ -41,6 +41,8 @@ _TYPE_AND_VERSION = struct.Struct("<Bq")
 _I64 = struct.Struct("<q")
 _U64 = struct.Struct("<Q")
 _MAP_HEAD = struct.Struct("<qQQ")  # read version, read count, write count
+_ENTRY_TYPE = int(EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS)
+_MCV = _I64.pack(MAX_CONFLICT_VERSION)
 
 
 @dataclass(frozen=True)
@@ -99,16 +101,9 @@ def serialise_entry(tx: EntryInput, secret: LedgerSecret) -> tuple[Entry, str]:
         raise ValueError(f"unknown entry flags {flags:#x}")
     evidence = secret.commit_evidence(tx.view, tx.seqno)
     ce_digest = commit_evidence_digest(evidence)
-    public = b"".join(
-        (
-            _TYPE_AND_VERSION.pack(EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS, tx.seqno),
-            tx.claims_digest,
-            ce_digest,
-            _I64.pack(MAX_CONFLICT_VERSION),
-            _serialise_maps(tx.public),
-        )
-    )
-    private = _serialise_maps(tx.private) if tx.private else b""
+    head = [_TYPE_AND_VERSION.pack(_ENTRY_TYPE, tx.seqno), tx.claims_digest, ce_digest, _MCV]
+    public = b"".join(head + _map_parts(tx.public))  # one copy of the values (a tree can be large)
+    private = b"".join(_map_parts(tx.private))
     ciphertext, tag = secret.encrypt(tx.view, tx.seqno, private, public)
     size = GCM_TAG_SIZE + GCM_IV_SIZE + _U64.size + len(public) + len(ciphertext)
     if size > MAX_ENTRY_SIZE:
@@ -128,7 +123,8 @@ def serialise_entry(tx: EntryInput, secret: LedgerSecret) -> tuple[Entry, str]:
     return entry, evidence
 
 
-def _serialise_maps(maps: Mapping[str, MapChanges]) -> bytes:
+def _map_parts(maps: Mapping[str, MapChanges]) -> list[bytes]:
+    """The maps' serialisation, as pieces to join."""
     parts: list[bytes] = []
     add, length = parts.append, _U64.pack
     for name, changes in maps.items():
@@ -145,7 +141,7 @@ def _serialise_maps(maps: Mapping[str, MapChanges]) -> bytes:
         for key in changes.removals:
             add(length(len(key)))
             add(key)
-    return b"".join(parts)
+    return parts
 
 
 class EntryTruncated(LedgerFormatError):

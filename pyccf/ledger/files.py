@@ -35,6 +35,8 @@ from pyccf.ledger.errors import LedgerFormatError
 from pyccf.ledger.secrets import LedgerSecret
 
 MAX_CHUNK_SIZE = 2**32  # positions are u32 absolute offsets
+_CHUNK_BEFORE = int(EntryFlags.FORCE_LEDGER_CHUNK_BEFORE)  # as ints: IntFlag operators cost more than a write
+_CHUNK_AFTER = int(EntryFlags.FORCE_LEDGER_CHUNK_AFTER)
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,9 @@ class LedgerFiles:
         """Append ``entry`` (seqno ``last_seqno + 1``), flushed; close the chunk as policy and flags say."""
         if entry.seqno != self.last_seqno + 1:
             raise ValueError(f"append of seqno {entry.seqno} after {self.last_seqno}")
+        flags = int(entry.flags)
         current = self._open_chunk()
-        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_BEFORE and current and current.offsets:
+        if flags & _CHUNK_BEFORE and current and current.offsets:
             self._close()
         due = self.chunk_due
         chunk = self._open_chunk() or self._new_chunk(entry.seqno)
@@ -163,7 +166,7 @@ class LedgerFiles:
             os.fsync(fd)
         chunk.offsets.append(chunk.size)
         chunk.size += len(entry.data)
-        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_AFTER or (is_signature and due):
+        if flags & _CHUNK_AFTER or (is_signature and due):
             self._close()
 
     def commit(self, seqno: int) -> None:
