@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,10 +42,14 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
-from pyccf.kv.store import Transaction  # noqa: E402
+from pyccf.kv.store import Store, Transaction  # noqa: E402
+from pyccf.ledger.entry import serialise_entry  # noqa: E402
+from pyccf.ledger.files import LedgerFiles  # noqa: E402
+from pyccf.ledger.merkle import MerkleTree, entry_leaf  # noqa: E402
 from pyccf.ledger.secrets import LedgerSecret  # noqa: E402
 from pyccf.service.identity import Identity, NodeIdentity, derive_key, node_identity, service_identity  # noqa: E402
-from pyccf.service.writer import ServiceWriter  # noqa: E402
+from pyccf.service.signing import signature_transaction  # noqa: E402
+from pyccf.service.writer import START_VIEW, ServiceWriter, entry_input  # noqa: E402
 
 CLOCK = datetime(2025, 1, 1, tzinfo=UTC)
 VALUE = bytes(range(100))  # each transaction writes one 100-byte value
@@ -168,6 +173,62 @@ def profile_append(parent: Path, service: Identity, node: NodeIdentity, txs: int
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)
     return out.getvalue()
+
+
+def stages(parent: Path, service: Identity, node: NodeIdentity, txs: int, every: int) -> dict[str, float]:
+    """Microseconds per transaction of each stage of ``ServiceWriter._append``, run on its own over the
+    same transactions (the store's commit, the ledger's view of the write set, serialisation with its
+    HMAC and AES-GCM, digest and Merkle append, the file append), and of signing every ``every``."""
+    out: dict[str, float] = {}
+    secret, view, bodies = LedgerSecret.from_seed(b"bench"), START_VIEW, [put(i) for i in range(txs)]
+
+    def timed(name: str, work: Callable[[], list[Any]]) -> list[Any]:
+        start = time.perf_counter()
+        result = work()
+        out[name] = (time.perf_counter() - start) * 1e6 / txs
+        return result
+
+    def commit_all() -> list[Any]:
+        store, sets = Store(), []
+        for seqno, body in enumerate(bodies, 1):
+            tx = store.begin()
+            body(tx)
+            if not tx.write_set().empty:
+                sets.append(tx.commit(seqno))
+        return sets
+
+    sets = timed("store: begin, body, write set, commit", commit_all)
+    inputs = timed(
+        "entry_input (maps by name)", lambda: [entry_input(view, i, ws) for i, ws in enumerate(sets, 1)]
+    )
+    entries = timed(
+        "serialise_entry (HMAC evidence, AES-GCM)", lambda: [serialise_entry(e, secret)[0] for e in inputs]
+    )
+    tree = MerkleTree()
+
+    def merkle() -> list[Any]:
+        for e in entries:
+            tree.append(entry_leaf(e.write_set_digest, e.commit_evidence_digest, e.claims_digest))
+        return []
+
+    timed("write-set digest, leaf, Merkle append", merkle)
+    files = LedgerFiles(parent / f"stages-{every}")
+
+    def append() -> list[Any]:
+        for e in entries:
+            files.append(e)
+        return []
+
+    timed("LedgerFiles.append (pwrite, no fsync)", append)
+    files.close()
+
+    def sign() -> list[Any]:
+        for seqno in range(every, txs + 1, every):
+            signature_transaction(tree, view, seqno, node, service, iat=0)
+        return []
+
+    timed(f"signature writes every {every} (2 ECDSA, tree)", sign)
+    return out
 
 
 # ---------------------------------------------------------------- an independent receipt verifier
@@ -321,6 +382,7 @@ def run(args: argparse.Namespace, parent: Path) -> int:
         runs = [append_run(parent, service, node, args.txs, every) for _ in range(args.repeat)]
         appends[every] = max(runs, key=lambda run: run[0])
     rates = receipts(appends[100][1], service, args.receipts, args.repeat)
+    costs = {every: stages(parent, service, node, args.txs, every) for every in (100, 1000)}
 
     print("\n| Machine limit | per second |\n| --- | ---: |")
     for name, rate in limit.items():
@@ -335,6 +397,12 @@ def run(args: argparse.Namespace, parent: Path) -> int:
             f"| {args.txs:,} tx, a signature every {every:,} | {rate:,} | {rate / 20_000:.2f} | "
             f"{1e6 / rate:.1f} | {total / 1e6:.1f} | {trees / 1e6:.1f} |"
         )
+    print("\n| Stage (run alone over the same transactions) | µs/tx, signing every 100 | every 1,000 |")
+    print("| --- | ---: | ---: |")
+    for name in costs[100]:
+        other = name.replace("100", "1000") if name not in costs[1000] else name
+        print(f"| {name.replace(' every 100', '')} | {costs[100][name]:.1f} | {costs[1000][other]:.1f} |")
+    print(f"| sum | {sum(costs[100].values()):.1f} | {sum(costs[1000].values()):.1f} |")
     sha100, verify = limit["SHA-256 100 B"], limit["P-384 verify"]
     print(
         f"(one tx costs as much as {sha100 / appends[100][0]:.0f} SHA-256s of 100 bytes, "
