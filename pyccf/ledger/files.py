@@ -89,7 +89,7 @@ class LedgerFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._chunks: list[_Chunk] = []
         self._commit = 0  # the caller's commit seqno (after reopening: the .committed names')
-        self._fd: tuple[str, int] | None = None  # the open chunk's descriptor, kept between appends
+        self._fd: tuple[_Chunk, int] | None = None  # the open chunk's descriptor, kept between appends
         try:
             self._recover()
         except LedgerFormatError as e:
@@ -155,18 +155,18 @@ class LedgerFiles:
         current = self._open_chunk()
         if flags & _CHUNK_BEFORE and current and current.offsets:
             self._close()
-        due = self.chunk_due
+        due = is_signature and self.chunk_due  # before this entry: the signature itself is not counted
         chunk = self._open_chunk() or self._new_chunk(entry.seqno)
         if chunk.size + len(entry.data) + POSITION_SIZE * (len(chunk.offsets) + 1) > MAX_CHUNK_SIZE:
             raise ValueError(f"entry {entry.seqno} does not fit chunk {chunk.name} (4 GiB)")
-        fd = self._descriptor(chunk.name)
+        fd = self._descriptor(chunk)
         if os.pwrite(fd, entry.data, chunk.size) != len(entry.data):
             raise OSError(f"short write of entry {entry.seqno} to {chunk.name}")
         if self.fsync:  # pwrite is unbuffered: the entry is in the OS once it returns
             os.fsync(fd)
         chunk.offsets.append(chunk.size)
         chunk.size += len(entry.data)
-        if flags & _CHUNK_AFTER or (is_signature and due):
+        if flags & _CHUNK_AFTER or due:
             self._close()
 
     def commit(self, seqno: int) -> None:
@@ -217,11 +217,12 @@ class LedgerFiles:
 
     # ---- chunk files
 
-    def _descriptor(self, name: str) -> int:
-        """The open chunk's descriptor: opening the file per append cost more than writing the entry."""
-        if self._fd is None or self._fd[0] != name:
+    def _descriptor(self, chunk: _Chunk) -> int:
+        """The open chunk's descriptor: opening the file per append cost more than writing the entry.
+        Closing or truncating a chunk releases it first, so it never outlives the chunk's name."""
+        if self._fd is None or self._fd[0] is not chunk:
             self.close()
-            self._fd = (name, os.open(self.directory / name, os.O_RDWR))
+            self._fd = (chunk, os.open(self.directory / chunk.name, os.O_RDWR))
         return self._fd[1]
 
     def _open_chunk(self) -> _Chunk | None:
