@@ -278,12 +278,13 @@ def test_dropped_swapped_duplicated_and_truncated_entries_are_rejected(
     print("\nstructural variants, (kind, rejecting check): count:", sorted(kinds.items()))
 
 
+@pytest.mark.parametrize("after", [1, 3])  # the torn entry alone in its chunk, or after two others
 def test_a_torn_last_entry_leaves_every_committed_transaction(
-    tmp_path: Path, service: Identity, node: NodeIdentity
+    tmp_path: Path, service: Identity, node: NodeIdentity, after: int
 ) -> None:
     writer = write_service(tmp_path / "ledger", service, node)
     committed = writer.files.committed_seqno
-    for i in range(3):  # uncommitted transactions after the commit point, in a new open chunk
+    for i in range(after):  # uncommitted transactions after the commit point, in a new open chunk
         writer.execute(client_tx(100 + i))
     writer.files.close()
     last = writer.written[writer.seqno].entry.data
