@@ -245,7 +245,8 @@ class Verifier:
     certificate: a client verifying many receipts from one service pays one ECDSA verify per receipt.
     """
 
-    def __init__(self, service_cert_pem: str) -> None:
+    def __init__(self, service_cert_pem: str, *, cache: bool = True) -> None:
+        self.cache = cache  # False: parse and check the node certificate for every receipt
         self.service = x509.load_pem_x509_certificate(service_cert_pem.encode())
         key = self.service.public_key()
         assert isinstance(key, ec.EllipticCurvePublicKey)
@@ -257,7 +258,7 @@ class Verifier:
         self._endorsed: dict[str, ec.EllipticCurvePublicKey] = {}
 
     def node_key(self, cert_pem: str) -> ec.EllipticCurvePublicKey:
-        key = self._endorsed.get(cert_pem)
+        key = self._endorsed.get(cert_pem) if self.cache else None
         if key is None:
             cert = x509.load_pem_x509_certificate(cert_pem.encode())
             algorithm = cert.signature_hash_algorithm
@@ -339,6 +340,15 @@ def receipts(writer: ServiceWriter, service: Identity, count: int, repeat: int) 
 
     out["JSON verify"] = best_rate(verify_json, repeat)
     out["COSE verify"] = best_rate(verify_cose, repeat)
+    uncached = Verifier(service.cert_pem, cache=False)
+    check_verifier(uncached, issued[0], cosed[0])
+
+    def verify_json_uncached() -> int:
+        for text in issued:
+            uncached.json(text)
+        return len(issued)
+
+    out["JSON verify, endorsement checked each time"] = best_rate(verify_json_uncached, repeat)
     return out
 
 
