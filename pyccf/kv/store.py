@@ -191,6 +191,7 @@ class Transaction:
         self.closed = False
         self._reads: dict[tuple[str, bytes], Versioned | None] = {}
         self._writes: dict[str, dict[bytes, bytes | None]] = {}
+        self._write_set: WriteSet | None = None  # built once per change (a primary asks, then commits)
 
     def _open(self) -> None:
         if self.closed:
@@ -214,6 +215,7 @@ class Transaction:
         self._open()
         if not isinstance(key, bytes) or not isinstance(value, bytes):
             raise TypeError(f"put {map_name}: key and value must be bytes")
+        self._write_set = None
         self._writes.setdefault(map_name, {})[key] = value
 
     def remove(self, map_name: str, key: bytes) -> bool:
@@ -221,6 +223,7 @@ class Transaction:
         self._open()
         if not isinstance(key, bytes):
             raise TypeError(f"remove {map_name}: key must be bytes")
+        self._write_set = None
         writes = self._writes.setdefault(map_name, {})
         in_store = self._read(map_name, key) is not None
         if key in writes:
@@ -242,7 +245,9 @@ class Transaction:
         )
 
     def write_set(self) -> WriteSet:
-        return WriteSet.of(self._writes)
+        if self._write_set is None:
+            self._write_set = WriteSet.of(self._writes)
+        return self._write_set
 
     def commit(self, version: int | None = None) -> WriteSet:
         """:meth:`Store.commit` of this transaction."""

@@ -36,6 +36,14 @@ from pyccf.ledger.secrets import LedgerSecret, commit_evidence_digest, gcm_iv
 MAX_CONFLICT_VERSION = 0  # "unused, reserved for compatibility"; CCF writes 0
 READ_VERSION = 0  # CCF writes no reads, and 0 as each map's read version
 
+# Precompiled layouts: serialisation runs once per transaction, so struct's format parsing showed up.
+_TYPE_AND_VERSION = struct.Struct("<Bq")
+_I64 = struct.Struct("<q")
+_U64 = struct.Struct("<Q")
+_MAP_HEAD = struct.Struct("<qQQ")  # read version, read count, write count
+_ENTRY_TYPE = int(EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS)
+_MCV = _I64.pack(MAX_CONFLICT_VERSION)
+
 
 @dataclass(frozen=True)
 class MapChanges:
@@ -88,42 +96,52 @@ def serialise_entry(tx: EntryInput, secret: LedgerSecret) -> tuple[Entry, str]:
             raise ValueError(f"private map {name!r} has the {PUBLIC_PREFIX!r} prefix")
     if len(tx.claims_digest) != DIGEST_SIZE:
         raise ValueError(f"claims digest has {len(tx.claims_digest)} bytes, not {DIGEST_SIZE}")
-    if int(tx.flags) & ~KNOWN_ENTRY_FLAGS:
-        raise ValueError(f"unknown entry flags {int(tx.flags):#x}")
+    flags = int(tx.flags)
+    if flags & ~KNOWN_ENTRY_FLAGS:
+        raise ValueError(f"unknown entry flags {flags:#x}")
     evidence = secret.commit_evidence(tx.view, tx.seqno)
     ce_digest = commit_evidence_digest(evidence)
-    public = (
-        struct.pack("<Bq", EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS, tx.seqno)
-        + tx.claims_digest
-        + ce_digest
-        + struct.pack("<q", MAX_CONFLICT_VERSION)
-        + _serialise_maps(tx.public)
+    head = [_TYPE_AND_VERSION.pack(_ENTRY_TYPE, tx.seqno), tx.claims_digest, ce_digest, _MCV]
+    public = b"".join(head + _map_parts(tx.public))  # one copy of the values (a tree can be large)
+    private = b"".join(_map_parts(tx.private))
+    ciphertext, tag = secret.encrypt(tx.view, tx.seqno, private, public)
+    size = GCM_TAG_SIZE + GCM_IV_SIZE + _U64.size + len(public) + len(ciphertext)
+    if size > MAX_ENTRY_SIZE:
+        raise ValueError(f"entry {tx.view}.{tx.seqno} is too large ({size} bytes)")
+    data = b"".join(
+        (
+            bytes((ENTRY_FORMAT_VERSION, flags)),
+            size.to_bytes(6, "little"),
+            tag,
+            gcm_iv(tx.view, tx.seqno),
+            _U64.pack(len(public)),
+            public,
+            ciphertext,
+        )
     )
-    ciphertext, tag = secret.encrypt(tx.view, tx.seqno, _serialise_maps(tx.private), public)
-    body = tag + gcm_iv(tx.view, tx.seqno) + struct.pack("<Q", len(public)) + public + ciphertext
-    if len(body) > MAX_ENTRY_SIZE:
-        raise ValueError(f"entry {tx.view}.{tx.seqno} is too large ({len(body)} bytes)")
-    header = bytes([ENTRY_FORMAT_VERSION, int(tx.flags)]) + len(body).to_bytes(6, "little")
-    entry = Entry(
-        tx.view, tx.seqno, tx.flags, header + body, tx.claims_digest, ce_digest, tx.public, tx.private
-    )
+    entry = Entry(tx.view, tx.seqno, tx.flags, data, tx.claims_digest, ce_digest, tx.public, tx.private)
     return entry, evidence
 
 
-def _serialise_maps(maps: Mapping[str, MapChanges]) -> bytes:
-    out = bytearray()
+def _map_parts(maps: Mapping[str, MapChanges]) -> list[bytes]:
+    """The maps' serialisation, as pieces to join."""
+    parts: list[bytes] = []
+    add, length = parts.append, _U64.pack
     for name, changes in maps.items():
-        out += _blob(name.encode()) + struct.pack("<qQQ", READ_VERSION, 0, len(changes.writes))
+        encoded = name.encode()
+        add(length(len(encoded)))
+        add(encoded)
+        add(_MAP_HEAD.pack(READ_VERSION, 0, len(changes.writes)))
         for key, value in changes.writes.items():
-            out += _blob(key) + _blob(value)
-        out += struct.pack("<Q", len(changes.removals))
+            add(length(len(key)))
+            add(key)
+            add(length(len(value)))
+            add(value)
+        add(length(len(changes.removals)))
         for key in changes.removals:
-            out += _blob(key)
-    return bytes(out)
-
-
-def _blob(data: bytes) -> bytes:
-    return struct.pack("<Q", len(data)) + data
+            add(length(len(key)))
+            add(key)
+    return parts
 
 
 class EntryTruncated(LedgerFormatError):

@@ -35,6 +35,8 @@ from pyccf.ledger.errors import LedgerFormatError
 from pyccf.ledger.secrets import LedgerSecret
 
 MAX_CHUNK_SIZE = 2**32  # positions are u32 absolute offsets
+_CHUNK_BEFORE = int(EntryFlags.FORCE_LEDGER_CHUNK_BEFORE)  # as ints: IntFlag operators cost more than a write
+_CHUNK_AFTER = int(EntryFlags.FORCE_LEDGER_CHUNK_AFTER)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class LedgerFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._chunks: list[_Chunk] = []
         self._commit = 0  # the caller's commit seqno (after reopening: the .committed names')
+        self._fd: tuple[_Chunk, int] | None = None  # the open chunk's descriptor, kept between appends
         try:
             self._recover()
         except LedgerFormatError as e:
@@ -148,20 +151,22 @@ class LedgerFiles:
         """Append ``entry`` (seqno ``last_seqno + 1``), flushed; close the chunk as policy and flags say."""
         if entry.seqno != self.last_seqno + 1:
             raise ValueError(f"append of seqno {entry.seqno} after {self.last_seqno}")
+        flags = int(entry.flags)
         current = self._open_chunk()
-        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_BEFORE and current and current.offsets:
+        if flags & _CHUNK_BEFORE and current and current.offsets:
             self._close()
-        due = self.chunk_due
+        due = is_signature and self.chunk_due  # before this entry: the signature itself is not counted
         chunk = self._open_chunk() or self._new_chunk(entry.seqno)
         if chunk.size + len(entry.data) + POSITION_SIZE * (len(chunk.offsets) + 1) > MAX_CHUNK_SIZE:
             raise ValueError(f"entry {entry.seqno} does not fit chunk {chunk.name} (4 GiB)")
-        with open(self.directory / chunk.name, "r+b") as f:
-            f.seek(chunk.size)
-            f.write(entry.data)
-            self._flush(f)
+        fd = self._descriptor(chunk)
+        if os.pwrite(fd, entry.data, chunk.size) != len(entry.data):
+            raise OSError(f"short write of entry {entry.seqno} to {chunk.name}")
+        if self.fsync:  # pwrite is unbuffered: the entry is in the OS once it returns
+            os.fsync(fd)
         chunk.offsets.append(chunk.size)
         chunk.size += len(entry.data)
-        if entry.flags & EntryFlags.FORCE_LEDGER_CHUNK_AFTER or (is_signature and due):
+        if flags & _CHUNK_AFTER or due:
             self._close()
 
     def commit(self, seqno: int) -> None:
@@ -181,6 +186,7 @@ class LedgerFiles:
             return
         if seqno < self._commit:
             raise ValueError(f"truncation to {seqno} would drop committed entries")
+        self.close()
         while self._chunks and self._chunks[-1].start > seqno:
             (self.directory / self._chunks.pop().name).unlink()
             self._sync_dir()
@@ -200,7 +206,24 @@ class LedgerFiles:
         chunk.size = chunk.offsets[keep]
         del chunk.offsets[keep:]
 
+    def close(self) -> None:
+        """Release the open chunk's file descriptor (appending again reopens it)."""
+        if self._fd is not None:
+            os.close(self._fd[1])
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
     # ---- chunk files
+
+    def _descriptor(self, chunk: _Chunk) -> int:
+        """The open chunk's descriptor: opening the file per append cost more than writing the entry.
+        Closing or truncating a chunk releases it first, so it never outlives the chunk's name."""
+        if self._fd is None or self._fd[0] is not chunk:
+            self.close()
+            self._fd = (chunk, os.open(self.directory / chunk.name, os.O_RDWR))
+        return self._fd[1]
 
     def _open_chunk(self) -> _Chunk | None:
         return self._chunks[-1] if self._chunks and not self._chunks[-1].closed else None
@@ -214,6 +237,7 @@ class LedgerFiles:
         return chunk
 
     def _close(self) -> None:
+        self.close()
         chunk = self._chunks[-1]
         old = chunk.name
         with open(self.directory / old, "r+b") as f:

@@ -177,7 +177,8 @@ class MerkleTree:
         n = self._count if n is None else n
         self._check_size(n)
         parts = [_U64.pack(n - self._flushed), _U64.pack(self._flushed)]
-        parts += (self._block(0, i) for i in range(self._flushed, n))
+        base = self._bases[0]
+        parts += self._levels[0][self._flushed - base : n - base]  # the retained leaves, in one slice
         for level in range(self._flushed.bit_length()):
             if self._flushed >> level & 1:
                 parts.append(self._block(level, (self._flushed >> level) - 1))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -60,9 +61,14 @@ class LedgerSecret:
         """A ledger secret derived from key material of any length (HKDF-SHA256, info ``SEED_LABEL``)."""
         return cls(_hkdf(seed, SEED_LABEL))
 
-    @property
+    @cached_property
     def commit_secret(self) -> bytes:
         return _hkdf(self.key, COMMIT_SECRET_LABEL)
+
+    @cached_property
+    def _aead(self) -> AESGCM:
+        """The key schedule, expanded once (an entry per transaction makes it a hot path)."""
+        return AESGCM(self.key)
 
     def commit_nonce(self, view: int, seqno: int) -> bytes:
         return hmac.digest(self.commit_secret, f"{view}.{seqno}".encode(), "sha256")
@@ -73,13 +79,13 @@ class LedgerSecret:
 
     def encrypt(self, view: int, seqno: int, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
         """(ciphertext, tag) of the private domain, authenticating the public domain ``aad``."""
-        sealed = AESGCM(self.key).encrypt(gcm_iv(view, seqno), plaintext, aad)
+        sealed = self._aead.encrypt(gcm_iv(view, seqno), plaintext, aad)
         return sealed[:-GCM_TAG_SIZE], sealed[-GCM_TAG_SIZE:]
 
     def decrypt(self, view: int, seqno: int, ciphertext: bytes, tag: bytes, aad: bytes) -> bytes:
         """The private domain's plaintext; ``ValueError`` if the tag does not authenticate it and ``aad``."""
         try:
-            return AESGCM(self.key).decrypt(gcm_iv(view, seqno), ciphertext + tag, aad)
+            return self._aead.decrypt(gcm_iv(view, seqno), ciphertext + tag, aad)
         except InvalidTag:
             raise ValueError(f"GCM tag of {view}.{seqno} does not authenticate the entry") from None
 

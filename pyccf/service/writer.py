@@ -36,7 +36,7 @@ def entry_input(view: int, seqno: int, ws: WriteSet, flags: EntryFlags = EntryFl
     """The ledger's view of a KV write set: maps by name, public and private apart."""
 
     def maps(domain: Any) -> dict[str, MapChanges]:
-        return {m.name: MapChanges(dict(m.writes), tuple(m.removes)) for m in domain}
+        return {m.name: MapChanges(dict(m.writes), m.removes) for m in domain}
 
     return EntryInput(view, seqno, public=maps(ws.public), private=maps(ws.private), flags=flags)
 

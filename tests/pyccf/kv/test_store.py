@@ -61,6 +61,21 @@ def test_read_set_records_versions_read() -> None:
     assert tx.write_set() == WriteSet(private=(MapWrites(PRIV, ((b"c", b"3"),), (b"b",)),))
 
 
+def test_the_write_set_follows_every_change_after_it_was_asked_for() -> None:
+    """The write set is built once per change; a put or remove after asking must still show up."""
+    s = Store()
+    committed(s, {b"a": b"1"})
+    tx = s.begin()
+    tx.put(PRIV, b"b", b"2")
+    assert tx.write_set() == WriteSet(private=(MapWrites(PRIV, ((b"b", b"2"),)),))
+    tx.put(PRIV, b"b", b"3")
+    assert tx.write_set() == WriteSet(private=(MapWrites(PRIV, ((b"b", b"3"),)),))
+    tx.remove(PRIV, b"a")
+    assert tx.write_set() == WriteSet(private=(MapWrites(PRIV, ((b"b", b"3"),), (b"a",)),))
+    assert tx.commit() == tx.write_set()
+    assert s.get(PRIV, b"a") is None and s.get(PRIV, b"b") == b"3"
+
+
 def test_a_key_read_then_written_by_another_conflicts() -> None:
     s = Store()
     committed(s, {b"a": b"1"})
