@@ -168,20 +168,25 @@ class MerkleTree:
                 del blocks[:drop]
                 self._bases[level] = keep
 
-    def serialise(self, n: int | None = None) -> bytes:
-        """CCF's ``public:ccf.internal.tree`` value for the tree over the first ``n`` leaves.
+    def serialise(self, n: int | None = None, *, flushed: int | None = None) -> bytes:
+        """CCF's ``public:ccf.internal.tree`` value for the tree over the first ``n`` leaves, as if flushed
+        to ``flushed`` (default: as far as this tree is; CCF flushes to its commit point, so signatures
+        stay small while receipts can still be issued from a tree that keeps everything).
 
         Big-endian u64 retained leaf count, u64 flushed count, the retained leaves, then for each set bit i
         of the flushed count (ascending) the root of the flushed 2**i-leaf subtree on the left edge.
         """
         n = self._count if n is None else n
         self._check_size(n)
-        parts = [_U64.pack(n - self._flushed), _U64.pack(self._flushed)]
+        f = self._flushed if flushed is None else flushed
+        if not self._flushed <= f < n:
+            raise ValueError(f"cannot serialise {n} leaves flushed to {f} ({self._flushed} flushed here)")
+        parts = [_U64.pack(n - f), _U64.pack(f)]
         base = self._bases[0]
-        parts += self._levels[0][self._flushed - base : n - base]  # the retained leaves, in one slice
-        for level in range(self._flushed.bit_length()):
-            if self._flushed >> level & 1:
-                parts.append(self._block(level, (self._flushed >> level) - 1))
+        parts += self._levels[0][f - base : n - base]  # the retained leaves, in one slice
+        for level in range(f.bit_length()):
+            if f >> level & 1:
+                parts.append(self._block(level, (f >> level) - 1))
         return b"".join(parts)
 
     @classmethod

@@ -220,6 +220,7 @@ class ReplicatedLedgers:
                 self.keys.node(leader.node_id),
                 self.keys.service,
                 iat=int(self.keys.clock.timestamp()),
+                flushed=min(leader.commit_idx, seqno - 1),  # flushed to the commit point, as CCF
             )
             if ledger.files.chunk_due:
                 flags = EntryFlags.FORCE_LEDGER_CHUNK_AFTER

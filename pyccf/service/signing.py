@@ -129,14 +129,16 @@ def signature_transaction(
     iat: int,
     iss: str = DEFAULT_ISSUER,
     sub: str = DEFAULT_SUBJECT,
+    flushed: int | None = None,
 ) -> Writes:
-    """The writes of the signature transaction ``view.seqno``; ``tree`` holds at least leaves 0..seqno-1."""
+    """The writes of the signature transaction ``view.seqno``; ``tree`` holds at least leaves 0..seqno-1.
+    ``flushed``: the serialised tree's flush point (CCF's commit point; default: the tree's own)."""
     root = tree.root(seqno)
     cose = cose_sign1(service, view, seqno, root, iat=iat, iss=iss, sub=sub)
     return {
         Table.COSE_SIGNATURES: {SINGLETON_KEY: cose_signatures_value(cose)},
         Table.SIGNATURES: {SINGLETON_KEY: signatures_value(node, view, seqno, root)},
-        Table.TREE: {SINGLETON_KEY: tree.serialise(seqno)},
+        Table.TREE: {SINGLETON_KEY: tree.serialise(seqno, flushed=flushed)},
     }
 
 

@@ -106,11 +106,18 @@ class ServiceWriter:
         """Append a signature transaction over every entry so far."""
         seqno = self.seqno + 1
         writes = signature_transaction(
-            self.tree, self.view, seqno, self.node, self.service, iat=int(self.clock.timestamp())
+            self.tree,
+            self.view,
+            seqno,
+            self.node,
+            self.service,
+            iat=int(self.clock.timestamp()),
+            flushed=min(self.files.committed_seqno, seqno - 1),  # flushed to the commit point, as CCF
         )
         flags = EntryFlags.FORCE_LEDGER_CHUNK_AFTER if self.files.chunk_due else EntryFlags.NONE
         txid = self._append(writes_to_write_set(writes), is_signature=True, flags=flags)
         self.last_signature, self.since_signature = seqno, 0
+        self.commit(seqno)  # one node is its own quorum: a signature commits at once, as in CCF
         return txid
 
     def commit(self, seqno: int | None = None) -> None:

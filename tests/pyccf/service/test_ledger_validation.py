@@ -86,8 +86,8 @@ def test_a_wrong_embedded_tree_fails_merkle_validation(
 ) -> None:
     real = MerkleTree.serialise
 
-    def stale(self: MerkleTree, n: int | None = None) -> bytes:
-        return real(self, None if n is None else n - 1)  # the tree one leaf short
+    def stale(self: MerkleTree, n: int | None = None, *, flushed: int | None = None) -> bytes:
+        return real(self, None if n is None else n - 1, flushed=flushed)  # the tree one leaf short
 
     monkeypatch.setattr(MerkleTree, "serialise", stale)
     done = read_ledger(build(tmp_path, service, node, node, service), "MERKLE")

@@ -97,6 +97,15 @@ def test_receipts_are_refused_for_another_service(written: ServiceWriter, foreig
     assert verify_json([written.receipt(3)], foreign_service) == ["InvalidSignature"]
 
 
+def test_signatures_carry_the_tree_flushed_to_the_commit_point(written: ServiceWriter) -> None:
+    """Each signature's tree holds only the leaves since the previous commit (CCF flushes at commit), so
+    a ledger's size stays linear; a tree that keeps every leaf grows with the square of the ledger."""
+    tree = written.written[written.last_signature].entry.public[Table.TREE].writes
+    (value,) = tree.values()
+    retained = int.from_bytes(value[:8], "big")
+    assert retained <= EVERY + 2, retained  # the last signature's leaves and the one before, not all 40
+
+
 def test_private_maps_are_not_in_plaintext(written: ServiceWriter) -> None:
     data = b"".join((written.folder / n).read_bytes() for n in written.files.chunk_names())
     assert b"private 3" not in data and b"app.counters" in data
