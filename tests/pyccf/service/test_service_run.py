@@ -182,3 +182,26 @@ def test_receipt_digests_are_the_ledger_s_and_each_chunk_passes_merkle(runs, tmp
                 assert count > 0
                 checked += 1
     assert checked >= len(runs)
+
+
+SERVICE_STATE = """
+import json, sys, ccf.ledger as L
+doc = json.load(sys.stdin)
+state, _ = L.Ledger([doc["folder"]], committed_only=True).get_latest_public_state()
+info = json.loads(state["public:ccf.gov.service.info"][bytes(8)])
+certs = {k.decode(): v.decode() for k, v in state["public:ccf.gov.nodes.endorsed_certificates"].items()}
+print(json.dumps({"cert": info["cert"], "nodes": certs}))
+"""
+
+
+def test_the_ledger_names_the_expected_service_and_its_nodes(runs, tmp_path: Path) -> None:
+    """CCF's FULL check trusts whatever identity a ledger names: check it ourselves."""
+    from tests.oracle import oracle_json
+
+    for i, r in enumerate(runs):
+        folder = tmp_path / str(i)
+        r.longest.export_committed(folder)
+        state = oracle_json(SERVICE_STATE, stdin={"folder": str(folder)})
+        assert state["cert"] == r.ledgers.keys.service.cert_pem
+        ours = {n.node_id: n.cert_pem for n in r.ledgers.keys.nodes.values()}
+        assert state["nodes"] and all(ours[k] == pem for k, pem in state["nodes"].items()), i
