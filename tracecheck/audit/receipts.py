@@ -285,7 +285,7 @@ def decode_sign1(data: bytes, where: str) -> Sign1:
     if not isinstance(value, list) or len(value) != 4:
         raise BadInput("a COSE_Sign1 is an array of 4", file=where)
     protected, unprotected, payload, signature = value
-    if not isinstance(protected, bytes) or not isinstance(unprotected, dict) or not isinstance(signature, bytes):
+    if not (isinstance(protected, bytes) and isinstance(unprotected, dict) and isinstance(signature, bytes)):
         raise BadInput("COSE_Sign1 fields of the wrong types", file=where)
     if payload is not None:
         raise BadInput("CCF's COSE_Sign1 has a detached (nil) payload", file=where, field="payload")
