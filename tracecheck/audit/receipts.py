@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,14 +262,14 @@ class Sign1:
     """A decoded COSE_Sign1 as CCF writes it (payload detached)."""
 
     protected: bytes
-    header: dict[Any, Any]
-    unprotected: dict[Any, Any]
+    header: Mapping[Any, Any]
+    unprotected: Mapping[Any, Any]  # cbor2 decodes a tag's content immutably: frozendict, tuple
     signature: bytes
 
     @property
     def txid(self) -> tuple[int, int] | None:
         ccf = self.header.get(COSE_CCF_HEADER)
-        if not isinstance(ccf, dict) or not isinstance(ccf.get("txid"), str):
+        if not isinstance(ccf, Mapping) or not isinstance(ccf.get("txid"), str):
             return None
         match = _TXID.match(ccf["txid"])
         return None if match is None else (int(match[1]), int(match[2]))
@@ -282,10 +283,12 @@ def decode_sign1(data: bytes, where: str) -> Sign1:
     if not isinstance(message, cbor2.CBORTag) or message.tag != COSE_SIGN1_TAG:
         raise BadInput(f"not a COSE_Sign1 (CBOR tag {COSE_SIGN1_TAG})", file=where)
     value = message.value
-    if not isinstance(value, list) or len(value) != 4:
+    if not isinstance(value, (list, tuple)) or len(value) != 4:
         raise BadInput("a COSE_Sign1 is an array of 4", file=where)
     protected, unprotected, payload, signature = value
-    if not (isinstance(protected, bytes) and isinstance(unprotected, dict) and isinstance(signature, bytes)):
+    if not (
+        isinstance(protected, bytes) and isinstance(unprotected, Mapping) and isinstance(signature, bytes)
+    ):
         raise BadInput("COSE_Sign1 fields of the wrong types", file=where)
     if payload is not None:
         raise BadInput("CCF's COSE_Sign1 has a detached (nil) payload", file=where, field="payload")
@@ -293,7 +296,7 @@ def decode_sign1(data: bytes, where: str) -> Sign1:
         header = cbor2.loads(protected) if protected else {}
     except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError) as error:
         raise BadInput(f"protected header not CBOR ({error})", file=where, field="protected") from None
-    if not isinstance(header, dict):
+    if not isinstance(header, Mapping):
         raise BadInput("protected header is not a map", file=where, field="protected")
     return Sign1(protected, header, unprotected, signature)
 
@@ -317,17 +320,17 @@ def check_sign1(sign1: Sign1, root: bytes, service_key: ec.EllipticCurvePublicKe
 def _cose_proof(sign1: Sign1, where: str) -> tuple[bytes, str, list[tuple[bool, bytes]]]:
     """The one inclusion proof's leaf, commit evidence and path."""
     vdp = sign1.unprotected.get(COSE_VDP)
-    proofs = vdp.get(COSE_INCLUSION_PROOFS) if isinstance(vdp, dict) else None
-    if not isinstance(proofs, list) or len(proofs) != 1 or not isinstance(proofs[0], bytes):
+    proofs = vdp.get(COSE_INCLUSION_PROOFS) if isinstance(vdp, Mapping) else None
+    if not isinstance(proofs, (list, tuple)) or len(proofs) != 1 or not isinstance(proofs[0], bytes):
         raise BadInput(f"header {COSE_VDP} is not {{-1: [bstr]}}", file=where, field="vdp")
     try:
         proof = cbor2.loads(proofs[0])
     except (cbor2.CBORDecodeError, ValueError, TypeError, EOFError) as error:
         raise BadInput(f"inclusion proof not CBOR ({error})", file=where, field="vdp") from None
-    leaf_parts = proof.get(COSE_PROOF_LEAF) if isinstance(proof, dict) else None
-    path_parts = proof.get(COSE_PROOF_PATH) if isinstance(proof, dict) else None
+    leaf_parts = proof.get(COSE_PROOF_LEAF) if isinstance(proof, Mapping) else None
+    path_parts = proof.get(COSE_PROOF_PATH) if isinstance(proof, Mapping) else None
     if not (
-        isinstance(leaf_parts, list)
+        isinstance(leaf_parts, (list, tuple))
         and len(leaf_parts) == 3
         and isinstance(leaf_parts[0], bytes)
         and isinstance(leaf_parts[1], str)
@@ -335,8 +338,11 @@ def _cose_proof(sign1: Sign1, where: str) -> tuple[bytes, str, list[tuple[bool, 
         and all(len(leaf_parts[i]) == DIGEST_SIZE for i in (0, 2))
     ):
         raise BadInput("leaf is not [bstr .size 32, tstr, bstr .size 32]", file=where, field="leaf")
-    if not isinstance(path_parts, list) or not all(
-        isinstance(s, list) and len(s) == 2 and isinstance(s[0], bool) and isinstance(s[1], bytes)
+    if not isinstance(path_parts, (list, tuple)) or not all(
+        isinstance(s, (list, tuple))
+        and len(s) == 2
+        and isinstance(s[0], bool)
+        and isinstance(s[1], bytes)
         and len(s[1]) == DIGEST_SIZE
         for s in path_parts
     ):
