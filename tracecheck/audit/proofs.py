@@ -102,7 +102,7 @@ def check_statement(doc: object, service_cert: x509.Certificate, where: str) -> 
         return Statement(kind, txid, root, None, True)
     root = _root(doc.get("root"), where)
     pem = doc.get("cert")
-    cert = load_cert(pem if isinstance(pem, str) else b"", f"{where}: cert")
+    cert = load_cert(pem if isinstance(pem, str) else b"", where, "cert")
     key = ec_key(cert, where, "cert")
     if not verify_root_signature(key, root, _b64(doc.get("signature"), where, "signature")):
         raise ReceiptInvalid(
@@ -113,7 +113,7 @@ def check_statement(doc: object, service_cert: x509.Certificate, where: str) -> 
     endorsements = doc.get("service_endorsements", [])
     if not isinstance(endorsements, list) or not all(isinstance(e, str) for e in endorsements):
         raise BadInput("not a list of PEM strings", file=where, field="service_endorsements")
-    previous = [load_cert(e, f"{where}: service_endorsements") for e in endorsements]
+    previous = [load_cert(e, where, f"service_endorsements[{i}]") for i, e in enumerate(endorsements)]
     if not check_endorsed(cert, service_cert, previous):
         raise ReceiptInvalid("the node certificate is not endorsed by the service", file=where, field="cert")
     return Statement(kind, parse_txid(doc.get("txid"), where, "txid"), root, None, False)

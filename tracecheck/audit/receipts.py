@@ -101,11 +101,11 @@ def fold(leaf: bytes, path: list[tuple[bool, bytes]]) -> bytes:
     return acc
 
 
-def load_cert(pem: str | bytes, where: str) -> x509.Certificate:
+def load_cert(pem: str | bytes, where: str, field: str | None = None) -> x509.Certificate:
     try:
         return x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
     except ValueError as error:
-        raise BadInput(f"not a PEM certificate ({error})", file=where) from None
+        raise BadInput(f"not a PEM certificate ({error})", file=where, field=field) from None
 
 
 def ec_key(cert: x509.Certificate, where: str, field: str) -> ec.EllipticCurvePublicKey:
@@ -228,7 +228,7 @@ def verify_json(doc: object, service_cert: x509.Certificate, where: str = "recei
         claims = _hex_digest(components.get("claims_digest"), where, "claims_digest")
         kind, leaf, path = "json", leaf_of(wsd, evidence, claims), _json_path(doc.get("proof"), where)
     node_id = _str(doc, "node_id", where)
-    node_cert = load_cert(_str(doc, "cert", where), f"{where}: cert")
+    node_cert = load_cert(_str(doc, "cert", where), where, "cert")
     endorsements = doc.get("service_endorsements", [])
     if not isinstance(endorsements, list) or not all(isinstance(e, str) for e in endorsements):
         raise BadInput("not a list of PEM strings", file=where, field="service_endorsements")
@@ -244,7 +244,7 @@ def verify_json(doc: object, service_cert: x509.Certificate, where: str = "recei
             file=where,
             field="signature",
         )
-    previous = [load_cert(e, f"{where}: service_endorsements") for e in endorsements]
+    previous = [load_cert(e, where, f"service_endorsements[{i}]") for i, e in enumerate(endorsements)]
     if not check_endorsed(node_cert, service_cert, previous):
         raise ReceiptInvalid("the node certificate is not endorsed by the service", file=where, field="cert")
     if node_id != key_id(key):
@@ -375,12 +375,12 @@ def verify_cose(data: bytes, service_cert: x509.Certificate, where: str = "recei
 
 
 def verify_file(path: Path, service_cert: x509.Certificate) -> Verified:
-    """A receipt file: JSON if it parses as a JSON object, COSE bytes otherwise."""
+    """A receipt file: JSON if named ``*.json`` or holding a JSON object, COSE bytes otherwise."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise BadInput(f"cannot read ({error.strerror})", file=path) from None
-    if data.lstrip()[:1] == b"{":
+    if path.suffix == ".json" or data.lstrip()[:1] == b"{":
         try:
             doc = json.loads(data)
         except ValueError as error:

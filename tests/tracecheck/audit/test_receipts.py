@@ -215,7 +215,8 @@ def test_a_receipt_of_a_previous_identity_needs_its_endorsement(service: Identit
         (lambda r: r.update(proof=[{"up": "00"}]), "proof[0]"),
         (lambda r: r["leaf_components"].update(claims_digest="abc"), "claims_digest"),
         (lambda r: r["leaf_components"].update(commit_evidence="ce:x"), "commit_evidence"),
-        (lambda r: r.update(cert="garbage"), None),
+        (lambda r: r.update(cert="garbage"), "cert"),
+        (lambda r: r.update(service_endorsements=["garbage"]), "service_endorsements[0]"),
     ],
 )
 def test_malformed_json_receipts_are_bad_input(
@@ -323,3 +324,6 @@ def test_json_receipts_round_trip_through_files(
         verify_file(tmp_path / "bad.json", service.cert)
     with pytest.raises(BadInput, match="missing"):
         verify_file(tmp_path / "missing", service.cert)
+    (tmp_path / "list.json").write_text("[]")  # named .json: judged as JSON, not as COSE bytes
+    with pytest.raises(BadInput, match="list.json: a JSON receipt is an object"):
+        verify_file(tmp_path / "list.json", service.cert)
