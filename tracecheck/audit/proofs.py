@@ -4,7 +4,9 @@ An honest service signs one root per signature TxID. Two statements that each ve
 TxID with different roots prove the service (or a node's key) equivocated. A statement is either
 
 * ``{"kind": "cose", "cose_sign1": <base64>, "root": <hex>}``: the service's COSE_Sign1 (a signature
-  transaction's, or a COSE receipt, whose path gives the root); the TxID is in its protected header; or
+  transaction's, or a COSE receipt, whose path gives the root); the TxID is in its protected header. A
+  statement signed by a previous service identity adds its ``cert`` and the ``service_endorsements``
+  chaining it to the current one; or
 * ``{"kind": "raw", "txid": "<view>.<seqno>", "root": <hex>, "signature": <base64 DER>, "cert": <PEM>,
   "service_endorsements": [<PEM>...]}``: a node's raw signature of a signature transaction. The raw
   signature covers the root only, not the TxID, so two raw statements alone prove a node signed two roots,
@@ -75,6 +77,20 @@ def _root(value: object, where: str) -> bytes:
     return root
 
 
+def _endorsed_signer(doc: dict[str, Any], service_cert: x509.Certificate, where: str) -> x509.Certificate:
+    """The statement's ``cert``: the service certificate itself, or one it endorses (directly or
+    through the statement's ``service_endorsements`` of previous service identities)."""
+    pem = doc.get("cert")
+    cert = load_cert(pem if isinstance(pem, str) else b"", where, "cert")
+    endorsements = doc.get("service_endorsements", [])
+    if not isinstance(endorsements, list) or not all(isinstance(e, str) for e in endorsements):
+        raise BadInput("not a list of PEM strings", file=where, field="service_endorsements")
+    previous = [load_cert(e, where, f"service_endorsements[{i}]") for i, e in enumerate(endorsements)]
+    if cert != service_cert and not check_endorsed(cert, service_cert, previous):
+        raise ReceiptInvalid("the certificate is not endorsed by the service", file=where, field="cert")
+    return cert
+
+
 def check_statement(doc: object, service_cert: x509.Certificate, where: str) -> Statement:
     """Verify one statement; BadInput if malformed, ReceiptInvalid if a signature does not verify."""
     if not isinstance(doc, dict) or doc.get("kind") not in PROOF_KINDS:
@@ -88,12 +104,13 @@ def check_statement(doc: object, service_cert: x509.Certificate, where: str) -> 
     if kind == "cose":
         data = _b64(doc.get("cose_sign1"), where, "cose_sign1")
         sign1 = decode_sign1(data, where)
+        signer = _endorsed_signer(doc, service_cert, where) if "cert" in doc else service_cert
         if sign1.unprotected:
-            receipt: Verified = verify_cose(data, service_cert, where)
+            receipt: Verified = verify_cose(data, signer, where)
             root = receipt.root
         else:
             root = _root(doc.get("root"), where)
-            check_sign1(sign1, root, ec_key(service_cert, "service certificate", "key"), where)
+            check_sign1(sign1, root, ec_key(signer, where, "cert"), where)
         if "root" in doc and _root(doc["root"], where) != root:
             raise ReceiptInvalid("the statement's root is not the signed one", file=where, field="root")
         txid = sign1.txid
@@ -101,8 +118,7 @@ def check_statement(doc: object, service_cert: x509.Certificate, where: str) -> 
             raise BadInput(f"protected header has no {COSE_CCF_HEADER} txid", file=where, field="txid")
         return Statement(kind, txid, root, None, True)
     root = _root(doc.get("root"), where)
-    pem = doc.get("cert")
-    cert = load_cert(pem if isinstance(pem, str) else b"", where, "cert")
+    cert = _endorsed_signer(doc, service_cert, where)
     key = ec_key(cert, where, "cert")
     if not verify_root_signature(key, root, _b64(doc.get("signature"), where, "signature")):
         raise ReceiptInvalid(
@@ -110,12 +126,6 @@ def check_statement(doc: object, service_cert: x509.Certificate, where: str) -> 
             file=where,
             field="signature",
         )
-    endorsements = doc.get("service_endorsements", [])
-    if not isinstance(endorsements, list) or not all(isinstance(e, str) for e in endorsements):
-        raise BadInput("not a list of PEM strings", file=where, field="service_endorsements")
-    previous = [load_cert(e, where, f"service_endorsements[{i}]") for i, e in enumerate(endorsements)]
-    if not check_endorsed(cert, service_cert, previous):
-        raise ReceiptInvalid("the node certificate is not endorsed by the service", file=where, field="cert")
     return Statement(kind, parse_txid(doc.get("txid"), where, "txid"), root, None, False)
 
 
@@ -151,11 +161,19 @@ def check_proof(doc: object, service_cert: x509.Certificate, where: str = "proof
     return txid
 
 
-def cose_statement(cose_sign1: bytes, root: bytes | None = None) -> dict[str, Any]:
-    """A COSE statement: a signature transaction's COSE_Sign1 with its root, or a COSE receipt."""
+def cose_statement(
+    cose_sign1: bytes,
+    root: bytes | None = None,
+    cert: str | None = None,
+    service_endorsements: list[str] | None = None,
+) -> dict[str, Any]:
+    """A COSE statement: a signature transaction's COSE_Sign1 with its root, or a COSE receipt.
+    ``cert``: the signing service identity's PEM if it is a previous one (see ``service_endorsements``)."""
     doc: dict[str, Any] = {"kind": "cose", "cose_sign1": base64.b64encode(cose_sign1).decode("ascii")}
     if root is not None:
         doc["root"] = root.hex()
+    if cert is not None:
+        doc["cert"], doc["service_endorsements"] = cert, list(service_endorsements or [])
     return doc
 
 

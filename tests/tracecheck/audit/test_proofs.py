@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
 
 from pyccf.ledger.merkle import MerkleTree
-from pyccf.service.identity import Identity, NodeIdentity
+from pyccf.service.identity import Identity, NodeIdentity, endorse_previous_service
 from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
 from pyccf.service.signing import cose_sign1, root_signature, signature_transaction
-from tests.tracecheck.audit.test_receipts import flip_b64, make_node, make_service
+from tests.tracecheck.audit.test_receipts import START, VALIDITY, flip_b64, make_node, make_service
 from tracecheck.audit.proofs import (
     build_proof,
     check_proof,
@@ -190,3 +191,20 @@ def test_the_proof_command(tmp_path: Path, service: Identity, node: NodeIdentity
     assert "same.json" in refused.output and "signature" in refused.output
     assert run("garbage.json").exit_code == 2
     assert run("missing.json").exit_code == 2
+
+
+def test_a_statement_of_a_previous_service_identity_needs_its_endorsement(
+    service: Identity, node: NodeIdentity
+) -> None:
+    previous = make_service(b"previous service")
+    endorsement = endorse_previous_service(previous.cert, service, not_before=START, validity=VALIDITY)
+    pem = endorsement.public_bytes(serialization.Encoding.PEM).decode()
+    old = cose_sign1(previous, VIEW, SEQNO, ROOT_A, iat=0)
+    statement = cose_statement(old, ROOT_A, previous.cert_pem, [pem])
+    assert check_proof(build_proof(statement, cose(service, ROOT_B), service.cert), service.cert)
+    with pytest.raises(ReceiptInvalid, match="not endorsed") as caught:
+        build_proof(cose_statement(old, ROOT_A, previous.cert_pem), cose(service, ROOT_B), service.cert)
+    assert caught.value.field == "cert"
+    with pytest.raises(ReceiptInvalid) as caught:  # without its certificate: the current key does not verify
+        build_proof(cose_statement(old, ROOT_A), cose(service, ROOT_B), service.cert)
+    assert caught.value.field == "kid"
