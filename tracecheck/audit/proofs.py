@@ -7,15 +7,16 @@ TxID with different roots prove the service (or a node's key) equivocated. A sta
   transaction's, or a COSE receipt, whose path gives the root); the TxID is in its protected header. A
   statement signed by a previous service identity adds its ``cert`` and the ``service_endorsements``
   chaining it to the current one; or
-* ``{"kind": "raw", "txid": "<view>.<seqno>", "root": <hex>, "signature": <base64 DER>, "cert": <PEM>,
-  "service_endorsements": [<PEM>...]}``: a node's raw signature of a signature transaction. The raw
-  signature covers the root only, not the TxID, so two raw statements alone prove a node signed two roots,
-  not that they were for one TxID: a proof needs at least one COSE statement, whose header binds the TxID,
-  or two JSON receipts (``{"kind": "receipt", "receipt": {...}}``) whose commit evidence names the same
-  transaction with different leaves.
+* ``{"kind": "receipt", "receipt": {...}}``: a JSON receipt, signed by a node; two of them whose commit
+  evidence names the same transaction with different leaves prove that transaction has two contents.
 
-The proof file: ``{"txid": "<view>.<seqno>", "statements": [a, b]}``; it is checked against the service
-certificate (the trust anchor), which the proof does not carry.
+A node's raw signature of a signature transaction (``{"kind": "raw", "txid", "root", "signature", "cert",
+"service_endorsements"}``) is verified as a statement but is no half of a proof: it signs the root only,
+so its TxID is a claim. A node signs a new root at every signature transaction; any of them, claimed for
+another TxID, would otherwise make a false fork.
+
+The proof file: ``{"txid": "<view>.<seqno>", "statements": [a, b]}``; it is checked against the current
+service certificate (the trust anchor), which the proof does not carry.
 """
 
 from __future__ import annotations
@@ -145,12 +146,13 @@ def check_proof(doc: object, service_cert: x509.Certificate, where: str = "proof
                 file=where,
                 field=f"statements[{i}].txid",
             )
-    if not (a.binds_txid or b.binds_txid):
-        raise ReceiptInvalid(
-            "no statement's signature covers the TxID (raw signatures sign the root only)",
-            file=where,
-            field="statements",
-        )
+    for i, s in enumerate((a, b)):
+        if not s.binds_txid:
+            raise ReceiptInvalid(
+                "a raw signature signs the root only, not the TxID it is claimed for",
+                file=where,
+                field=f"statements[{i}]",
+            )
     if a.kind == "receipt" and b.kind == "receipt":
         if a.leaf == b.leaf:
             raise ReceiptInvalid("both receipts vouch for the same leaf", file=where, field="statements")

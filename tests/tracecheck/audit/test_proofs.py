@@ -21,6 +21,7 @@ from tests.tracecheck.audit.test_receipts import START, VALIDITY, flip_b64, make
 from tracecheck.audit.proofs import (
     build_proof,
     check_proof,
+    check_statement,
     cose_statement,
     raw_statement,
     receipt_statement,
@@ -74,8 +75,15 @@ def test_two_cose_signatures_of_different_roots_for_one_txid_are_a_fork(service:
     assert check_proof(json.loads(json.dumps(proof)), service.cert) == (VIEW, SEQNO)
 
 
-def test_a_raw_node_signature_against_a_cose_one_is_a_fork(service: Identity, node: NodeIdentity) -> None:
-    assert check_proof(build_proof(cose(service, ROOT_A), raw(node, ROOT_B), service.cert), service.cert)
+def test_a_raw_node_signature_is_no_half_of_a_proof(service: Identity, node: NodeIdentity) -> None:
+    """The node signed ROOT_B honestly at another signature transaction; claimed for this TxID it would
+    make a false fork, as the raw signature covers the root only."""
+    honest = raw(node, ROOT_B, txid=f"{VIEW}.{SEQNO - 5}")
+    assert check_statement(honest, service.cert, "s").root == ROOT_B  # a valid signed root
+    claimed = raw(node, ROOT_B)
+    with pytest.raises(ReceiptInvalid, match="signs the root only") as caught:
+        build_proof(cose(service, ROOT_A), claimed, service.cert)
+    assert caught.value.field == "statements[1]"
 
 
 def test_two_receipts_of_one_transaction_with_different_leaves_are_a_fork(
@@ -98,13 +106,16 @@ def test_a_cose_receipt_is_a_statement(service: Identity, node: NodeIdentity) ->
         tree.append(p.leaf)
     sig = SignatureTx.from_writes(signature_transaction(tree, VIEW, SEQNO, node, service, iat=0))
     receipt = cose_statement(cose_receipt(tree, 4, parts[3], sig))
-    assert check_proof(build_proof(receipt, raw(node, ROOT_B), service.cert), service.cert) == (VIEW, SEQNO)
+    assert check_proof(build_proof(receipt, cose(service, ROOT_B), service.cert), service.cert) == (
+        VIEW,
+        SEQNO,
+    )
     with pytest.raises(ReceiptInvalid, match="same root"):
-        build_proof(receipt, raw(node, tree.root(SEQNO)), service.cert)
+        build_proof(receipt, cose(service, tree.root(SEQNO)), service.cert)
 
 
 def good_proof(service: Identity, node: NodeIdentity) -> dict[str, Any]:
-    return build_proof(cose(service, ROOT_A), raw(node, ROOT_B), service.cert)
+    return build_proof(cose(service, ROOT_A), cose(service, ROOT_B), service.cert)
 
 
 def test_tampered_proofs_are_refused(
@@ -117,25 +128,29 @@ def test_tampered_proofs_are_refused(
     tampered["changed cose root"] = bad, "signature"
     bad = copy.deepcopy(good)
     bad["statements"][1]["root"] = ROOT_A.hex()
-    tampered["changed raw root"] = bad, "signature"
-    bad = copy.deepcopy(good)
-    bad["statements"][1]["signature"] = flip_b64(bad["statements"][1]["signature"])
-    tampered["raw signature"] = bad, "signature"
+    tampered["changed second root"] = bad, "signature"
+    bad_raw = raw(node, ROOT_B)
+    bad_raw["signature"] = flip_b64(bad_raw["signature"])
+    tampered["raw signature"] = {**good, "statements": [good["statements"][0], bad_raw]}, "signature"
+    tampered["a raw statement"] = (
+        {**good, "statements": [good["statements"][0], raw(node, ROOT_B)]},
+        ("statements[1]"),
+    )
     bad = copy.deepcopy(good)
     sign1 = bytearray(base64.b64decode(bad["statements"][0]["cose_sign1"]))
     sign1[-3] ^= 1
     bad["statements"][0]["cose_sign1"] = base64.b64encode(bytes(sign1)).decode()
     tampered["cose signature"] = bad, "signature"
     tampered["same root twice"] = (
-        {**good, "statements": [cose(service, ROOT_A), raw(node, ROOT_A)]},
+        {**good, "statements": [cose(service, ROOT_A), cose(service, ROOT_A)]},
         "statements",
     )
     tampered["two raw signatures"] = (
         {**good, "statements": [raw(node, ROOT_A), raw(node, ROOT_B)]},
-        "statements",
+        "statements[0]",
     )
     tampered["another txid"] = (
-        {**good, "statements": [cose(service, ROOT_A, SEQNO + 1), raw(node, ROOT_B)]},
+        {**good, "statements": [cose(service, ROOT_A, SEQNO + 1), cose(service, ROOT_B)]},
         ("statements[0].txid"),
     )
     tampered["claimed txid"] = {**good, "txid": f"{VIEW}.{SEQNO + 1}"}, "statements[0].txid"
