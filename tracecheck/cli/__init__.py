@@ -24,6 +24,7 @@ from tracecheck.cli.common import (
     out_console,
     output_path,
 )
+from tracecheck.cli.audit import audit
 from tracecheck.cli.diff import diff
 from tracecheck.cli.validate import validate
 from tracecheck.errors import BadInput
@@ -245,3 +246,4 @@ def demo() -> int:
 
 main.add_command(validate)
 main.add_command(diff)
+main.add_command(audit)
