@@ -2,7 +2,7 @@
 
 Memory is O(log n). Nodes are SHA-256(left || right) with no prefix; an odd last node is promoted, which
 makes the root the right-to-left fold of the peaks. The serialised tree of a signature transaction
-(big-endian leaf count, flush count, retained leaves, flushed subtree roots by ascending bit) is rebuilt
+(big-endian retained leaf count, flush count, retained leaves, flushed subtree roots by ascending bit) is rebuilt
 into the same form to compare roots.
 """
 
@@ -48,14 +48,12 @@ def serialised_tree(data: bytes) -> CompactTree:
     """The tree a ``public:ccf.internal.tree`` value describes; ValueError if it is malformed."""
     if len(data) < 16:
         raise ValueError(f"{len(data)} bytes, expected at least 16")
-    leaves, flushed = struct.unpack_from(">QQ", data)
-    if flushed > leaves:
-        raise ValueError(f"{flushed} flushed leaves of {leaves}")
+    kept, flushed = struct.unpack_from(">QQ", data)
     bits = [i for i in range(64) if flushed >> i & 1]
-    expected = 16 + DIGEST_SIZE * ((leaves - flushed) + len(bits))
+    expected = 16 + DIGEST_SIZE * (kept + len(bits))
     if len(data) != expected:
-        raise ValueError(f"{len(data)} bytes, expected {expected} for {leaves} leaves, {flushed} flushed")
-    retained = [data[16 + DIGEST_SIZE * i : 16 + DIGEST_SIZE * (i + 1)] for i in range(leaves - flushed)]
+        raise ValueError(f"{len(data)} bytes, expected {expected} for {kept} retained leaves, {flushed} flushed")
+    retained = [data[16 + DIGEST_SIZE * i : 16 + DIGEST_SIZE * (i + 1)] for i in range(kept)]
     base = 16 + DIGEST_SIZE * len(retained)
     roots = {bit: data[base + DIGEST_SIZE * i : base + DIGEST_SIZE * (i + 1)] for i, bit in enumerate(bits)}
     tree = CompactTree()
