@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pyccf.formats.ledger import SINGLETON_KEY, ZERO_DIGEST, NodeStatus, Table
@@ -38,7 +39,7 @@ class AuditSummary:
 
 def load_service_cert(path: Path) -> x509.Certificate:
     try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
+        return _load_cert(path.read_bytes())
     except OSError as exc:
         raise MalformedLedger(f"cannot read: {exc.strerror}", file=path, field="--service-cert") from None
     except ValueError:
@@ -47,6 +48,16 @@ def load_service_cert(path: Path) -> x509.Certificate:
 
 def _spki(cert: x509.Certificate) -> bytes:
     return cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
+def _load_cert(pem: bytes) -> x509.Certificate:
+    """A PEM certificate whose key parses too (cryptography parses keys lazily); ValueError otherwise."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+        _spki(cert)
+    except (UnsupportedAlgorithm, x509.InvalidVersion) as exc:
+        raise ValueError(str(exc)) from None
+    return cert
 
 
 def leaf(entry: Entry) -> bytes:
@@ -72,8 +83,9 @@ class _Auditor:
         return AuditFailure(message, **where, field=str(field) if field else None)
 
     def add(self, entry: Entry, expected_seqno: int) -> None:
-        if entry.seqno != expected_seqno:
-            raise self.fail(entry, f"the IV says seqno {entry.seqno}, expected {expected_seqno}", "iv seqno")
+        if entry.seqno != expected_seqno:  # named by its position: the IV's seqno is what is wrong
+            raise AuditFailure(f"the IV says seqno {entry.seqno}, expected {expected_seqno}", file=entry.file,
+                               offset=entry.offset, seqno=expected_seqno, field="iv seqno")  # fmt: skip
         if entry.version != entry.seqno:
             raise self.fail(entry, f"the public domain says version {entry.version}", "version")
         if entry.view < self.view:
@@ -89,7 +101,7 @@ class _Auditor:
         info = entry.writes.get(Table.SERVICE_INFO, {}).get(SINGLETON_KEY)
         if info is not None:
             try:
-                self.service = x509.load_pem_x509_certificate(json.loads(info)["cert"].encode())
+                self.service = _load_cert(json.loads(info)["cert"].encode())
             except (ValueError, KeyError, TypeError, AttributeError):
                 raise self.fail(entry, "no service certificate in the service info", Table.SERVICE_INFO) from None
             if self.expected is not None and _spki(self.service) != _spki(self.expected):
@@ -110,7 +122,7 @@ class _Auditor:
                 self.certs.pop(node, None)
                 continue
             try:
-                self.certs[node] = x509.load_pem_x509_certificate(value)
+                self.certs[node] = _load_cert(value)
             except ValueError:
                 raise self.fail(entry, f"node {node}: not a PEM certificate",
                                 Table.NODES_ENDORSED_CERTIFICATES) from None  # fmt: skip
@@ -162,7 +174,7 @@ class _Auditor:
             raise self.fail(entry, f"node {sig.node} is still Pending", Table.SIGNATURES)
         if sig.cert is not None:
             try:
-                embedded = x509.load_pem_x509_certificate(sig.cert)
+                embedded = _load_cert(sig.cert)
             except ValueError:
                 raise self.fail(entry, "the embedded node certificate is not PEM", Table.SIGNATURES) from None
             if _spki(embedded) != _spki(cert):
@@ -171,7 +183,7 @@ class _Auditor:
             raise self.fail(entry, "a node signature before any service certificate", Table.SERVICE_INFO)
         try:
             cert.verify_directly_issued_by(self.service)
-        except (ValueError, TypeError, Exception) as exc:  # InvalidSignature is not a ValueError
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
             raise self.fail(entry, f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
                             Table.NODES_ENDORSED_CERTIFICATES) from None  # fmt: skip
         verify_raw(sig, cert, root)

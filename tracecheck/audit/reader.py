@@ -162,7 +162,6 @@ def parse_entry(path: Path, data: bytes, offset: int, end: int, seqno: int) -> E
     if view_bytes[3] & SNAPSHOT_IV_BIT:
         raise cur.fail("the IV marks a snapshot, not a ledger entry", "iv view", iv_at + 8)
     view = int.from_bytes(view_bytes, "little")
-    cur.seqno = iv_seqno
     pd_len = cur.u64("public domain size")
     if pd_len > entry_end - cur.pos:
         raise cur.fail(f"public domain of {pd_len} bytes, {entry_end - cur.pos} left", "public domain size",
