@@ -41,9 +41,14 @@ class MalformedLedger(_Located, BadInput):
     """The bytes are not a CCF ledger: a name, header, size or field that cannot be parsed."""
 
     def __init__(
-        self, message: str, *, file: str | Path | None = None, offset: int | None = None,
-        seqno: int | None = None, field: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        offset: int | None = None,
+        seqno: int | None = None,
+        field: str | None = None,
+    ) -> None:
         BadInput.__init__(self, message, file=file, field=field)
         self.offset, self.seqno = offset, seqno
 
@@ -54,9 +59,14 @@ class AuditFailure(_Located, TracecheckError):
     """The ledger parses but does not verify: a seqno, root, signature or endorsement is wrong."""
 
     def __init__(
-        self, message: str, *, file: str | Path | None = None, offset: int | None = None,
-        seqno: int | None = None, field: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        offset: int | None = None,
+        seqno: int | None = None,
+        field: str | None = None,
+    ) -> None:
         TracecheckError.__init__(self, message, file=file, field=field)
         self.offset, self.seqno = offset, seqno
 

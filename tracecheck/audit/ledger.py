@@ -33,8 +33,12 @@ class AuditSummary:
     chunks: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"transactions": self.transactions, "signatures": self.signatures,
-                "last_signed": self.last_signed, "chunks": self.chunks}  # fmt: skip
+        return {
+            "transactions": self.transactions,
+            "signatures": self.signatures,
+            "last_signed": self.last_signed,
+            "chunks": self.chunks,
+        }
 
 
 def load_service_cert(path: Path) -> x509.Certificate:
@@ -79,13 +83,18 @@ class _Auditor:
         self.last_signature = 0
 
     def fail(self, entry: Entry, message: str, field: str | None = None) -> AuditFailure:
-        where = {"file": entry.file, "offset": entry.offset, "seqno": entry.seqno}
-        return AuditFailure(message, **where, field=str(field) if field else None)
+        name = str(field) if field else None
+        return AuditFailure(message, file=entry.file, offset=entry.offset, seqno=entry.seqno, field=name)
 
     def add(self, entry: Entry, expected_seqno: int) -> None:
         if entry.seqno != expected_seqno:  # named by its position: the IV's seqno is what is wrong
-            raise AuditFailure(f"the IV says seqno {entry.seqno}, expected {expected_seqno}", file=entry.file,
-                               offset=entry.offset, seqno=expected_seqno, field="iv seqno")  # fmt: skip
+            raise AuditFailure(
+                f"the IV says seqno {entry.seqno}, expected {expected_seqno}",
+                file=entry.file,
+                offset=entry.offset,
+                seqno=expected_seqno,
+                field="iv seqno",
+            )
         if entry.version != entry.seqno:
             raise self.fail(entry, f"the public domain says version {entry.version}", "version")
         if entry.view < self.view:
@@ -103,10 +112,13 @@ class _Auditor:
             try:
                 self.service = _load_cert(json.loads(info)["cert"].encode())
             except (ValueError, KeyError, TypeError, AttributeError):
-                raise self.fail(entry, "no service certificate in the service info", Table.SERVICE_INFO) from None
+                raise self.fail(entry, "no certificate in the service info", Table.SERVICE_INFO) from None
             if self.expected is not None and _spki(self.service) != _spki(self.expected):
-                raise self.fail(entry, "the service certificate is not the expected one (--service-cert)",
-                                Table.SERVICE_INFO)  # fmt: skip
+                raise self.fail(
+                    entry,
+                    "the service certificate is not the expected one (--service-cert)",
+                    Table.SERVICE_INFO,
+                )
         for key, value in entry.writes.get(Table.NODES_INFO, {}).items():
             node = key.decode(errors="replace")
             if value is None:
@@ -124,8 +136,9 @@ class _Auditor:
             try:
                 self.certs[node] = _load_cert(value)
             except ValueError:
-                raise self.fail(entry, f"node {node}: not a PEM certificate",
-                                Table.NODES_ENDORSED_CERTIFICATES) from None  # fmt: skip
+                raise self.fail(
+                    entry, f"node {node}: not a PEM certificate", Table.NODES_ENDORSED_CERTIFICATES
+                ) from None
 
     def _signature(self, entry: Entry) -> None:
         root = self.tree.root()
@@ -137,11 +150,12 @@ class _Auditor:
             cose = entry.writes.get(Table.COSE_SIGNATURES, {}).get(SINGLETON_KEY)
             if cose is not None:
                 if self.service is None:
-                    raise self.fail(entry, "a COSE signature before any service certificate", Table.COSE_SIGNATURES)
+                    raise self.fail(entry, "a COSE signature before any service cert", Table.COSE_SIGNATURES)
                 signed = verify_cose(cose, self.service, root)
                 if signed != txid:
-                    raise self.fail(entry, f"the COSE signature signs {signed[0]}.{signed[1]}",
-                                    Table.COSE_SIGNATURES)  # fmt: skip
+                    raise self.fail(
+                        entry, f"the COSE signature signs {signed[0]}.{signed[1]}", Table.COSE_SIGNATURES
+                    )
             if raw is None and cose is None:
                 raise self.fail(entry, "a signature table without its singleton value", Table.SIGNATURES)
         except SignatureError as exc:
@@ -154,8 +168,12 @@ class _Auditor:
         except ValueError as exc:
             raise self.fail(entry, f"malformed serialised tree: {exc}", Table.TREE) from None
         if serialised.size != self.tree.size or serialised.root() != root:
-            raise self.fail(entry, f"the serialised tree ({serialised.size} leaves) is not the ledger's "
-                                   f"({self.tree.size} leaves)", Table.TREE)  # fmt: skip
+            raise self.fail(
+                entry,
+                f"the serialised tree ({serialised.size} leaves) is not the ledger's "
+                f"({self.tree.size} leaves)",
+                Table.TREE,
+            )
         self.summary.signatures += 1
         self.summary.last_signed = f"{entry.view}.{entry.seqno}"
         self.last_signature = entry.seqno
@@ -169,7 +187,7 @@ class _Auditor:
         cert = self.certs.get(sig.node)
         status = self.status.get(sig.node)
         if cert is None or status is None:
-            raise self.fail(entry, f"node {sig.node} has no endorsed certificate and node info", Table.SIGNATURES)
+            raise self.fail(entry, f"node {sig.node} has no endorsed cert and info", Table.SIGNATURES)
         if status == NodeStatus.PENDING:
             raise self.fail(entry, f"node {sig.node} is still Pending", Table.SIGNATURES)
         if sig.cert is not None:
@@ -184,8 +202,11 @@ class _Auditor:
         try:
             cert.verify_directly_issued_by(self.service)
         except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
-            raise self.fail(entry, f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
-                            Table.NODES_ENDORSED_CERTIFICATES) from None  # fmt: skip
+            raise self.fail(
+                entry,
+                f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
+                Table.NODES_ENDORSED_CERTIFICATES,
+            ) from None
         verify_raw(sig, cert, root)
 
 
@@ -206,13 +227,21 @@ def audit_ledger(
     if auditor.summary.signatures == 0:
         raise AuditFailure("no signature transaction: nothing is verified", file=folder, seqno=last.seqno)
     if auditor.last_signature != last.seqno:
-        raise AuditFailure(f"{last.seqno - auditor.last_signature} transactions after the last signature "
-                           f"({auditor.summary.last_signed}) are not signed", file=last.file, offset=last.offset,
-                           seqno=last.seqno)  # fmt: skip
+        raise AuditFailure(
+            f"{last.seqno - auditor.last_signature} transactions after the last signature "
+            f"({auditor.summary.last_signed}) are not signed",
+            file=last.file,
+            offset=last.offset,
+            seqno=last.seqno,
+        )
     return auditor.summary
 
 
 def _chunk_end(chunk: Chunk, auditor: _Auditor, last: Entry | None) -> None:
     if chunk.committed and last is not None and auditor.last_signature != last.seqno:
-        raise AuditFailure("a committed chunk that does not end on a signature", file=chunk.path,
-                           offset=last.offset, seqno=last.seqno)  # fmt: skip
+        raise AuditFailure(
+            "a committed chunk that does not end on a signature",
+            file=chunk.path,
+            offset=last.offset,
+            seqno=last.seqno,
+        )

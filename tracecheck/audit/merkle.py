@@ -2,8 +2,8 @@
 
 Memory is O(log n). Nodes are SHA-256(left || right) with no prefix; an odd last node is promoted, which
 makes the root the right-to-left fold of the peaks. The serialised tree of a signature transaction
-(big-endian retained leaf count, flush count, retained leaves, flushed subtree roots by ascending bit) is rebuilt
-into the same form to compare roots.
+(big-endian retained leaf count, flush count, retained leaves, flushed subtree roots by ascending bit)
+is rebuilt into the same form to compare roots.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def serialised_tree(data: bytes) -> CompactTree:
     bits = [i for i in range(64) if flushed >> i & 1]
     expected = 16 + DIGEST_SIZE * (kept + len(bits))
     if len(data) != expected:
-        raise ValueError(f"{len(data)} bytes, expected {expected} for {kept} retained leaves, {flushed} flushed")
+        raise ValueError(f"{len(data)} bytes, expected {expected} for {kept} retained, {flushed} flushed")
     retained = [data[16 + DIGEST_SIZE * i : 16 + DIGEST_SIZE * (i + 1)] for i in range(kept)]
     base = 16 + DIGEST_SIZE * len(retained)
     roots = {bit: data[base + DIGEST_SIZE * i : base + DIGEST_SIZE * (i + 1)] for i, bit in enumerate(bits)}

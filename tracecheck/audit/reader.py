@@ -27,6 +27,9 @@ from pyccf.formats.ledger import (
 )
 from tracecheck.audit.errors import MalformedLedger
 
+#: The one entry type read: current CCF writes only this; the deprecated ones are rejected.
+_TYPE = EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -38,7 +41,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Entry:
-    """One parsed entry; ``raw`` is the whole serialised entry, header included (the write-set digest's input)."""
+    """One parsed entry; ``raw`` is all of it, header included (the write-set digest's input)."""
 
     file: Path
     offset: int
@@ -73,7 +76,9 @@ def list_chunks(folder: Path, *, uncommitted: bool) -> list[Chunk]:
         raise MalformedLedger(f"no {what}", file=folder)
     chunks.sort(key=lambda c: c.start)
     if chunks[0].start != 1:
-        raise MalformedLedger(f"the first chunk starts at seqno {chunks[0].start}, not 1", file=chunks[0].path)
+        raise MalformedLedger(
+            f"the first chunk starts at seqno {chunks[0].start}, not 1", file=chunks[0].path
+        )
     for before, after in zip(chunks, chunks[1:], strict=False):
         if before.end is None or after.start != before.end + 1:
             raise MalformedLedger(
@@ -90,8 +95,9 @@ def read_chunk(chunk: Chunk) -> Iterator[Entry]:
         raise MalformedLedger(f"{len(data)} bytes, shorter than the chunk header", file=path, offset=0)
     (table,) = struct.unpack_from("<Q", data)
     if table and not CHUNK_HEADER_SIZE <= table <= len(data):
-        raise MalformedLedger(f"positions table at {table}, outside the file", file=path, offset=0,
-                              field="positions offset")  # fmt: skip
+        raise MalformedLedger(
+            f"positions table at {table}, outside the file", file=path, offset=0, field="positions offset"
+        )
     end_of_entries = table or len(data)
     positions = []
     offset, seqno = CHUNK_HEADER_SIZE, chunk.start
@@ -103,20 +109,30 @@ def read_chunk(chunk: Chunk) -> Iterator[Entry]:
         seqno += 1
     count = seqno - chunk.start
     if chunk.end is not None and count != chunk.end - chunk.start + 1:
-        raise MalformedLedger(f"holds {count} entries, its name says {chunk.end - chunk.start + 1}",
-                              file=path, offset=offset)  # fmt: skip
+        raise MalformedLedger(
+            f"holds {count} entries, its name says {chunk.end - chunk.start + 1}", file=path, offset=offset
+        )
     if count == 0:
         raise MalformedLedger("holds no entries", file=path, offset=offset)
     if table:
         if (len(data) - table) % POSITION_SIZE or (len(data) - table) // POSITION_SIZE != count:
-            raise MalformedLedger(f"positions table of {len(data) - table} bytes for {count} entries",
-                                  file=path, offset=table, field="positions")  # fmt: skip
+            raise MalformedLedger(
+                f"positions table of {len(data) - table} bytes for {count} entries",
+                file=path,
+                offset=table,
+                field="positions",
+            )
         for i, expected in enumerate(positions):
             at = table + POSITION_SIZE * i
             (found,) = struct.unpack_from("<I", data, at)
             if found != expected:
-                raise MalformedLedger(f"position {found}, the entry starts at {expected}", file=path,
-                                      offset=at, seqno=chunk.start + i, field="positions")  # fmt: skip
+                raise MalformedLedger(
+                    f"position {found}, the entry starts at {expected}",
+                    file=path,
+                    offset=at,
+                    seqno=chunk.start + i,
+                    field="positions",
+                )
 
 
 class _Cursor:
@@ -124,8 +140,9 @@ class _Cursor:
         self.path, self.data, self.pos, self.end, self.seqno = path, data, offset, end, seqno
 
     def fail(self, message: str, field: str, at: int | None = None) -> MalformedLedger:
-        return MalformedLedger(message, file=self.path, offset=self.pos if at is None else at,
-                               seqno=self.seqno, field=field)  # fmt: skip
+        return MalformedLedger(
+            message, file=self.path, offset=self.pos if at is None else at, seqno=self.seqno, field=field
+        )
 
     def take(self, n: int, field: str) -> bytes:
         if n > self.end - self.pos:
@@ -151,8 +168,9 @@ def parse_entry(path: Path, data: bytes, offset: int, end: int, seqno: int) -> E
     if flags & ~KNOWN_ENTRY_FLAGS:
         raise cur.fail(f"unknown flags {flags:#04x}", "flags", offset + 1)
     if size < MIN_ENTRY_SIZE or size > end - cur.pos:
-        raise cur.fail(f"entry size {size}, {end - cur.pos} bytes left (at least {MIN_ENTRY_SIZE})", "size",
-                       offset + 2)  # fmt: skip
+        raise cur.fail(
+            f"entry size {size}, {end - cur.pos} bytes left (at least {MIN_ENTRY_SIZE})", "size", offset + 2
+        )
     entry_end = cur.pos + size
     cur.end = entry_end
     cur.take(GCM_TAG_SIZE, "gcm tag")
@@ -164,13 +182,13 @@ def parse_entry(path: Path, data: bytes, offset: int, end: int, seqno: int) -> E
     view = int.from_bytes(view_bytes, "little")
     pd_len = cur.u64("public domain size")
     if pd_len > entry_end - cur.pos:
-        raise cur.fail(f"public domain of {pd_len} bytes, {entry_end - cur.pos} left", "public domain size",
-                       cur.pos - 8)  # fmt: skip
+        raise cur.fail(
+            f"public domain of {pd_len} bytes, {entry_end - cur.pos} left", "public domain size", cur.pos - 8
+        )
     cur.end = cur.pos + pd_len
     entry_type = cur.take(1, "entry type")[0]
-    if entry_type != EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS:
-        raise cur.fail(f"entry type {entry_type}, expected {int(EntryType.WRITE_SET_WITH_COMMIT_EVIDENCE_AND_CLAIMS)}",
-                       "entry type", cur.pos - 1)  # fmt: skip
+    if entry_type != _TYPE:
+        raise cur.fail(f"entry type {entry_type}, expected {int(_TYPE)}", "entry type", cur.pos - 1)
     pd_version = int.from_bytes(cur.take(8, "version"), "little", signed=True)
     claims = cur.take(DIGEST_SIZE, "claims digest")
     evidence = cur.take(DIGEST_SIZE, "commit evidence digest")
@@ -194,5 +212,6 @@ def parse_entry(path: Path, data: bytes, offset: int, end: int, seqno: int) -> E
         for _ in range(cur.u64("remove count")):
             changes[cur.blob("key")] = None
         writes[name] = changes
-    return Entry(path, offset, data[offset:entry_end], flags, iv_seqno, view, pd_version, claims, evidence,
-                 writes)  # fmt: skip
+    return Entry(
+        path, offset, data[offset:entry_end], flags, iv_seqno, view, pd_version, claims, evidence, writes
+    )

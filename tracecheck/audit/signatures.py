@@ -45,10 +45,13 @@ def parse_raw(value: bytes) -> RawSignature:
     try:
         doc = json.loads(value)
         return RawSignature(
-            node=str(doc["node"]), view=int(doc["view"]), seqno=int(doc["seqno"]),
-            root=bytes.fromhex(doc["root"]), sig=base64.b64decode(doc["sig"], validate=True),
+            node=str(doc["node"]),
+            view=int(doc["view"]),
+            seqno=int(doc["seqno"]),
+            root=bytes.fromhex(doc["root"]),
+            sig=base64.b64decode(doc["sig"], validate=True),
             cert=doc["cert"].encode() if doc.get("cert") else None,
-        )  # fmt: skip
+        )
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
         raise SignatureError(f"not a node signature: {exc}", "signatures") from None
 
@@ -82,10 +85,11 @@ def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[i
     if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) % 2:
         raise SignatureError("the service key or the signature is not ECDSA", "cose_signatures")
     half = len(signature) // 2
-    der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
+    r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+    der = encode_dss_signature(r, s)
     to_sign = cbor2.dumps(["Signature1", protected, b"", root])
     try:
         key.verify(der, to_sign, ec.ECDSA(hashes.SHA384()))
     except InvalidSignature:
-        raise SignatureError("the COSE signature does not verify with the service key", "cose_signatures") from None
+        raise SignatureError("the COSE signature does not verify", "cose_signatures") from None
     return txid

@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from tracecheck.cli.audit import audit
 from tracecheck.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -24,7 +25,6 @@ from tracecheck.cli.common import (
     out_console,
     output_path,
 )
-from tracecheck.cli.audit import audit
 from tracecheck.cli.diff import diff
 from tracecheck.cli.validate import validate
 from tracecheck.errors import BadInput

@@ -43,9 +43,16 @@ NODE = endorsed_node(b"audit node", SERVICE)
 def make_writer(
     folder: Path, service: Identity = SERVICE, node: NodeIdentity = NODE, *, txs: int = 16, sign: bool = True
 ) -> ServiceWriter:
-    """A one-node service's ledger: a signature every 5 transactions, a chunk closed at each signature after 4 entries."""
-    writer = ServiceWriter(folder, service, node, LedgerSecret.from_seed(b"audit secret"), START,
-                           signature_every=5, chunk_policy=ChunkPolicy(max_entries=4))  # fmt: skip
+    """A one-node service's ledger: a signature every 5 transactions, chunks closed at signatures."""
+    writer = ServiceWriter(
+        folder,
+        service,
+        node,
+        LedgerSecret.from_seed(b"audit secret"),
+        START,
+        signature_every=5,
+        chunk_policy=ChunkPolicy(max_entries=4),
+    )
     writer.genesis(encryption_pub_key=node.public_key_pem)
     for i in range(txs):
 
@@ -78,7 +85,8 @@ def test_ccf_ledgers_verify_with_the_oracles_counts(name: str) -> None:
     folder = CCF_LEDGERS / name / "ledger"
     cert = CCF_LEDGERS / name / "common" / "service_cert.pem"
     summary = audit_ledger(folder, service_cert=load_service_cert(cert), uncommitted=True)
-    assert (summary.transactions, summary.signatures, summary.last_signed) == oracle_full(folder, "--uncommitted")
+    mine = (summary.transactions, summary.signatures, summary.last_signed)
+    assert mine == oracle_full(folder, "--uncommitted")
     code, out, _ = audit_cli(str(folder), "--uncommitted", "--service-cert", str(cert))
     assert code == 0 and f"{summary.transactions} transactions" in out and summary.last_signed in out
 

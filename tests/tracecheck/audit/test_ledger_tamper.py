@@ -41,7 +41,7 @@ def audit_error(folder: Path) -> AuditFailure | MalformedLedger | None:
     return None
 
 
-def test_flipped_bytes_before_the_last_signature_are_caught_at_the_right_seqno(ledger: Path, tmp_path) -> None:
+def test_flipped_bytes_before_the_last_signature_are_caught_at_the_right_seqno(ledger: Path, tmp_path):
     es = entries(ledger)
     sigs = signatures(es)
     last = es[sigs[-1] - 1]
@@ -83,6 +83,7 @@ def test_a_flipped_serialised_tree_is_caught_at_its_signature(ledger: Path, tmp_
     es = entries(ledger)
     sig = es[signatures(es)[0] - 1]
     tree = sig.writes[Table.TREE][bytes(8)]
+    assert tree is not None
     at = sig.offset + sig.raw.index(tree) + len(tree) - 1  # the last byte of the serialised tree
     copy = tmp_path / "copy"
     shutil.copytree(ledger, copy)
