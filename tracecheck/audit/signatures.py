@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from pyccf.formats.ledger import COSE_CCF_HEADER, COSE_SIGN1_TAG
+from pyccf.formats.ledger import COSE_ALG, COSE_ALG_ES384, COSE_CCF_HEADER, COSE_KID, COSE_SIGN1_TAG
 
 
 class SignatureError(ValueError):
@@ -77,13 +79,17 @@ def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[i
         if payload is not None:
             raise ValueError("the payload is not detached")
         header: dict[Any, Any] = cbor2.loads(protected)
+        alg, kid = header[COSE_ALG], header[COSE_KID]
         view_s, seqno_s = str(header[COSE_CCF_HEADER]["txid"]).split(".")
         txid = int(view_s), int(seqno_s)
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, cbor2.CBORDecodeError) as exc:
         raise SignatureError(f"not a COSE_Sign1 signature: {exc}", "cose_signatures") from None
     key = service.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) % 2:
-        raise SignatureError("the service key or the signature is not ECDSA", "cose_signatures")
+    if alg != COSE_ALG_ES384 or not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) % 2:
+        raise SignatureError(f"algorithm {alg}, expected ES384 ({COSE_ALG_ES384})", "cose_signatures")
+    spki = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    if kid != hashlib.sha256(spki).hexdigest().encode():
+        raise SignatureError("the key id is not the service key's", "cose_signatures")
     half = len(signature) // 2
     r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
     der = encode_dss_signature(r, s)

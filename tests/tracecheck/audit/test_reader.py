@@ -80,17 +80,26 @@ def test_a_chunk_name_that_miscounts_its_entries(ledger: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("offset", "value", "field"),
-    [(8, 2, "version"), (9, 0x04, "flags"), (15, 0xFF, "size")],
+    ("offset", "value", "field", "reported"),
+    [
+        (8, 2, "version", 8),
+        (9, 0x04, "flags", 9),
+        (15, 0xFF, "size", 10),
+        (8 + 8 + 16 + 12 + 8, 3, "entry type", 52),  # a deprecated type (no claims digest) is rejected
+        (8 + 8 + 16 + 12 + 8, 1, "entry type", 52),  # a snapshot is not a ledger entry
+        (8 + 8 + 16 + 11, 0x80, "iv view", 8 + 8 + 16 + 8),  # the IV's snapshot bit
+    ],
 )
-def test_header_fields(ledger: Path, tmp_path: Path, offset: int, value: int, field: str) -> None:
+def test_header_fields(
+    ledger: Path, tmp_path: Path, offset: int, value: int, field: str, reported: int
+) -> None:
     first = min(ledger.iterdir(), key=lambda p: int(p.name.split("_")[1].split("-")[0]))
     data = bytearray(first.read_bytes())
     data[offset] = value
     (tmp_path / first.name).write_bytes(data)
     with pytest.raises(MalformedLedger) as caught:
         audit_ledger(tmp_path)
-    assert caught.value.field == field and caught.value.offset == min(offset, 10) and caught.value.seqno == 1
+    assert (caught.value.field, caught.value.offset, caught.value.seqno) == (field, reported, 1)
 
 
 def test_positions_table_mismatch(ledger: Path, tmp_path: Path) -> None:
