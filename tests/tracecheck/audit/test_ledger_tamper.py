@@ -94,10 +94,19 @@ def test_a_flipped_serialised_tree_is_caught_at_its_signature(ledger: Path, tmp_
     assert isinstance(error, AuditFailure) and error.seqno == sig.seqno and error.field == Table.TREE
 
 
-def rewrite(folder: Path, raws: list[bytes]) -> None:
-    """The entries as one closed, uncommitted chunk named for ``len(raws)`` entries from seqno 1."""
+def rewrite(folder: Path, raws: list[bytes], *, split: int | None = None) -> None:
+    """The entries as one closed, uncommitted chunk from seqno 1, or as two committed chunks, the second
+    from seqno ``split``."""
     for p in folder.iterdir():
         p.unlink()
+    if split is not None:
+        write_chunk(folder / chunk_name(1, split - 1, committed=True), raws[: split - 1])
+        write_chunk(folder / chunk_name(split, len(raws), committed=True), raws[split - 1 :])
+    else:
+        write_chunk(folder / chunk_name(1, len(raws)), raws)
+
+
+def write_chunk(path: Path, raws: list[bytes]) -> None:
     body = b"".join(raws)
     offsets, at = [], CHUNK_HEADER_SIZE
     for raw in raws:
@@ -106,7 +115,7 @@ def rewrite(folder: Path, raws: list[bytes]) -> None:
     table = CHUNK_HEADER_SIZE + len(body)
     data = struct.pack("<Q", table) + body + b"".join(struct.pack("<I", o) for o in offsets)
     assert len(offsets) * POSITION_SIZE == len(data) - table
-    (folder / chunk_name(1, len(raws))).write_bytes(data)
+    path.write_bytes(data)
 
 
 @pytest.mark.parametrize(
@@ -132,3 +141,59 @@ def test_dropped_duplicated_swapped_entries_are_caught(ledger: Path, tmp_path, e
         assert "after the last signature" in error.message and error.seqno == len(raws) - 1
     else:
         assert error.seqno == expected_seqno and error.field == "iv seqno"
+
+
+def patched(raw: bytes, at: int, value: bytes) -> bytes:
+    return raw[:at] + value + raw[at + len(value) :]
+
+
+IV_VIEW = 8 + 16 + 8  # in an entry: header, GCM tag, the IV's seqno
+PD_VERSION = 8 + 16 + 12 + 8 + 1  # header, tag, IV, public-domain size, entry type
+
+
+@pytest.mark.parametrize(
+    ("at", "value", "field", "message"),
+    [
+        (IV_VIEW, (1).to_bytes(4, "little"), "iv view", "view 1 after view 2"),
+        (PD_VERSION, (4).to_bytes(8, "little"), "version", "version 4"),
+    ],
+)
+def test_a_view_going_down_and_a_wrong_version_are_caught_at_their_seqno(ledger, tmp_path, at, value, field,
+                                                                          message) -> None:  # fmt: skip
+    raws = [e.raw for e in entries(ledger)]
+    raws[4] = patched(raws[4], at, value)  # seqno 5
+    folder = tmp_path / "l"
+    folder.mkdir()
+    rewrite(folder, raws)
+    error = audit_error(folder)
+    assert isinstance(error, AuditFailure) and (error.seqno, error.field) == (5, field), error
+    assert message in error.message
+
+
+def test_a_pending_signer_is_caught(ledger: Path, tmp_path: Path) -> None:
+    raws = [e.raw for e in entries(ledger)]
+    assert raws[0].count(b'"status":"Trusted"') == 1  # the genesis node info
+    raws[0] = raws[0].replace(b'"status":"Trusted"', b'"status":"Pending"')
+    folder = tmp_path / "l"
+    folder.mkdir()
+    rewrite(folder, raws)
+    error = audit_error(folder)
+    assert isinstance(error, AuditFailure) and "Pending" in error.message
+    assert error.seqno == signatures(entries(ledger))[0]
+
+
+def test_a_committed_chunk_must_end_on_a_signature(ledger: Path, tmp_path: Path) -> None:
+    es = entries(ledger)
+    split = signatures(es)[0] + 2  # the first chunk ends one entry after a signature
+    folder = tmp_path / "l"
+    folder.mkdir()
+    rewrite(folder, [e.raw for e in es], split=signatures(es)[0] + 1)
+    assert audit_error(folder) is None  # split right after a signature: fine
+    rewrite(folder, [e.raw for e in es], split=split)
+    error = audit_error(folder)
+    assert isinstance(error, AuditFailure) and "does not end on a signature" in error.message
+    assert (
+        error.seqno == split - 1
+        and error.file is not None
+        and error.file.endswith(f"ledger_1-{split - 1}.committed")
+    )
