@@ -3,6 +3,7 @@ validation, and the checks FULL lacks (the service identity, node endorsements, 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -92,8 +93,6 @@ def test_ccf_ledgers_verify_with_the_oracles_counts(name: str) -> None:
 
 
 def test_json_output_names_the_counts() -> None:
-    import json
-
     folder = CCF_LEDGERS / REAL[0] / "ledger"
     code, out, _ = audit_cli(str(folder), "--json")
     doc = json.loads(out)
@@ -139,6 +138,10 @@ def test_a_ledger_signed_by_another_service_fails_with_the_expected_cert(tmp_pat
     pem.write_text(SERVICE.cert_pem)
     code, _, err = audit_cli(str(writer.folder), "--service-cert", str(pem))
     assert code == 1 and "seqno 1" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = audit_cli(str(writer.folder), "--service-cert", str(pem), "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and json.loads(out)["verified"] is False
+    assert (error["seqno"], error["field"], error["offset"]) == (1, "public:ccf.gov.service.info", 8)
 
 
 def test_a_node_not_endorsed_by_the_service_fails(tmp_path: Path) -> None:

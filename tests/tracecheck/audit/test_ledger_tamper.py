@@ -54,9 +54,20 @@ def test_flipped_bytes_before_the_last_signature_are_caught_at_the_right_seqno(l
             if e.file == path:
                 owner[e.offset : e.offset + len(e.raw)] = [e.seqno] * len(e.raw)
         where += [(path, i, s) for i, s in enumerate(owner) if not (path == last.file and s == last.seqno)]
-    tree_bytes = [w for w in where if w[2] in sigs]
+    # what CCF's FULL check misses: the serialised trees, and the seqnos of non-signature entries
+    missed_by_full: list[tuple[Path, int, int | None]] = []
+    for e in es:
+        if e.seqno in sigs and e is not last:
+            tree = e.writes[Table.TREE][bytes(8)]
+            assert tree is not None
+            at = e.offset + e.raw.index(tree)
+            missed_by_full += [(e.file, at + i, e.seqno) for i in range(len(tree))]
+        elif e.seqno not in sigs:
+            iv, version = e.offset + 8 + 16, e.offset + 8 + 16 + 12 + 8 + 1
+            missed_by_full += [(e.file, iv + i, e.seqno) for i in range(8)]
+            missed_by_full += [(e.file, version + i, e.seqno) for i in range(8)]
     rng = random.Random(7)
-    sample = rng.sample(where, FLIPS - 200) + rng.sample(tree_bytes, 200)  # signature txs, tree included
+    sample = rng.sample(where, FLIPS - 300) + rng.sample(missed_by_full, 300)
     copy = tmp_path / "copy"
     shutil.copytree(ledger, copy)
     missed = []
