@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from tracecheck.cli.audit import audit
 from tracecheck.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -245,3 +246,4 @@ def demo() -> int:
 
 main.add_command(validate)
 main.add_command(diff)
+main.add_command(audit)

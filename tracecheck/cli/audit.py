@@ -1,0 +1,48 @@
+"""``tracecheck audit``: verify CCF ledgers (and, later, receipts and proofs) offline.
+
+Exit codes: 0 verified, 1 a verification failure (file, byte offset, seqno and what failed), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from tracecheck.cli.common import EXIT_OK, EXIT_VIOLATION, err_console, handle_errors, out_console
+
+
+@click.group()
+def audit() -> None:
+    """Verify CCF ledgers and receipts independently of CCF and pyccf."""
+
+
+@audit.command("ledger")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--service-cert", type=click.Path(path_type=Path), help="Expected service certificate (PEM).")
+@click.option("--uncommitted", is_flag=True, help="Also read uncommitted chunks.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@handle_errors
+def ledger(directory: Path, service_cert: Path | None, uncommitted: bool, as_json: bool) -> int:
+    """Verify the ledger chunks in DIRECTORY: entries, seqnos, Merkle roots, signatures, endorsements."""
+    from tracecheck.audit.ledger import AuditFailure, audit_ledger, load_service_cert
+
+    expected = load_service_cert(service_cert) if service_cert is not None else None
+    try:
+        summary = audit_ledger(directory, service_cert=expected, uncommitted=uncommitted)
+    except AuditFailure as exc:
+        if as_json:
+            click.echo(json.dumps({"verified": False, "error": exc.to_json()}))
+        else:
+            err_console().print(f"[red]verification failed:[/] {escape(str(exc))}")
+        return EXIT_VIOLATION
+    if as_json:
+        click.echo(json.dumps({"verified": True, **summary.to_json()}))
+    else:
+        out_console().print(
+            f"[green]verified[/]: {summary.transactions} transactions, {summary.signatures} signatures, "
+            f"last signed TxID {summary.last_signed}"
+        )
+    return EXIT_OK
