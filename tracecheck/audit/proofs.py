@@ -31,19 +31,17 @@ from typing import Any
 from cryptography import x509
 
 from pyccf.formats.ledger import COSE_CCF_HEADER, DIGEST_SIZE
+from tracecheck.audit.crypto import check_endorsed, key_id, verify_root_signature
 from tracecheck.audit.receipts import (
     ReceiptInvalid,
     Verified,
-    check_endorsed,
     check_sign1,
     decode_sign1,
     ec_key,
-    key_id,
     load_cert,
     parse_txid,
     verify_cose,
     verify_json,
-    verify_root_signature,
 )
 from tracecheck.errors import BadInput
 

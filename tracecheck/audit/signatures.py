@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import cbor2
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pyccf.formats.ledger import COSE_ALG, COSE_ALG_ES384, COSE_CCF_HEADER, COSE_KID, COSE_SIGN1_TAG
+from tracecheck.audit.crypto import key_id, verify_root_signature, verify_sign1
 
 
 class SignatureError(ValueError):
@@ -62,10 +58,8 @@ def verify_raw(sig: RawSignature, cert: x509.Certificate, root: bytes) -> None:
     key = cert.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise SignatureError("the node certificate's key is not an EC key", "sig")
-    try:
-        key.verify(sig.sig, root, ec.ECDSA(Prehashed(hashes.SHA256())))
-    except InvalidSignature:
-        raise SignatureError("the node signature does not verify over the root", "sig") from None
+    if not verify_root_signature(key, root, sig.sig):
+        raise SignatureError("the node signature does not verify over the root", "sig")
 
 
 def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[int, int]:
@@ -87,15 +81,8 @@ def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[i
     key = service.public_key()
     if alg != COSE_ALG_ES384 or not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) % 2:
         raise SignatureError(f"algorithm {alg}, expected ES384 ({COSE_ALG_ES384})", "cose_signatures")
-    spki = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    if kid != hashlib.sha256(spki).hexdigest().encode():
+    if kid != key_id(key).encode():
         raise SignatureError("the key id is not the service key's", "cose_signatures")
-    half = len(signature) // 2
-    r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
-    der = encode_dss_signature(r, s)
-    to_sign = cbor2.dumps(["Signature1", protected, b"", root])
-    try:
-        key.verify(der, to_sign, ec.ECDSA(hashes.SHA384()))
-    except InvalidSignature:
-        raise SignatureError("the COSE signature does not verify", "cose_signatures") from None
+    if not verify_sign1(key, protected, root, signature):
+        raise SignatureError("the COSE signature does not verify", "cose_signatures")
     return txid

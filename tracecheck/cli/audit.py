@@ -46,3 +46,9 @@ def ledger(directory: Path, service_cert: Path | None, uncommitted: bool, as_jso
             f"last signed TxID {summary.last_signed}"
         )
     return EXIT_OK
+
+
+from tracecheck.cli.audit_receipt import proof, receipt  # noqa: E402  (the group above, its commands here)
+
+audit.add_command(receipt)
+audit.add_command(proof)
