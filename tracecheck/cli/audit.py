@@ -24,8 +24,11 @@ def audit() -> None:
 @click.option("--service-cert", type=click.Path(path_type=Path), help="Expected service certificate (PEM).")
 @click.option("--uncommitted", is_flag=True, help="Also read uncommitted chunks.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--governance", is_flag=True, help="After the verdict, replay the governance tables.")
 @handle_errors
-def ledger(directory: Path, service_cert: Path | None, uncommitted: bool, as_json: bool) -> int:
+def ledger(
+    directory: Path, service_cert: Path | None, uncommitted: bool, as_json: bool, governance: bool
+) -> int:
     """Verify the ledger chunks in DIRECTORY: entries, seqnos, Merkle roots, signatures, endorsements."""
     from tracecheck.audit.ledger import AuditFailure, audit_ledger, load_service_cert
 
@@ -38,14 +41,25 @@ def ledger(directory: Path, service_cert: Path | None, uncommitted: bool, as_jso
         else:
             err_console().print(f"[red]verification failed:[/] {escape(str(exc))}")
         return EXIT_VIOLATION
+    extra = _governance(directory, uncommitted, as_json) if governance else {}
     if as_json:
-        click.echo(json.dumps({"verified": True, **summary.to_json()}))
+        click.echo(json.dumps({"verified": True, **summary.to_json(), **extra}))
     else:
         out_console().print(
             f"[green]verified[/]: {summary.transactions} transactions, {summary.signatures} signatures, "
             f"last signed TxID {summary.last_signed}"
         )
+        for line in extra.get("timeline", []):
+            out_console().print(escape(line), highlight=False)
     return EXIT_OK
+
+
+def _governance(directory: Path, uncommitted: bool, as_json: bool) -> dict[str, object]:
+    """``--governance``: the replayed governance, as a JSON object or as timeline lines."""
+    from tracecheck.audit.governance import replay_governance, timeline
+
+    gov = replay_governance(directory, uncommitted=uncommitted)
+    return {"governance": gov.to_json()} if as_json else {"timeline": timeline(gov)}
 
 
 from tracecheck.cli.audit_receipt import proof, receipt  # noqa: E402  (the group above, its commands here)
