@@ -70,6 +70,7 @@ class Proposal:
     ballots: dict[str, str] = field(default_factory=dict)  # member -> TxID of the ballot's first sight
     final_votes: dict[str, bool] | None = None
     history: list[tuple[str, str]] = field(default_factory=list)  # (txid, state)
+    deleted: str | None = None  # the TxID that removed it from the KV (closed proposals are pruned)
 
 
 @dataclass
@@ -248,9 +249,12 @@ class _Replay:
             names = [a.get("name") for a in actions if isinstance(a, dict)] if isinstance(actions, list) else []
             self.proposal(pid, txid).actions = [str(n) for n in names]
         for key, value in entry.writes.get(PROPOSALS_INFO, {}).items():
-            if value is None:
-                continue
             pid = key.decode(errors="replace")
+            if value is None:
+                if pid in self.gov.proposals:
+                    self.gov.proposals[pid].deleted = txid
+                    self.event(txid, "proposal", pid, "deleted from the KV")
+                continue
             info = _obj(entry, PROPOSALS_INFO, pid, value)
             p = self.proposal(pid, txid)
             p.proposer = info.get("proposer_id", p.proposer)

@@ -1,0 +1,183 @@
+"""Governance replayed from CCF's real ledgers equals what CCF's own ``ccf`` package says the public
+tables hold at the end; the proposals keep their ballots and states; removals leave the state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.oracle import oracle_json
+from tracecheck.audit.governance import Governance, _Replay, replay_governance
+from tracecheck.audit.reader import Entry, list_chunks, read_chunk
+from tracecheck.cli import main
+
+CCF_LEDGERS = Path("/work/shared/ccf_ledgers")
+REAL = sorted(p.name for p in CCF_LEDGERS.iterdir() if (p / "ledger").is_dir())
+
+ORACLE = """
+import hashlib, json, os, sys
+import ccf.ledger
+folder = sys.argv[1]
+paths = [os.path.join(folder, f) for f in sorted(os.listdir(folder))]
+tables, seqno = ccf.ledger.Ledger(paths, committed_only=False).get_latest_public_state()
+def t(name):
+    return {k.decode(): v for k, v in tables.get("public:ccf.gov." + name, {}).items()}
+info = json.loads(list(t("service.info").values())[0])
+constitution = json.loads(list(t("constitution").values())[0])
+print(json.dumps({
+    "seqno": seqno,
+    "members": {k: json.loads(v)["status"] for k, v in t("members.info").items()},
+    "member_certs": {k: v.decode() for k, v in t("members.certs").items()},
+    "recovery": sorted(t("members.encryption_public_keys")),
+    "users": sorted(t("users.certs")),
+    "nodes": {k: json.loads(v)["status"] for k, v in t("nodes.info").items()},
+    "service": [info["status"], info["cert"]],
+    "constitution": hashlib.sha256(constitution.encode()).hexdigest(),
+    "proposals": {k: json.loads(v)["state"] for k, v in t("proposals_info").items()},
+}))
+"""
+
+
+def oracle_state(folder: Path) -> Any:
+    return oracle_json(ORACLE, str(folder))
+
+
+def summary(gov: Governance) -> dict[str, Any]:
+    """The replay's final state, in the oracle's shape."""
+    return {
+        "seqno": gov.seqno,
+        "members": {m: member.status for m, member in gov.members.items()},
+        "member_certs": {m: member.cert for m, member in gov.members.items()},
+        "recovery": sorted(m for m, member in gov.members.items() if member.encryption_key),
+        "users": sorted(gov.users),
+        "nodes": {n: node.status for n, node in gov.nodes.items()},
+        "service": [gov.service_status, gov.service_cert],
+        "constitution": gov.constitution_digest,
+    }
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_the_final_state_is_the_oracles(name: str) -> None:
+    folder = CCF_LEDGERS / name / "ledger"
+    gov = replay_governance(folder, uncommitted=True)
+    expected = oracle_state(folder)
+    proposals = expected.pop("proposals")
+    assert summary(gov) == expected
+    assert gov.service_status == "Open" and gov.members and gov.nodes
+    assert kept(gov) == proposals
+
+
+def test_proposals_with_ballots_and_states() -> None:
+    gov = replay_governance(CCF_LEDGERS / "cose_flipflop_service" / "ledger", uncommitted=True)
+    assert len(gov.proposals) == 3
+    member = next(iter(gov.members))
+    for p in gov.proposals.values():
+        assert p.state == "Accepted" and p.proposer == member
+        assert list(p.ballots) == [member] and p.final_votes == {member: True}
+        assert [s for _, s in p.history] == ["Open", "Accepted"]
+    kinds = {tuple(p.actions) for p in gov.proposals.values()}
+    assert ("set_user", "transition_service_to_open") in kinds
+    opened = [t for t, s in gov.service_history if s == "Open"]
+    accepting = [p for p in gov.proposals.values() if "transition_service_to_open" in p.actions]
+    assert opened == [accepting[0].history[-1][0]]  # the service opened in the accepting transaction
+
+
+def test_members_become_active_after_their_ack() -> None:
+    gov = replay_governance(CCF_LEDGERS / "acme_containing_service" / "ledger", uncommitted=True)
+    assert len(gov.members) == 3 and all(m.status == "Active" for m in gov.members.values())
+    for mid in gov.members:
+        statuses = [e.detail for e in gov.events if e.kind == "member" and e.subject == mid]
+        assert statuses.index("status Accepted") < statuses.index("status Active")
+        assert any(d.startswith("acknowledged") for d in statuses)
+    (p,) = gov.proposals.values()
+    assert p.state == "Accepted" and len(p.ballots) == 2 and p.final_votes is not None
+
+
+class _NoRemovals(_Replay):
+    """A broken replay: drops every removal from the write sets it sees."""
+
+    def apply(self, entry: Entry) -> None:
+        writes = {m: {k: v for k, v in kv.items() if v is not None} for m, kv in entry.writes.items()}
+        super().apply(Entry(*[writes if f == "writes" else getattr(entry, f) for f in Entry.__dataclass_fields__]))
+
+
+def kept(gov: Governance) -> dict[str, str | None]:
+    return {pid: p.state for pid, p in gov.proposals.items() if p.deleted is None}
+
+
+def test_closed_proposals_deleted_from_the_kv_as_the_oracle_says() -> None:
+    folder = CCF_LEDGERS / "cose_flipflop_service" / "ledger"
+    expected = oracle_state(folder)["proposals"]
+    gov = replay_governance(folder, uncommitted=True)
+    assert kept(gov) == expected and len(gov.proposals) > len(expected)  # the ledger keeps them all
+    broken = _NoRemovals()
+    for chunk in list_chunks(folder, uncommitted=True):
+        for entry in read_chunk(chunk):
+            broken.apply(entry)
+    assert kept(broken.gov) != expected  # a replay ignoring removals is caught
+
+
+def _entry(seqno: int, writes: dict[str, dict[bytes, bytes | None]]) -> Entry:
+    return Entry(Path("x"), 0, b"", 0, seqno, 2, seqno, b"", b"", writes)
+
+
+MEMBERS = "public:ccf.gov.members."
+
+
+def _scripted(replay: _Replay) -> Governance:
+    """A member added then removed, a user added then removed, a Pending node deleted."""
+    info = json.dumps({"status": "Accepted"}).encode()
+    node = json.dumps({"status": "Pending"}).encode()
+    steps: list[dict[str, dict[bytes, bytes | None]]] = [
+        {MEMBERS + "certs": {b"m1": b"PEM"}, MEMBERS + "info": {b"m1": info}},
+        {"public:ccf.gov.users.certs": {b"u1": b"PEM"}, "public:ccf.gov.nodes.info": {b"n1": node}},
+        {MEMBERS + "certs": {b"m1": None}, MEMBERS + "info": {b"m1": None}},
+        {"public:ccf.gov.users.certs": {b"u1": None}, "public:ccf.gov.nodes.info": {b"n1": None}},
+    ]
+    for seqno, writes in enumerate(steps, 1):
+        replay.apply(_entry(seqno, writes))
+    return replay.gov
+
+
+def test_removals_leave_the_state() -> None:
+    gov = _scripted(_Replay())
+    assert gov.members == {} and gov.users == {} and gov.nodes == {}
+    assert [(e.txid, e.kind, e.detail) for e in gov.events if e.detail == "removed"] == [
+        ("2.3", "member", "removed"),
+        ("2.4", "user", "removed"),
+        ("2.4", "node", "removed"),
+    ]
+
+
+def test_the_broken_replay_fails_the_removal_test() -> None:
+    gov = _scripted(_NoRemovals())
+    assert gov.members and gov.users and gov.nodes  # what test_removals_leave_the_state rejects
+
+
+def test_malformed_governance_json_names_the_table() -> None:
+    from tracecheck.audit.errors import MalformedLedger
+
+    with pytest.raises(MalformedLedger, match="members.info") as caught:
+        _Replay().apply(_entry(5, {MEMBERS + "info": {b"m1": b"{not json"}}))
+    assert caught.value.seqno == 5 and "m1" in str(caught.value)
+
+
+def test_cli_prints_the_timeline_and_json() -> None:
+    folder = str(CCF_LEDGERS / "cose_flipflop_service" / "ledger")
+    text = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--governance"])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[0].startswith("verified")
+    assert any("proposal" in line and "Accepted" in line for line in lines)
+    assert "service Open" in lines[-1]
+    done = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--governance", "--json"])
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.output)
+    assert doc["verified"] is True and doc["governance"]["service_status"] == "Open"
+    assert len(doc["governance"]["proposals"]) == 3
+    plain = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--json"])
+    assert "governance" not in json.loads(plain.output)
