@@ -27,7 +27,7 @@ tables, seqno = ccf.ledger.Ledger(paths, committed_only=False).get_latest_public
 def t(name):
     return {k.decode(): v for k, v in tables.get("public:ccf.gov." + name, {}).items()}
 info = json.loads(list(t("service.info").values())[0])
-constitution = json.loads(list(t("constitution").values())[0])
+constitution = [json.loads(v) for v in t("constitution").values()]
 print(json.dumps({
     "seqno": seqno,
     "members": {k: json.loads(v)["status"] for k, v in t("members.info").items()},
@@ -36,7 +36,7 @@ print(json.dumps({
     "users": sorted(t("users.certs")),
     "nodes": {k: json.loads(v)["status"] for k, v in t("nodes.info").items()},
     "service": [info["status"], info["cert"]],
-    "constitution": hashlib.sha256(constitution.encode()).hexdigest(),
+    "constitution": hashlib.sha256(constitution[0].encode()).hexdigest() if constitution else None,
     "proposals": {k: json.loads(v)["state"] for k, v in t("proposals_info").items()},
 }))
 """
@@ -181,3 +181,25 @@ def test_cli_prints_the_timeline_and_json() -> None:
     assert len(doc["governance"]["proposals"]) == 3
     plain = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--json"])
     assert "governance" not in json.loads(plain.output)
+
+
+def test_a_pyccf_service_runs_joins_and_retirements(tmp_path: Path) -> None:
+    from pyccf.service.run import run_service
+
+    run = run_service(tmp_path / "run", nodes=3, txs=20, seed=3, faults=0.6)
+    folder = tmp_path / "exp"
+    upto = run.longest.export_committed(folder)
+    gov = replay_governance(folder)
+    assert gov.seqno == upto
+    expected = oracle_state(folder)
+    assert {n: node.status for n, node in gov.nodes.items()} == expected["nodes"]
+    assert [gov.service_status, gov.service_cert] == expected["service"]
+    assert len(gov.nodes) >= 4  # three founders and at least one joiner
+    assert all(node.history[0][1] == "Trusted" for node in gov.nodes.values())
+    retired = {n for n, node in gov.nodes.items() if node.status == "Retired"}
+    assert retired and all([s for _, s in gov.nodes[n].history] == ["Trusted", "Retired"] for n in retired)
+    committed = {n for n, node in gov.nodes.items() if node.retired_committed}
+    assert committed and committed <= retired
+    for n in committed:
+        details = [e.detail for e in gov.events if e.kind == "node" and e.subject == n]
+        assert details == ["Trusted", "Retired", "retirement committed"]
