@@ -95,21 +95,21 @@ class Governance:
         return out
 
 
+def _bad(entry: Entry, table: str, message: str) -> MalformedLedger:
+    return MalformedLedger(message, file=entry.file, offset=entry.offset, seqno=entry.seqno, field=table)
+
+
 def _json(entry: Entry, table: str, key: str, value: bytes) -> Any:
     try:
         return json.loads(value)
     except (ValueError, UnicodeDecodeError):
-        raise MalformedLedger(
-            f"key {key}: not JSON", file=entry.file, offset=entry.offset, seqno=entry.seqno, field=table
-        ) from None
+        raise _bad(entry, table, f"key {key}: not JSON") from None
 
 
 def _obj(entry: Entry, table: str, key: str, value: bytes) -> dict[str, Any]:
     doc = _json(entry, table, key, value)
     if not isinstance(doc, dict):
-        raise MalformedLedger(
-            f"key {key}: not a JSON object", file=entry.file, offset=entry.offset, seqno=entry.seqno, field=table
-        )
+        raise _bad(entry, table, f"key {key}: not a JSON object")
     return doc
 
 
@@ -226,9 +226,7 @@ class _Replay:
             return
         source = _json(entry, CONSTITUTION, "constitution", value)
         if not isinstance(source, str):
-            raise MalformedLedger(
-                "not a JSON string", file=entry.file, offset=entry.offset, seqno=entry.seqno, field=CONSTITUTION
-            )
+            raise _bad(entry, CONSTITUTION, "not a JSON string")
         self.gov.constitution_txid = txid
         self.gov.constitution_digest = hashlib.sha256(source.encode()).hexdigest()
         self.event(txid, "constitution", "constitution", f"set, sha256 {self.gov.constitution_digest}")
@@ -244,10 +242,10 @@ class _Replay:
             if value is None:  # a closed proposal deleted from the KV: its history stays
                 continue
             pid = key.decode(errors="replace")
-            doc = _json(entry, PROPOSALS, pid, value)
-            actions = doc.get("actions") if isinstance(doc, dict) else None
-            names = [a.get("name") for a in actions if isinstance(a, dict)] if isinstance(actions, list) else []
-            self.proposal(pid, txid).actions = [str(n) for n in names]
+            actions = _obj(entry, PROPOSALS, pid, value).get("actions")
+            if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+                raise _bad(entry, PROPOSALS, f"key {pid}: actions is not a list of objects")
+            self.proposal(pid, txid).actions = [str(a.get("name")) for a in actions]
         for key, value in entry.writes.get(PROPOSALS_INFO, {}).items():
             pid = key.decode(errors="replace")
             if value is None:

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
 from tracecheck.cli.common import EXIT_OK, EXIT_VIOLATION, err_console, handle_errors, out_console
+
+if TYPE_CHECKING:
+    from tracecheck.audit.governance import Governance
 
 
 @click.group()
@@ -41,25 +45,27 @@ def ledger(
         else:
             err_console().print(f"[red]verification failed:[/] {escape(str(exc))}")
         return EXIT_VIOLATION
-    extra = _governance(directory, uncommitted, as_json) if governance else {}
     if as_json:
+        extra = {"governance": _governance(directory, uncommitted).to_json()} if governance else {}
         click.echo(json.dumps({"verified": True, **summary.to_json(), **extra}))
     else:
         out_console().print(
             f"[green]verified[/]: {summary.transactions} transactions, {summary.signatures} signatures, "
             f"last signed TxID {summary.last_signed}"
         )
-        for line in extra.get("timeline", []):
-            out_console().print(escape(line), highlight=False)
+        if governance:
+            from tracecheck.audit.governance import timeline
+
+            for line in timeline(_governance(directory, uncommitted)):
+                out_console().print(escape(line), highlight=False)
     return EXIT_OK
 
 
-def _governance(directory: Path, uncommitted: bool, as_json: bool) -> dict[str, object]:
-    """``--governance``: the replayed governance, as a JSON object or as timeline lines."""
-    from tracecheck.audit.governance import replay_governance, timeline
+def _governance(directory: Path, uncommitted: bool) -> Governance:
+    """``--governance``: the replay of the governance tables, run after the ledger verified."""
+    from tracecheck.audit.governance import replay_governance
 
-    gov = replay_governance(directory, uncommitted=uncommitted)
-    return {"governance": gov.to_json()} if as_json else {"timeline": timeline(gov)}
+    return replay_governance(directory, uncommitted=uncommitted)
 
 
 from tracecheck.cli.audit_receipt import proof, receipt  # noqa: E402  (the group above, its commands here)

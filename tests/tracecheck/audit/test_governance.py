@@ -3,6 +3,7 @@ tables hold at the end; the proposals keep their ballots and states; removals le
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,10 @@ class _NoRemovals(_Replay):
     """A broken replay: drops every removal from the write sets it sees."""
 
     def apply(self, entry: Entry) -> None:
-        writes = {m: {k: v for k, v in kv.items() if v is not None} for m, kv in entry.writes.items()}
-        super().apply(Entry(*[writes if f == "writes" else getattr(entry, f) for f in Entry.__dataclass_fields__]))
+        writes: dict[str, dict[bytes, bytes | None]] = {
+            m: {k: v for k, v in kv.items() if v is not None} for m, kv in entry.writes.items()
+        }
+        super().apply(dataclasses.replace(entry, writes=writes))
 
 
 def kept(gov: Governance) -> dict[str, str | None]:
