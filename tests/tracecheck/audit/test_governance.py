@@ -206,3 +206,26 @@ def test_a_pyccf_service_runs_joins_and_retirements(tmp_path: Path) -> None:
     for n in committed:
         details = [e.detail for e in gov.events if e.kind == "node" and e.subject == n]
         assert details == ["Trusted", "Retired", "retirement committed"]
+
+
+def test_cli_bad_governance_json_is_bad_input(tmp_path: Path) -> None:
+    from pyccf.kv.store import Transaction
+    from pyccf.ledger.secrets import LedgerSecret
+    from pyccf.service.writer import ServiceWriter
+    from tests.tracecheck.audit.test_ledger import NODE, SERVICE, START
+
+    writer = ServiceWriter(tmp_path / "l", SERVICE, NODE, LedgerSecret.from_seed(b"gov"), START)
+    writer.genesis(encryption_pub_key=NODE.public_key_pem)
+
+    def body(tx: Transaction) -> None:
+        tx.put(MEMBERS + "info", b"m1", b"{not json")
+
+    writer.execute(body)
+    writer.sign()
+    writer.commit()
+    plain = CliRunner().invoke(main, ["audit", "ledger", str(writer.folder), "--uncommitted"])
+    assert plain.exit_code == 0, plain.output  # the ledger itself verifies
+    done = CliRunner().invoke(main, ["audit", "ledger", str(writer.folder), "--uncommitted", "--governance"])
+    assert done.exit_code == 2, done.output
+    assert "public:ccf.gov.members.info" in done.output and "m1: not JSON" in done.output
+    assert "Traceback" not in done.output
