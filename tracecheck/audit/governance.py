@@ -113,6 +113,18 @@ def _obj(entry: Entry, table: str, key: str, value: bytes) -> dict[str, Any]:
     return doc
 
 
+def _field(
+    entry: Entry, table: str, key: str, doc: dict[str, Any], name: str, kind: type, *, optional: bool = False
+) -> Any:
+    """``doc[name]`` if it has the JSON type CCF writes (None when optional and absent)."""
+    value = doc.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind):
+        raise _bad(entry, table, f"key {key}: {name!r} is not a {kind.__name__}")
+    return value
+
+
 class _Replay:
     def __init__(self) -> None:
         self.gov = Governance()
@@ -147,7 +159,8 @@ class _Replay:
                 continue
             info = _obj(entry, MEMBERS_INFO, mid, value)
             m = self.member(mid)
-            status, m.recovery_role = info.get("status"), info.get("recovery_role")
+            status = _field(entry, MEMBERS_INFO, mid, info, "status", str)
+            m.recovery_role = _field(entry, MEMBERS_INFO, mid, info, "recovery_role", str, optional=True)
             if status != m.status:
                 self.event(txid, "member", mid, f"status {status}")
             m.status = status
@@ -158,7 +171,7 @@ class _Replay:
                     self.gov.members[mid].state_digest = None
                 continue
             ack = _obj(entry, MEMBERS_ACKS, mid, value)
-            digest = ack.get("state_digest")
+            digest = _field(entry, MEMBERS_ACKS, mid, ack, "state_digest", str, optional=True)
             self.member(mid).state_digest = digest
             signed = "cose_sign1_req" in ack or "signed_req" in ack
             if digest:
@@ -184,8 +197,9 @@ class _Replay:
                     self.event(txid, "node", nid, "removed")
                 continue
             info = _obj(entry, Table.NODES_INFO, nid, value)
-            status = str(info.get("status"))
-            committed = bool(info.get("retired_committed", False))
+            status = _field(entry, Table.NODES_INFO, nid, info, "status", str)
+            committed = _field(entry, Table.NODES_INFO, nid, info, "retired_committed", bool, optional=True)
+            committed = bool(committed)
             node = self.gov.nodes.get(nid)
             if node is None:
                 node = self.gov.nodes[nid] = Node(nid, status)
@@ -207,7 +221,8 @@ class _Replay:
             self.event(txid, "service", "info", "removed")
             return
         info = _obj(entry, Table.SERVICE_INFO, "service", value)
-        status, cert = info.get("status"), info.get("cert")
+        status = _field(entry, Table.SERVICE_INFO, "service", info, "status", str)
+        cert = _field(entry, Table.SERVICE_INFO, "service", info, "cert", str)
         if cert != self.gov.service_cert:
             self.event(txid, "service", "identity", "certificate set")
         if status != self.gov.service_status:
@@ -255,15 +270,17 @@ class _Replay:
                 continue
             info = _obj(entry, PROPOSALS_INFO, pid, value)
             p = self.proposal(pid, txid)
-            p.proposer = info.get("proposer_id", p.proposer)
-            ballots = info.get("ballots") or {}
+            proposer = _field(entry, PROPOSALS_INFO, pid, info, "proposer_id", str, optional=True)
+            p.proposer = proposer or p.proposer
+            ballots = _field(entry, PROPOSALS_INFO, pid, info, "ballots", dict, optional=True) or {}
             for mid in ballots:
                 if mid not in p.ballots:
                     p.ballots[mid] = txid
                     self.event(txid, "ballot", pid, f"by {mid}")
-            state = str(info.get("state"))
-            if info.get("final_votes") is not None:
-                p.final_votes = {str(k): bool(v) for k, v in info["final_votes"].items()}
+            state = _field(entry, PROPOSALS_INFO, pid, info, "state", str)
+            final = _field(entry, PROPOSALS_INFO, pid, info, "final_votes", dict, optional=True)
+            if final is not None:
+                p.final_votes = {str(k): bool(v) for k, v in final.items()}
             if state != p.state:
                 p.history.append((txid, state))
                 what = f"{state} ({', '.join(p.actions)})" if p.state is None and p.actions else state

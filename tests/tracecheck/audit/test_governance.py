@@ -169,6 +169,27 @@ def test_malformed_governance_json_names_the_table() -> None:
     assert caught.value.seqno == 5 and "m1" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("table", "value", "field"),
+    [
+        (MEMBERS + "info", {"member_data": {}}, "'status'"),
+        ("public:ccf.gov.nodes.info", {"status": 3}, "'status'"),
+        ("public:ccf.gov.nodes.info", {"status": "Retired", "retired_committed": 1}, "'retired_committed'"),
+        ("public:ccf.gov.proposals_info", {"state": "Open", "ballots": []}, "'ballots'"),
+        ("public:ccf.gov.proposals_info", {"ballots": {}}, "'state'"),
+        ("public:ccf.gov.proposals", {"actions": "set_user"}, "actions"),
+        ("public:ccf.gov.service.info", {"status": "Open"}, "'cert'"),
+    ],
+)
+def test_a_governance_value_of_the_wrong_shape_is_bad_input(table: str, value: Any, field: str) -> None:
+    from tracecheck.audit.errors import MalformedLedger
+
+    key = bytes(8) if table.endswith("service.info") else b"k1"
+    with pytest.raises(MalformedLedger, match=field) as caught:
+        _Replay().apply(_entry(7, {table: {key: json.dumps(value).encode()}}))
+    assert caught.value.seqno == 7 and caught.value.field == table
+
+
 def test_cli_prints_the_timeline_and_json() -> None:
     folder = str(CCF_LEDGERS / "cose_flipflop_service" / "ledger")
     text = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--governance"])
