@@ -250,3 +250,15 @@ def test_cli_bad_governance_json_is_bad_input(tmp_path: Path) -> None:
     assert done.exit_code == 2, done.output
     assert "public:ccf.gov.members.info" in done.output and "m1: not JSON" in done.output
     assert "Traceback" not in done.output
+
+
+def test_the_constitution_in_force_is_the_last_one_set() -> None:
+    import hashlib
+
+    replay = _Replay()
+    for seqno, source in [(1, "export function resolve() {}"), (4, "export function resolve() { 1 }")]:
+        replay.apply(_entry(seqno, {"public:ccf.gov.constitution": {bytes(8): json.dumps(source).encode()}}))
+    replay.apply(_entry(5, {"public:ccf.gov.users.certs": {b"u": b"PEM"}}))
+    gov = replay.gov
+    assert gov.constitution_txid == "2.4"
+    assert gov.constitution_digest == hashlib.sha256(b"export function resolve() { 1 }").hexdigest()
