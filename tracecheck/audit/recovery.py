@@ -15,7 +15,7 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -138,16 +138,32 @@ class _Public:
     threshold: int | None = None
     enc_keys: dict[str, bytes] = field(default_factory=dict)
     shares: tuple[Entry, dict[str, Any]] | None = None
+    shares_threshold: int | None = None  # the threshold in force when the newest shares were written
     history: list[tuple[Entry, dict[str, Any]]] = field(default_factory=list)
 
 
-def _json(entry: Entry, table: str, raw: bytes) -> Any:
+class _Where(TypedDict):
+    file: Path
+    offset: int
+    seqno: int
+    field: str
+
+
+def _at(entry: Entry, field: str) -> _Where:
+    return {"file": entry.file, "offset": entry.offset, "seqno": entry.seqno, "field": field}
+
+
+def _json(entry: Entry, table: str, raw: bytes) -> dict[str, Any]:
+    """A JSON object written to ``table``; anything else is a malformed ledger."""
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except ValueError:
+        value = None
+    if not isinstance(value, dict):
         raise MalformedLedger(
-            "not JSON", file=entry.file, offset=entry.offset, seqno=entry.seqno, field=table
+            "not a JSON object", file=entry.file, offset=entry.offset, seqno=entry.seqno, field=table
         )
+    return value
 
 
 def _b64(entry: Entry, table: str, text: Any) -> bytes:
@@ -172,6 +188,7 @@ def _scan(entry: Entry, public: _Public) -> None:
     shares = entry.writes.get(Table.RECOVERY_SHARES, {}).get(SINGLETON_KEY)
     if shares is not None:
         public.shares = (entry, _json(entry, Table.RECOVERY_SHARES, shares))
+        public.shares_threshold = public.threshold
     history = entry.writes.get(Table.HISTORICAL_LEDGER_SECRET, {}).get(SINGLETON_KEY)
     if history is not None:
         public.history.append((entry, _json(entry, Table.HISTORICAL_LEDGER_SECRET, history)))
@@ -183,10 +200,11 @@ def _latest_from_members(
     if public.shares is None:
         raise BadInput("the ledger holds no recovery shares", field=Table.RECOVERY_SHARES)
     entry, record = public.shares
-    where = {"file": entry.file, "offset": entry.offset, "seqno": entry.seqno, "field": Table.RECOVERY_SHARES}
     encrypted = record.get("encrypted_shares")
     if not isinstance(encrypted, dict) or "wrapped_latest_ledger_secret" not in record:
-        raise MalformedLedger("lacks encrypted_shares or wrapped_latest_ledger_secret", **where)
+        raise MalformedLedger(
+            "lacks encrypted_shares or wrapped_latest_ledger_secret", **_at(entry, Table.RECOVERY_SHARES)
+        )
     shares, used = [], []
     for path, key in keys:
         mine = key.public_key().public_numbers()
@@ -196,15 +214,17 @@ def _latest_from_members(
                     share = key.decrypt(_b64(entry, Table.RECOVERY_SHARES, encrypted[mid]), _OAEP)
                 except ValueError:
                     raise AuditFailure(
-                        f"member {mid}'s share does not decrypt with {path.name}", **where
+                        f"member {mid}'s share does not decrypt with {path.name}",
+                        **_at(entry, Table.RECOVERY_SHARES),
                     ) from None
                 if len(share) != SHARE_SIZE:
                     raise AuditFailure(
-                        f"member {mid}'s share has {len(share)} bytes, not {SHARE_SIZE}", **where
+                        f"member {mid}'s share has {len(share)} bytes, not {SHARE_SIZE}",
+                        **_at(entry, Table.RECOVERY_SHARES),
                     )
                 shares.append(share)
                 used.append(mid)
-    threshold = public.threshold or 1
+    threshold = public.shares_threshold or 1
     if len(shares) < threshold and not any(s[:4] == bytes(4) for s in shares):
         raise BadInput(
             f"{len(shares)} of the given member keys hold a share, the recovery threshold is {threshold}: "
@@ -217,9 +237,13 @@ def _latest_from_members(
             wrapping_key(y), _b64(entry, Table.RECOVERY_SHARES, record["wrapped_latest_ledger_secret"])
         )
     except (ValueError, InvalidTag):
-        raise AuditFailure("the combined shares do not unwrap the latest ledger secret", **where) from None
+        raise AuditFailure(
+            "the combined shares do not unwrap the latest ledger secret", **_at(entry, Table.RECOVERY_SHARES)
+        ) from None
     if len(latest) != SECRET_SIZE:
-        raise AuditFailure(f"the latest ledger secret has {len(latest)} bytes", **where)
+        raise AuditFailure(
+            f"the latest ledger secret has {len(latest)} bytes", **_at(entry, Table.RECOVERY_SHARES)
+        )
     return latest, used
 
 
@@ -227,26 +251,32 @@ def _chain(public: _Public, latest: bytes) -> list[tuple[int, bytes]]:
     """(first seqno, secret) of every ledger secret, oldest first, walking the rekey chain back."""
     if not public.history:
         return [(1, latest)]
-    last_entry, last = public.history[-1]
+    last = public.history[-1][1]
     start = last.get("next_version", 1)
     secrets = [(start if isinstance(start, int) else 1, latest)]
     for entry, record in reversed(public.history):
         previous = record.get("previous_ledger_secret")
         if previous is None:
             continue
-        where = {"file": entry.file, "offset": entry.offset, "seqno": entry.seqno}
+        if not isinstance(previous, dict):
+            raise MalformedLedger(
+                "previous_ledger_secret is not an object",
+                file=entry.file,
+                offset=entry.offset,
+                seqno=entry.seqno,
+                field=Table.HISTORICAL_LEDGER_SECRET,
+            )
         field_ = Table.HISTORICAL_LEDGER_SECRET
         try:
             secret = unseal(secrets[-1][1], _b64(entry, field_, previous.get("encrypted_data")))
         except InvalidTag:
             raise AuditFailure(
-                "the previous ledger secret does not decrypt under its successor", field=field_, **where
+                "the previous ledger secret does not decrypt under its successor", **_at(entry, field_)
             ) from None
         version = previous.get("version")
         if not isinstance(version, int):
-            raise MalformedLedger("previous_ledger_secret lacks its version", field=field_, **where)
+            raise MalformedLedger("previous_ledger_secret lacks its version", **_at(entry, field_))
         secrets.append((version, secret))
-    _ = last_entry
     return sorted(secrets)
 
 
