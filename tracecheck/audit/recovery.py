@@ -194,6 +194,23 @@ def _scan(entry: Entry, public: _Public) -> None:
         public.history.append((entry, _json(entry, Table.HISTORICAL_LEDGER_SECRET, history)))
 
 
+def _spki(key: rsa.RSAPublicKey | Any) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _member_of(key: rsa.RSAPrivateKey, enc_keys: dict[str, bytes], encrypted: dict[str, Any]) -> str | None:
+    """The member holding a share whose recorded encryption key is ``key``'s public half, if any."""
+    mine = _spki(key.public_key())
+    for mid, pem in enc_keys.items():
+        try:
+            theirs = _spki(serialization.load_pem_public_key(pem))
+        except (ValueError, UnsupportedAlgorithm):
+            continue  # not a key this auditor can match; its member's share stays unused
+        if mid in encrypted and theirs == mine:
+            return mid
+    return None
+
+
 def _latest_from_members(
     public: _Public, keys: list[tuple[Path, rsa.RSAPrivateKey]]
 ) -> tuple[bytes, list[str]]:
@@ -207,23 +224,22 @@ def _latest_from_members(
         )
     shares, used = [], []
     for path, key in keys:
-        mine = key.public_key().public_numbers()
-        for mid, pem in public.enc_keys.items():
-            if mid in encrypted and serialization.load_pem_public_key(pem).public_numbers() == mine:  # type: ignore[union-attr]
-                try:
-                    share = key.decrypt(_b64(entry, Table.RECOVERY_SHARES, encrypted[mid]), _OAEP)
-                except ValueError:
-                    raise AuditFailure(
-                        f"member {mid}'s share does not decrypt with {path.name}",
-                        **_at(entry, Table.RECOVERY_SHARES),
-                    ) from None
-                if len(share) != SHARE_SIZE:
-                    raise AuditFailure(
-                        f"member {mid}'s share has {len(share)} bytes, not {SHARE_SIZE}",
-                        **_at(entry, Table.RECOVERY_SHARES),
-                    )
-                shares.append(share)
-                used.append(mid)
+        mid = _member_of(key, public.enc_keys, encrypted)
+        if mid is not None and mid not in used:
+            try:
+                share = key.decrypt(_b64(entry, Table.RECOVERY_SHARES, encrypted[mid]), _OAEP)
+            except ValueError:
+                raise AuditFailure(
+                    f"member {mid}'s share does not decrypt with {path.name}",
+                    **_at(entry, Table.RECOVERY_SHARES),
+                ) from None
+            if len(share) != SHARE_SIZE:
+                raise AuditFailure(
+                    f"member {mid}'s share has {len(share)} bytes, not {SHARE_SIZE}",
+                    **_at(entry, Table.RECOVERY_SHARES),
+                )
+            shares.append(share)
+            used.append(mid)
     threshold = public.shares_threshold or 1
     if len(shares) < threshold and not any(s[:4] == bytes(4) for s in shares):
         raise BadInput(

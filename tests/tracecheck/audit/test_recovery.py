@@ -196,3 +196,12 @@ def test_the_members_share_is_the_ledgers_secret_material() -> None:
     assert record is not None and b"encrypted_shares" in record
     wrapped = base64.b64decode(record.split(b'"wrapped_latest_ledger_secret":"')[1].split(b'"')[0])
     assert len(wrapped) == 16 + 12 + 32 and wrapped[16:28] == bytes(12)  # tag | zero IV | secret
+
+
+def test_one_members_key_given_twice_counts_once(tmp_path: Path) -> None:
+    folder = keys_dir(tmp_path, *(ACME / "common" / f"member{i}_enc_privk.pem" for i in (0, 1)))
+    shutil.copy(folder / "member0_enc_privk.pem", folder / "copy_enc_privk.pem")
+    with pytest.raises(BadInput, match="2 of the given member keys hold a share.*1 missing"):
+        recover_ledger(ACME / "ledger", member_keys=folder)
+    shutil.copy(ACME / "common" / "member2_enc_privk.pem", folder)
+    assert len(recover_ledger(ACME / "ledger", member_keys=folder).members) == 3
