@@ -212,10 +212,10 @@ def _member_of(key: rsa.RSAPrivateKey, enc_keys: dict[str, bytes], encrypted: di
 
 
 def _latest_from_members(
-    public: _Public, keys: list[tuple[Path, rsa.RSAPrivateKey]]
+    folder: Path, public: _Public, keys: list[tuple[Path, rsa.RSAPrivateKey]]
 ) -> tuple[bytes, list[str]]:
     if public.shares is None:
-        raise BadInput("the ledger holds no recovery shares", field=Table.RECOVERY_SHARES)
+        raise BadInput("the ledger holds no recovery shares", file=folder, field=Table.RECOVERY_SHARES)
     entry, record = public.shares
     encrypted = record.get("encrypted_shares")
     if not isinstance(encrypted, dict) or "wrapped_latest_ledger_secret" not in record:
@@ -349,7 +349,7 @@ def recover_ledger(
         for chunk in chunks:
             for entry in read_chunk(chunk):
                 _scan(entry, public)
-        latest, summary.members = _latest_from_members(public, keys)
+        latest, summary.members = _latest_from_members(folder, public, keys)
         secrets = _chain(public, latest)
     summary.secrets = len(secrets)
     for chunk in chunks:

@@ -187,6 +187,9 @@ def test_pyccf_ledgers_decrypt_with_their_ledger_secret(tmp_path: Path) -> None:
     assert code == 2 and "not hex" in err
     code, _, err = audit_cli(str(folder), "--ledger-secret", str(good), "--member-keys", str(tmp_path))
     assert code == 2 and "exclude each other" in err
+    keys = keys_dir(tmp_path, FLIPFLOP / "common" / "member0_enc_privk.pem")
+    code, _, err = audit_cli(str(folder), "--uncommitted", "--member-keys", str(keys))
+    assert code == 2 and "holds no recovery shares" in err and str(folder) in err
 
 
 def test_the_members_share_is_the_ledgers_secret_material() -> None:
