@@ -9,9 +9,11 @@ import base64
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pyccf.formats.ledger import Table
 from pyccf.kv.store import Transaction
@@ -20,7 +22,16 @@ from tests.oracle import read_ledger
 from tests.tracecheck.audit.test_ledger import audit_cli, make_writer
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
-from tracecheck.audit.recovery import PRIME, combine, recover_ledger, unseal, wrapping_key
+from tracecheck.audit.recovery import (
+    PRIME,
+    _chain,
+    _in_force,
+    _Public,
+    combine,
+    recover_ledger,
+    unseal,
+    wrapping_key,
+)
 from tracecheck.errors import BadInput
 
 CCF = Path("/work/shared/ccf_ledgers")
@@ -208,3 +219,28 @@ def test_one_members_key_given_twice_counts_once(tmp_path: Path) -> None:
         recover_ledger(ACME / "ledger", member_keys=folder)
     shutil.copy(ACME / "common" / "member2_enc_privk.pem", folder)
     assert len(recover_ledger(ACME / "ledger", member_keys=folder).members) == 3
+
+
+def _seal(key: bytes, plaintext: bytes, iv: bytes) -> bytes:
+    sealed = AESGCM(key).encrypt(iv, plaintext, None)
+    return sealed[-16:] + iv + sealed[:-16]
+
+
+def test_the_rekey_chain_is_walked_back_from_the_latest_secret() -> None:
+    """No stored CCF ledger has a rekey: this pins the layout documented in docs/audit.md."""
+    s1, s2, s3 = (bytes([i]) * 32 for i in (1, 2, 3))
+    entry = entries(FLIPFLOP / "ledger")[0]
+
+    def rekey(previous: bytes, version: int, successor: bytes, next_version: int) -> dict[str, Any]:
+        data = base64.b64encode(_seal(successor, previous, bytes(12))).decode()
+        previous_secret = {"encrypted_data": data, "version": version}
+        return {"previous_ledger_secret": previous_secret, "next_version": next_version}
+
+    history = [(entry, {"next_version": 1}), (entry, rekey(s1, 1, s2, 20)), (entry, rekey(s2, 20, s3, 35))]
+    public = _Public(history=history)
+    chain = _chain(public, s3)
+    assert chain == [(1, s1), (20, s2), (35, s3)]
+    assert [_in_force(chain, n) for n in (1, 19, 20, 34, 35, 99)] == [s1, s1, s2, s2, s3, s3]
+    public.history[1] = (entry, rekey(s1, 1, s3, 20))  # sealed under the wrong successor
+    with pytest.raises(AuditFailure, match="does not decrypt under its successor"):
+        _chain(public, s3)
