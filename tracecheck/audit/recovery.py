@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -194,7 +195,7 @@ def _scan(entry: Entry, public: _Public) -> None:
         public.history.append((entry, _json(entry, Table.HISTORICAL_LEDGER_SECRET, history)))
 
 
-def _spki(key: rsa.RSAPublicKey | Any) -> bytes:
+def _spki(key: PublicKeyTypes) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
