@@ -61,6 +61,10 @@ class Table(StrEnum):
     NODES_INFO = "public:ccf.gov.nodes.info"  # node id -> JSON NodeInfo
     NODES_ENDORSED_CERTIFICATES = "public:ccf.gov.nodes.endorsed_certificates"  # node id -> raw PEM
     SERVICE_INFO = "public:ccf.gov.service.info"  # singleton JSON {cert, status}
+    SERVICE_CONFIG = "public:ccf.gov.service.config"  # singleton JSON, e.g. {recovery_threshold}
+    MEMBERS_ENCRYPTION_PUBLIC_KEYS = "public:ccf.gov.members.encryption_public_keys"  # member id -> RSA PEM
+    RECOVERY_SHARES = "public:ccf.internal.recovery_shares"  # singleton JSON: wrapped secret, shares
+    HISTORICAL_LEDGER_SECRET = "public:ccf.internal.historical_encrypted_ledger_secret"  # the rekey chain
 
 
 class NodeStatus(StrEnum):

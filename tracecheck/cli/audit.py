@@ -13,9 +13,11 @@ import click
 from rich.markup import escape
 
 from tracecheck.cli.common import EXIT_OK, EXIT_VIOLATION, err_console, handle_errors, out_console
+from tracecheck.errors import BadInput
 
 if TYPE_CHECKING:
     from tracecheck.audit.governance import Governance
+    from tracecheck.audit.recovery import RecoverySummary
 
 
 @click.group()
@@ -28,17 +30,34 @@ def audit() -> None:
 @click.option("--service-cert", type=click.Path(path_type=Path), help="Expected service certificate (PEM).")
 @click.option("--uncommitted", is_flag=True, help="Also read uncommitted chunks.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--member-keys",
+    type=click.Path(path_type=Path),
+    help="Folder of members' *_enc_privk.pem: recover the ledger secrets, check every GCM tag.",
+)
+@click.option(
+    "--ledger-secret", type=click.Path(path_type=Path), help="File with the ledger secret in hex (instead)."
+)
 @click.option("--governance", is_flag=True, help="After the verdict, replay the governance tables.")
 @handle_errors
 def ledger(
-    directory: Path, service_cert: Path | None, uncommitted: bool, as_json: bool, governance: bool
+    directory: Path,
+    service_cert: Path | None,
+    uncommitted: bool,
+    as_json: bool,
+    member_keys: Path | None,
+    ledger_secret: Path | None,
+    governance: bool,
 ) -> int:
     """Verify the ledger chunks in DIRECTORY: entries, seqnos, Merkle roots, signatures, endorsements."""
     from tracecheck.audit.ledger import AuditFailure, audit_ledger, load_service_cert
 
     expected = load_service_cert(service_cert) if service_cert is not None else None
+    if member_keys is not None and ledger_secret is not None:
+        raise BadInput("--member-keys and --ledger-secret exclude each other", field="--ledger-secret")
     try:
         summary = audit_ledger(directory, service_cert=expected, uncommitted=uncommitted)
+        recovered = _recover(directory, member_keys, ledger_secret, uncommitted)
     except AuditFailure as exc:
         if as_json:
             click.echo(json.dumps({"verified": False, "error": exc.to_json()}))
@@ -46,13 +65,22 @@ def ledger(
             err_console().print(f"[red]verification failed:[/] {escape(str(exc))}")
         return EXIT_VIOLATION
     if as_json:
-        extra = {"governance": _governance(directory, uncommitted).to_json()} if governance else {}
+        extra: dict[str, object] = {}
+        if recovered is not None:
+            extra["recovery"] = recovered.to_json()
+        if governance:
+            extra["governance"] = _governance(directory, uncommitted).to_json()
         click.echo(json.dumps({"verified": True, **summary.to_json(), **extra}))
     else:
         out_console().print(
             f"[green]verified[/]: {summary.transactions} transactions, {summary.signatures} signatures, "
             f"last signed TxID {summary.last_signed}"
         )
+        if recovered is not None:
+            out_console().print(
+                f"[green]decrypted[/]: {recovered.entries} GCM tags verified, "
+                f"{recovered.private_domains} private domains, {recovered.secrets} ledger secret(s)"
+            )
         if governance:
             from tracecheck.audit.governance import timeline
 
@@ -66,6 +94,19 @@ def _governance(directory: Path, uncommitted: bool) -> Governance:
     from tracecheck.audit.governance import replay_governance
 
     return replay_governance(directory, uncommitted=uncommitted)
+
+
+def _recover(
+    directory: Path, member_keys: Path | None, ledger_secret: Path | None, uncommitted: bool
+) -> RecoverySummary | None:
+    """``--member-keys`` / ``--ledger-secret``: decrypt the private domains once the ledger has verified."""
+    from tracecheck.audit.recovery import recover_ledger
+
+    if member_keys is None and ledger_secret is None:
+        return None
+    return recover_ledger(
+        directory, member_keys=member_keys, ledger_secret=ledger_secret, uncommitted=uncommitted
+    )
 
 
 from tracecheck.cli.audit_receipt import proof, receipt  # noqa: E402  (the group above, its commands here)
