@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_OK
+from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.service.run import run_service
 
 
@@ -56,4 +56,7 @@ def run(
         f"{len(result.submitted)} writes, {len(result.reads)} reads, {len(result.receipts)} receipts; "
         f"commit {ledger.files.committed_seqno} on {len(result.ledgers.ledgers)} nodes"
     )
+    if result.failure is not None:  # the outputs up to the failure are written
+        click.echo(f"FAILED ({result.failure.kind.value}): {result.failure}", err=True)
+        sys.exit(EXIT_FAILED)
     sys.exit(EXIT_OK)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.consensus.node import Node
+from pyccf.errors import ScenarioAssertionFailed
 from pyccf.formats.ledger import ZERO_DIGEST, TxStatus
 from pyccf.kv.status import check_transition, tx_status
 from pyccf.kv.txid import TxID
@@ -48,6 +49,7 @@ class ServiceRun:
 
     out: Path
     ledgers: ReplicatedLedgers
+    failure: ScenarioAssertionFailed | None = None  # the check that failed, if the run stopped early
     submitted: list[tuple[int, str]] = field(default_factory=list)  # (client, data) of each write sent
     reads: list[tuple[int, str | None]] = field(default_factory=list)  # (client, value read) of each read
     receipts: dict[int, dict[str, Any]] = field(default_factory=dict)  # seqno -> JSON receipt
@@ -99,42 +101,45 @@ def run_service(
             gen.observe(driver, command)
             result.track(driver.nodes)
 
-        for command in gen.opening():
-            run(command)
-        if nodes > 1:
-            run(TrustNodes(2, tuple(str(i) for i in range(1, nodes))))
-            gen.next_id = nodes
-            run(EmitSignature(2))
+        try:
+            for command in gen.opening():
+                run(command)
+            if nodes > 1:
+                run(TrustNodes(2, tuple(str(i) for i in range(1, nodes))))
+                gen.next_id = nodes
+                run(EmitSignature(2))
+                run(DispatchAll())
+            writes = 0
+            for i in range(txs):
+                client = rng.randrange(clients)
+                if rng.random() < READ_ONLY_SHARE:
+                    result.reads.append((client, read_at_primary(driver, ledgers)))
+                else:
+                    data = f"client{client}:tx{i}"
+                    for _ in range(CLIENT_RETRIES):  # no primary: the client waits and sends again
+                        run(Replicate("latest", data))
+                        txid = accepted(driver.nodes, data)
+                        if txid is not None:
+                            result.txids[len(result.submitted)] = txid
+                            break
+                        run(Periodic(None, RETRY_MS))
+                        run(DispatchAll())
+                    result.submitted.append((client, data))
+                    writes += 1
+                    if writes % signature_every == 0:
+                        run(EmitSignature("latest"))
+                while rng.random() < faults:
+                    run(gen.next_line(driver))
+                run(DispatchAll())
+            for command in gen.healing(driver):
+                run(command)
+            run(LoopUntilSync())
+            run(EmitSignature("latest"))  # the last writes are signed, so they can commit and get receipts
             run(DispatchAll())
-        writes = 0
-        for i in range(txs):
-            client = rng.randrange(clients)
-            if rng.random() < READ_ONLY_SHARE:
-                result.reads.append((client, read_at_primary(driver, ledgers)))
-            else:
-                data = f"client{client}:tx{i}"
-                for _ in range(CLIENT_RETRIES):  # no primary: the client waits and sends again
-                    run(Replicate("latest", data))
-                    txid = accepted(driver.nodes, data)
-                    if txid is not None:
-                        result.txids[len(result.submitted)] = txid
-                        break
-                    run(Periodic(None, RETRY_MS))
-                    run(DispatchAll())
-                result.submitted.append((client, data))
-                writes += 1
-                if writes % signature_every == 0:
-                    run(EmitSignature("latest"))
-            while rng.random() < faults:
-                run(gen.next_line(driver))
-            run(DispatchAll())
-        for command in gen.healing(driver):
-            run(command)
-        run(LoopUntilSync())
-        run(EmitSignature("latest"))  # the last writes are signed, so they can commit and get receipts
-        run(DispatchAll())
-        run(LoopUntilSync())
-        driver.finish()
+            run(LoopUntilSync())
+            driver.finish()
+        except ScenarioAssertionFailed as failure:  # e.g. CCF's stuck follower: outputs are still written
+            result.failure = failure
     (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
     write_receipts(result)
     write_statuses(result)

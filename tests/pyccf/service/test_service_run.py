@@ -205,3 +205,19 @@ def test_the_ledger_names_the_expected_service_and_its_nodes(runs, tmp_path: Pat
         assert state["cert"] == r.ledgers.keys.service.cert_pem
         ours = {n.node_id: n.cert_pem for n in r.ledgers.keys.nodes.values()}
         assert state["nodes"] and all(ours[k] == pem for k, pem in state["nodes"].items()), i
+
+
+def test_a_run_that_fails_still_writes_its_outputs_and_says_so(tmp_path: Path) -> None:
+    """Seed 6 with heavy faults ends with a follower that never catches up (the run's final sync fails):
+    the outputs up to that point are written and verifiable, and the CLI reports one line, exit 1."""
+    from pyccf.errors import FailureKind
+
+    result = run_service(tmp_path / "api", nodes=3, txs=20, seed=6, faults=0.6)
+    assert result.failure is not None and result.failure.kind is FailureKind.NOT_IN_SYNC
+    assert (tmp_path / "api" / "statuses.json").exists() and result.receipts
+    done = CliRunner().invoke(
+        main,
+        ["service", "run", "--txs", "20", "--seed", "6", "--faults", "0.6", "--out", str(tmp_path / "cli")],
+    )
+    assert done.exit_code == 1
+    assert "Traceback" not in done.output and "FAILED (not in sync)" in done.output
