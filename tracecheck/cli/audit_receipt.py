@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.proofs import check_proof_file
 from tracecheck.audit.receipts import (
     LedgerIndex,
@@ -50,7 +51,16 @@ def receipt(receipts: tuple[Path, ...], service_cert: Path, ledger: Path | None,
     digest), under the ledger's signature that covers it (its root and signature).
     """
     cert = load_service_cert(service_cert)
-    index: LedgerIndex | None = None if ledger is None else index_ledger(ledger, cert)
+    index: LedgerIndex | None = None
+    if ledger is not None:
+        try:
+            index = index_ledger(ledger, cert)
+        except AuditFailure as error:  # the ledger itself does not verify: no receipt is checked against it
+            if as_json:
+                click.echo(json.dumps({"verified": False, "ledger_error": error.to_json()}, indent=2))
+            else:
+                err_console().print(f"[red]ledger FAILED[/] {escape(str(error))}")
+            return EXIT_VIOLATION
     results: list[dict[str, object]] = []
     failed = False
     for path in receipts:
