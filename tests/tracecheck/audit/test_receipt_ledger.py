@@ -185,3 +185,32 @@ def test_another_signature_over_the_same_root_is_caught(
         with pytest.raises(ReceiptInvalid) as caught:
             check_in_ledger(moved, index, str(path))
         assert caught.value.field == "txid"
+
+
+def test_a_receipt_of_another_view_or_leaf_is_caught(service: tuple[ServiceRun, Path]) -> None:
+    run, ledger = service
+    index = index_ledger(ledger, load_service_cert(cert(run)))
+    seqno = min(run.receipts)
+    path = json_of(run, seqno)
+    verified = verify_file(path, load_service_cert(cert(run)))
+    assert verified.txid is not None
+    other_view = dataclasses.replace(verified, txid=(verified.txid[0] + 1, seqno))
+    with pytest.raises(ReceiptInvalid) as caught:
+        check_in_ledger(other_view, index, str(path))
+    assert caught.value.field == "commit_evidence" and f"at seqno {seqno}" in str(caught.value)
+    other_leaf = dataclasses.replace(verified, leaf=bytes(32))
+    with pytest.raises(ReceiptInvalid) as caught:
+        check_in_ledger(other_leaf, index, str(path))
+    assert caught.value.field == "leaf"
+
+
+def test_a_signature_transactions_own_receipt(service: tuple[ServiceRun, Path]) -> None:
+    """It names no seqno: a signature of the ledger must sign its root, with the same signature bytes."""
+    run, ledger = service
+    index = index_ledger(ledger, load_service_cert(cert(run)))
+    verified = verify_file(json_of(run, min(run.receipts)), load_service_cert(cert(run)))
+    own = dataclasses.replace(verified, kind="json-signature", txid=None, write_set_digest=b"")
+    check_in_ledger(own, index, "own.json")
+    with pytest.raises(ReceiptInvalid) as caught:
+        check_in_ledger(dataclasses.replace(own, root=bytes(32)), index, "own.json")
+    assert caught.value.field == "root"
