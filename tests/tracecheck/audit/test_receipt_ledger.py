@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from pyccf.formats.ledger import CHUNK_NAME, ZERO_DIGEST
+from pyccf.formats.ledger import CHUNK_NAME, SINGLETON_KEY, ZERO_DIGEST, Table
 from pyccf.service.receipts import LeafComponents, json_receipt
 from pyccf.service.run import ServiceRun, run_service, signature_of
+from tests.tracecheck.audit.test_ledger import CCF_LEDGERS
+from tests.tracecheck.audit.test_receipt_ccf import signature_receipt
+from tracecheck.audit.reader import list_chunks, read_chunk
 from tracecheck.audit.receipts import (
     ReceiptInvalid,
     check_in_ledger,
@@ -213,4 +216,32 @@ def test_a_signature_transactions_own_receipt(service: tuple[ServiceRun, Path]) 
     check_in_ledger(own, index, "own.json")
     with pytest.raises(ReceiptInvalid) as caught:
         check_in_ledger(dataclasses.replace(own, root=bytes(32)), index, "own.json")
+    assert caught.value.field == "root"
+
+
+def ccf_signature_receipts(name: str) -> list[dict[str, Any]]:
+    """Each committed node signature of CCF's ledger ``name`` as the signature transaction's own receipt."""
+    folder = CCF_LEDGERS / name / "ledger"
+    raws = [
+        e.writes[Table.SIGNATURES][SINGLETON_KEY]
+        for c in list_chunks(folder, uncommitted=False)
+        for e in read_chunk(c)
+        if SINGLETON_KEY in e.writes.get(Table.SIGNATURES, {})
+    ]
+    return [signature_receipt(raw.decode()) for raw in raws]
+
+
+@pytest.mark.parametrize("name", ["acme_containing_service", "cose_flipflop_service"])
+def test_ccf_signature_receipts_match_their_ccf_ledger(name: str) -> None:
+    service_cert = load_service_cert(CCF_LEDGERS / name / "common" / "service_cert.pem")
+    index = index_ledger(CCF_LEDGERS / name / "ledger", service_cert)
+    receipts = ccf_signature_receipts(name)
+    assert receipts
+    for doc in receipts:
+        check_in_ledger(verify_json(doc, service_cert), index, name)
+    other = "cose_flipflop_service" if name == "acme_containing_service" else "acme_containing_service"
+    other_cert = load_service_cert(CCF_LEDGERS / other / "common" / "service_cert.pem")
+    foreign = verify_json(ccf_signature_receipts(other)[0], other_cert)
+    with pytest.raises(ReceiptInvalid) as caught:
+        check_in_ledger(foreign, index, other)
     assert caught.value.field == "root"
