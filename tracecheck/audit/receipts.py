@@ -389,14 +389,15 @@ def index_ledger(folder: Path, service_cert: x509.Certificate) -> LedgerIndex:
     signatures = []
     for chunk in list_chunks(folder, uncommitted=False):
         for entry in read_chunk(chunk):
-            entries[entry.seqno] = (entry.view, hashlib.sha256(entry.raw).digest(), leaf(entry))
+            entry_leaf = leaf(entry)
+            entries[entry.seqno] = (entry.view, hashlib.sha256(entry.raw).digest(), entry_leaf)
             raw = entry.writes.get(Table.SIGNATURES, {}).get(SINGLETON_KEY)
             cose = entry.writes.get(Table.COSE_SIGNATURES, {}).get(SINGLETON_KEY)
             if raw is not None or cose is not None:  # the audit above has parsed and verified both
                 node_sig = parse_raw(raw).sig if raw is not None else b""
                 cose_sig = _cose_signature(cose) if cose is not None else b""
                 signatures.append(LedgerSignature(entry.view, entry.seqno, tree.root(), node_sig, cose_sig))
-            tree.append(leaf(entry))
+            tree.append(entry_leaf)
     return LedgerIndex(folder, entries, signatures)
 
 
