@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -37,6 +38,9 @@ from pyccf.formats.ledger import (
     COSE_VDS,
     COSE_VDS_CCF_LEDGER_SHA256,
     DIGEST_SIZE,
+    SINGLETON_KEY,
+    ZERO_DIGEST,
+    Table,
 )
 from tracecheck.audit.crypto import (
     check_endorsed,
@@ -46,6 +50,10 @@ from tracecheck.audit.crypto import (
     verify_root_signature,
     verify_sign1,
 )
+from tracecheck.audit.ledger import audit_ledger, leaf
+from tracecheck.audit.merkle import CompactTree
+from tracecheck.audit.reader import list_chunks, read_chunk
+from tracecheck.audit.signatures import parse_raw
 from tracecheck.errors import BadInput, TracecheckError
 
 _TXID = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -66,6 +74,8 @@ class Verified:
     signer: str  # the node id (JSON) or the service key id (COSE)
     txid: tuple[int, int] | None  # the transaction's (view, seqno), from its commit evidence
     signature_txid: tuple[int, int] | None  # the signature's (view, seqno), signed in COSE only
+    signature: bytes = b""  # the signature bytes over ``root``, to compare with the ledger's
+    write_set_digest: bytes = b""  # from the leaf components (empty for a signature's own receipt)
 
     def to_json(self) -> dict[str, Any]:
         def tx(t: tuple[int, int] | None) -> str | None:
@@ -154,6 +164,7 @@ def verify_json(doc: object, service_cert: x509.Certificate, where: str = "recei
         if doc.get("proof") != []:
             raise BadInput("a signature transaction's receipt has an empty proof", file=where, field="proof")
         path: list[tuple[bool, bytes]] = []
+        wsd = b""
     else:
         components = doc.get("leaf_components")
         if not isinstance(components, dict):
@@ -187,7 +198,7 @@ def verify_json(doc: object, service_cert: x509.Certificate, where: str = "recei
         raise ReceiptInvalid(
             f"node_id {node_id} is not the certificate's key id {key_id(key)}", file=where, field="node_id"
         )
-    return Verified(kind, leaf, root, node_id, txid, None)
+    return Verified(kind, leaf, root, node_id, txid, None, signature, wsd)
 
 
 # ---------------------------------------------------------------------------------------- COSE
@@ -253,8 +264,8 @@ def check_sign1(sign1: Sign1, root: bytes, service_key: ec.EllipticCurvePublicKe
         )
 
 
-def _cose_proof(sign1: Sign1, where: str) -> tuple[bytes, str, list[tuple[bool, bytes]]]:
-    """The one inclusion proof's leaf, commit evidence and path."""
+def _cose_proof(sign1: Sign1, where: str) -> tuple[bytes, str, list[tuple[bool, bytes]], bytes]:
+    """The one inclusion proof's leaf, commit evidence, path and write-set digest."""
     vdp = sign1.unprotected.get(COSE_VDP)
     proofs = vdp.get(COSE_INCLUSION_PROOFS) if isinstance(vdp, Mapping) else None
     if not isinstance(proofs, (list, tuple)) or len(proofs) != 1 or not isinstance(proofs[0], bytes):
@@ -284,13 +295,13 @@ def _cose_proof(sign1: Sign1, where: str) -> tuple[bytes, str, list[tuple[bool, 
     ):
         raise BadInput("path is not [[bool, bstr .size 32], ...]", file=where, field="path")
     wsd, evidence, claims = leaf_parts
-    return leaf_of(wsd, evidence, claims), evidence, [(s[0], s[1]) for s in path_parts]
+    return leaf_of(wsd, evidence, claims), evidence, [(s[0], s[1]) for s in path_parts], wsd
 
 
 def verify_cose(data: bytes, service_cert: x509.Certificate, where: str = "receipt") -> Verified:
     """Verify a COSE receipt: fold its inclusion path, check the service's signature over the result."""
     sign1 = decode_sign1(data, where)
-    leaf, evidence, path = _cose_proof(sign1, where)
+    leaf, evidence, path, wsd = _cose_proof(sign1, where)
     txid = _commit_evidence_txid(evidence, where)
     root = fold(leaf, path)
     service_key = ec_key(service_cert, "service certificate", "key")
@@ -304,7 +315,7 @@ def verify_cose(data: bytes, service_cert: x509.Certificate, where: str = "recei
             file=where,
             field="txid",
         )
-    return Verified("cose", leaf, root, key_id(service_key), txid, signed)
+    return Verified("cose", leaf, root, key_id(service_key), txid, signed, sign1.signature, wsd)
 
 
 # ---------------------------------------------------------------------------------------- files
@@ -334,3 +345,105 @@ def load_service_cert(path: Path) -> x509.Certificate:
     if not isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
         raise BadInput("the service certificate's key is not an EC key", file=path)
     return cert
+
+
+# ---------------------------------------------------------------------------------------- against a ledger
+
+
+@dataclass(frozen=True)
+class LedgerSignature:
+    """A signature transaction: its TxID, the root it signs and both signatures' bytes (empty if absent)."""
+
+    view: int
+    seqno: int
+    root: bytes
+    node_sig: bytes
+    cose_sig: bytes
+
+
+@dataclass(frozen=True)
+class LedgerIndex:
+    """What receipts are checked against: each seqno's (view, write-set digest, leaf); the signatures."""
+
+    folder: Path
+    entries: dict[int, tuple[int, bytes, bytes]]
+    signatures: list[LedgerSignature]
+
+    def covering(self, seqno: int) -> LedgerSignature | None:
+        """The first signature after ``seqno``: the one a receipt for ``seqno`` is issued under."""
+        return next((s for s in self.signatures if s.seqno > seqno), None)
+
+
+def _cose_signature(value: bytes) -> bytes:
+    """The signature bytes of a ledger's COSE signature (a JSON string of the base64 COSE_Sign1)."""
+    message = cbor2.loads(base64.b64decode(json.loads(value), validate=True))
+    return bytes(message.value[3])
+
+
+def index_ledger(folder: Path, service_cert: x509.Certificate) -> LedgerIndex:
+    """Audit the ledger's committed chunks (so every root below is verified), then index them."""
+    audit_ledger(folder, service_cert=service_cert)
+    tree = CompactTree()
+    tree.append(ZERO_DIGEST)
+    entries: dict[int, tuple[int, bytes, bytes]] = {}
+    signatures = []
+    for chunk in list_chunks(folder, uncommitted=False):
+        for entry in read_chunk(chunk):
+            entry_leaf = leaf(entry)
+            entries[entry.seqno] = (entry.view, hashlib.sha256(entry.raw).digest(), entry_leaf)
+            raw = entry.writes.get(Table.SIGNATURES, {}).get(SINGLETON_KEY)
+            cose = entry.writes.get(Table.COSE_SIGNATURES, {}).get(SINGLETON_KEY)
+            if raw is not None or cose is not None:  # the audit above has parsed and verified both
+                node_sig = parse_raw(raw).sig if raw is not None else b""
+                cose_sig = _cose_signature(cose) if cose is not None else b""
+                signatures.append(LedgerSignature(entry.view, entry.seqno, tree.root(), node_sig, cose_sig))
+            tree.append(entry_leaf)
+    return LedgerIndex(folder, entries, signatures)
+
+
+def check_in_ledger(verified: Verified, index: LedgerIndex, where: str) -> None:
+    """The receipt's transaction is the ledger's at its seqno, under the signature that covers it."""
+
+    def fail(message: str, field: str, seqno: int | None) -> ReceiptInvalid:
+        at = "" if seqno is None else f" at seqno {seqno}"
+        return ReceiptInvalid(f"{message}{at} in ledger {index.folder}", file=where, field=field)
+
+    if verified.txid is None:  # a signature transaction's own receipt: it names no seqno, only a root
+        found_sig = next((s for s in index.signatures if s.root == verified.root), None)
+        if found_sig is None:
+            raise fail(f"no signature transaction signs root {verified.root.hex()}", "root", None)
+        signature = found_sig
+    else:
+        view, seqno = verified.txid
+        found = index.entries.get(seqno)
+        if found is None:
+            last = max(index.entries)
+            raise fail(f"the ledger's committed chunks end at seqno {last}", "commit_evidence", seqno)
+        ledger_view, wsd, ledger_leaf = found
+        if verified.write_set_digest and verified.write_set_digest != wsd:
+            raise fail(
+                f"write_set_digest {verified.write_set_digest.hex()} is not the entry's {wsd.hex()}",
+                "write_set_digest",
+                seqno,
+            )
+        if view != ledger_view:
+            raise fail(f"view {view} is not the entry's view {ledger_view}", "commit_evidence", seqno)
+        if verified.leaf != ledger_leaf:
+            raise fail("the leaf (commit evidence or claims digest) is not the entry's", "leaf", seqno)
+        covering = index.covering(seqno)
+        if covering is None:
+            raise fail("no signature transaction covers the entry", "signature", seqno)
+        signature = covering
+        if verified.root != signature.root:
+            raise fail(
+                f"root {verified.root.hex()} is not the root {signature.root.hex()} signed by "
+                f"{signature.view}.{signature.seqno}",
+                "root",
+                seqno,
+            )
+    theirs = signature.cose_sig if verified.kind == "cose" else signature.node_sig
+    if verified.signature != theirs:
+        raise fail(f"the signature is not that of {signature.view}.{signature.seqno}", "signature", None)
+    if verified.signature_txid is not None and verified.signature_txid != (signature.view, signature.seqno):
+        txid = verified.signature_txid
+        raise fail(f"signs {txid[0]}.{txid[1]}, not {signature.view}.{signature.seqno}", "txid", None)

@@ -12,8 +12,16 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.proofs import check_proof_file
-from tracecheck.audit.receipts import ReceiptInvalid, load_service_cert, verify_file
+from tracecheck.audit.receipts import (
+    LedgerIndex,
+    ReceiptInvalid,
+    check_in_ledger,
+    index_ledger,
+    load_service_cert,
+    verify_file,
+)
 from tracecheck.cli.common import EXIT_OK, EXIT_VIOLATION, err_console, handle_errors, out_console
 
 _SERVICE_CERT = click.option(
@@ -28,16 +36,38 @@ _SERVICE_CERT = click.option(
 @click.command("receipt")
 @click.argument("receipts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_SERVICE_CERT
+@click.option(
+    "--ledger",
+    "ledger",
+    type=click.Path(path_type=Path),
+    help="A ledger folder (committed chunks) to audit, then check each receipt against.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document of the results.")
 @handle_errors
-def receipt(receipts: tuple[Path, ...], service_cert: Path, as_json: bool) -> int:
-    """Verify JSON (.json, or any file holding a JSON object) and COSE receipts against the service."""
+def receipt(receipts: tuple[Path, ...], service_cert: Path, ledger: Path | None, as_json: bool) -> int:
+    """Verify JSON (.json, or any file holding a JSON object) and COSE receipts against the service.
+
+    With --ledger, each receipt's transaction must also be the ledger's at its seqno (its write-set
+    digest), under the ledger's signature that covers it (its root and signature).
+    """
     cert = load_service_cert(service_cert)
+    index: LedgerIndex | None = None
+    if ledger is not None:
+        try:
+            index = index_ledger(ledger, cert)
+        except AuditFailure as error:  # the ledger itself does not verify: no receipt is checked against it
+            if as_json:
+                click.echo(json.dumps({"verified": False, "ledger_error": error.to_json()}, indent=2))
+            else:
+                err_console().print(f"[red]ledger FAILED[/] {escape(str(error))}")
+            return EXIT_VIOLATION
     results: list[dict[str, object]] = []
     failed = False
     for path in receipts:
         try:
             verified = verify_file(path, cert)
+            if index is not None:
+                check_in_ledger(verified, index, str(path))
         except ReceiptInvalid as error:
             failed = True
             results.append({"file": str(path), "verified": False, "error": str(error)})
