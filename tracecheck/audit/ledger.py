@@ -77,6 +77,7 @@ class _Auditor:
         self.tree.append(ZERO_DIGEST)
         self.service: x509.Certificate | None = None
         self.certs: dict[str, x509.Certificate] = {}
+        self.endorsed: set[tuple[x509.Certificate, x509.Certificate]] = set()  # verified pairs
         self.status: dict[str, str] = {}
         self.summary = AuditSummary()
         self.view = 0
@@ -197,14 +198,16 @@ class _Auditor:
                 raise self.fail(entry, f"the embedded certificate is not node {sig.node}'s", Table.SIGNATURES)
         if self.service is None:
             raise self.fail(entry, "a node signature before any service certificate", Table.SERVICE_INFO)
-        try:
-            cert.verify_directly_issued_by(self.service)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
-            raise self.fail(
-                entry,
-                f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
-                Table.NODES_ENDORSED_CERTIFICATES,
-            ) from None
+        if (cert, self.service) not in self.endorsed:  # one check per pair, not one per signature
+            try:
+                cert.verify_directly_issued_by(self.service)
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
+                raise self.fail(
+                    entry,
+                    f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
+                    Table.NODES_ENDORSED_CERTIFICATES,
+                ) from None
+            self.endorsed.add((cert, self.service))
         if sig.root != root:  # checked after the signer: an unknown signer is the clearer report
             raise self.fail(entry, f"signed root {sig.root.hex()}, recomputed {root.hex()}", Table.SIGNATURES)
         verify_raw(sig, cert, root)
