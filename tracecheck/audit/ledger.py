@@ -6,6 +6,7 @@ A ledger verifies only if it ends on a signature: bytes no signature covers prov
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -50,10 +51,12 @@ def load_service_cert(path: Path) -> x509.Certificate:
         raise MalformedLedger("not a PEM certificate", file=path, field="--service-cert") from None
 
 
+@functools.lru_cache(maxsize=64)  # the same few certificates come back with every signature
 def _spki(cert: x509.Certificate) -> bytes:
     return cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
+@functools.lru_cache(maxsize=64)  # failures raise and are not cached
 def _load_cert(pem: bytes) -> x509.Certificate:
     """A PEM certificate whose key parses too (cryptography parses keys lazily); ValueError otherwise."""
     try:
