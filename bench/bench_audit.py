@@ -147,9 +147,9 @@ def main() -> None:
                 f"wrote a {txs}-transaction pyccf ledger in {time.perf_counter() - start:.1f} s", flush=True
             )
             sizes[txs] = memory(folder)
+            peak, rss = sizes[txs]["tracemalloc_peak"] / 1e6, sizes[txs]["maxrss_kib"] / 1024
             print(
-                f"auditor peak memory at {txs:>7} tx: tracemalloc "
-                f"{sizes[txs]['tracemalloc_peak'] / 1e6:.2f} MB, maxrss {sizes[txs]['maxrss_kib'] / 1024:.1f} MiB",
+                f"auditor peak memory at {txs:>7} tx: tracemalloc {peak:.2f} MB, maxrss {rss:.1f} MiB",
                 flush=True,
             )
         rows.append(
