@@ -6,6 +6,7 @@ A ledger verifies only if it ends on a signature: bytes no signature covers prov
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -50,10 +51,12 @@ def load_service_cert(path: Path) -> x509.Certificate:
         raise MalformedLedger("not a PEM certificate", file=path, field="--service-cert") from None
 
 
+@functools.lru_cache(maxsize=64)  # the same few certificates come back with every signature
 def _spki(cert: x509.Certificate) -> bytes:
     return cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
+@functools.lru_cache(maxsize=64)  # failures raise and are not cached
 def _load_cert(pem: bytes) -> x509.Certificate:
     """A PEM certificate whose key parses too (cryptography parses keys lazily); ValueError otherwise."""
     try:
@@ -70,6 +73,13 @@ def leaf(entry: Entry) -> bytes:
     return hashlib.sha256(wsd + entry.commit_evidence_digest + entry.claims_digest).digest()
 
 
+#: The tables whose writes the auditor follows (read by _governance) and those of a signature transaction.
+_GOVERNANCE_TABLES = frozenset(
+    str(t) for t in (Table.SERVICE_INFO, Table.NODES_INFO, Table.NODES_ENDORSED_CERTIFICATES)
+)
+_SIGNATURE_TABLES = frozenset((str(Table.SIGNATURES), str(Table.COSE_SIGNATURES)))
+
+
 class _Auditor:
     def __init__(self, expected_service: x509.Certificate | None) -> None:
         self.expected = expected_service
@@ -77,6 +87,7 @@ class _Auditor:
         self.tree.append(ZERO_DIGEST)
         self.service: x509.Certificate | None = None
         self.certs: dict[str, x509.Certificate] = {}
+        self.endorsed: set[tuple[x509.Certificate, x509.Certificate]] = set()  # verified pairs
         self.status: dict[str, str] = {}
         self.summary = AuditSummary()
         self.view = 0
@@ -100,8 +111,9 @@ class _Auditor:
         if entry.view < self.view:
             raise self.fail(entry, f"view {entry.view} after view {self.view}", "iv view")
         self.view = entry.view
-        self._governance(entry)
-        if Table.SIGNATURES in entry.writes or Table.COSE_SIGNATURES in entry.writes:
+        if not _GOVERNANCE_TABLES.isdisjoint(entry.writes):  # most entries touch none: one set test
+            self._governance(entry)
+        if not _SIGNATURE_TABLES.isdisjoint(entry.writes):
             self._signature(entry)
         self.tree.append(leaf(entry))
         self.summary.transactions += 1
@@ -197,14 +209,16 @@ class _Auditor:
                 raise self.fail(entry, f"the embedded certificate is not node {sig.node}'s", Table.SIGNATURES)
         if self.service is None:
             raise self.fail(entry, "a node signature before any service certificate", Table.SERVICE_INFO)
-        try:
-            cert.verify_directly_issued_by(self.service)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
-            raise self.fail(
-                entry,
-                f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
-                Table.NODES_ENDORSED_CERTIFICATES,
-            ) from None
+        if (cert, self.service) not in self.endorsed:  # one check per pair, not one per signature
+            try:
+                cert.verify_directly_issued_by(self.service)
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm) as exc:
+                raise self.fail(
+                    entry,
+                    f"node {sig.node}'s certificate is not endorsed by the service: {exc}",
+                    Table.NODES_ENDORSED_CERTIFICATES,
+                ) from None
+            self.endorsed.add((cert, self.service))
         if sig.root != root:  # checked after the signer: an unknown signer is the clearer report
             raise self.fail(entry, f"signed root {sig.root.hex()}, recomputed {root.hex()}", Table.SIGNATURES)
         verify_raw(sig, cert, root)

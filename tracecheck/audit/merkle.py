@@ -26,14 +26,11 @@ class CompactTree:
         self.peaks: list[tuple[int, bytes]] = []  # (height, hash), heights strictly decreasing
 
     def append(self, leaf: bytes) -> None:
-        self._push(0, leaf)
+        peaks, digest, height = self.peaks, leaf, 0
+        while peaks and peaks[-1][0] == height:  # merge equal peaks (inlined: once per ledger entry)
+            digest, height = hashlib.sha256(peaks.pop()[1] + digest).digest(), height + 1
+        peaks.append((height, digest))
         self.size += 1
-
-    def _push(self, height: int, digest: bytes) -> None:
-        while self.peaks and self.peaks[-1][0] == height:
-            _, left = self.peaks.pop()
-            digest, height = _h(left, digest), height + 1
-        self.peaks.append((height, digest))
 
     def root(self) -> bytes:
         if not self.peaks:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -54,8 +55,16 @@ def parse_raw(value: bytes) -> RawSignature:
         raise SignatureError(f"not a node signature: {exc}", "signatures") from None
 
 
-def verify_raw(sig: RawSignature, cert: x509.Certificate, root: bytes) -> None:
+@functools.lru_cache(maxsize=64)
+def _key(cert: x509.Certificate) -> tuple[object, bytes]:
+    """A certificate's public key and its CCF key id, computed once per certificate (the hot loop)."""
     key = cert.public_key()
+    kid = key_id(key).encode() if isinstance(key, ec.EllipticCurvePublicKey) else b""
+    return key, kid
+
+
+def verify_raw(sig: RawSignature, cert: x509.Certificate, root: bytes) -> None:
+    key, _ = _key(cert)
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise SignatureError("the node certificate's key is not an EC key", "sig")
     if not verify_root_signature(key, root, sig.sig):
@@ -78,10 +87,10 @@ def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[i
         txid = int(view_s), int(seqno_s)
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, cbor2.CBORDecodeError) as exc:
         raise SignatureError(f"not a COSE_Sign1 signature: {exc}", "cose_signatures") from None
-    key = service.public_key()
+    key, kid_expected = _key(service)
     if alg != COSE_ALG_ES384 or not isinstance(key, ec.EllipticCurvePublicKey) or len(signature) % 2:
         raise SignatureError(f"algorithm {alg}, expected ES384 ({COSE_ALG_ES384})", "cose_signatures")
-    if kid != key_id(key).encode():
+    if kid != kid_expected:
         raise SignatureError("the key id is not the service key's", "cose_signatures")
     if not verify_sign1(key, protected, root, signature):
         raise SignatureError("the COSE signature does not verify", "cose_signatures")
