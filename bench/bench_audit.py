@@ -34,12 +34,13 @@ from pyccf.ledger.secrets import LedgerSecret  # noqa: E402
 from pyccf.service.identity import derive_key, node_identity, service_identity  # noqa: E402
 from pyccf.service.writer import ServiceWriter  # noqa: E402
 from tests.oracle import oracle_python  # noqa: E402
+from tests.paths import CCF_LEDGERS  # noqa: E402
 from tracecheck.audit.ledger import audit_ledger, load_service_cert  # noqa: E402
 
 CLOCK = datetime(2025, 1, 1, tzinfo=UTC)
 VALUE = bytes(range(100))
 MAP = "public:bench.kv"
-SHARED = Path("/work/shared/ccf_ledgers")
+SHARED = CCF_LEDGERS  # ../shared/ccf_ledgers, or $PYCCF_SHARED/ccf_ledgers
 SHARED_LEDGERS = ("acme_containing_service", "cose_flipflop_service")
 
 MEMORY_CHILD = """

@@ -12,5 +12,13 @@ SPECS = REPO / "specs"
 SHARED = Path(os.environ.get("PYCCF_SHARED", REPO.parent / "shared"))
 SCENARIOS = SHARED / "ccf_raft_scenarios"
 CCF_TRACES = SHARED / "ccf_raft_traces"
+CCF_LEDGERS = SHARED / "ccf_ledgers"
 #: The folders of SHARED the tests read (PYCCF_REQUIRE_SHARED=1 makes a missing one an error).
-SHARED_PARTS = (SCENARIOS.name, CCF_TRACES.name)
+SHARED_PARTS = (SCENARIOS.name, CCF_TRACES.name, CCF_LEDGERS.name)
+
+
+def ccf_ledger_names() -> list[str]:
+    """The services in CCF_LEDGERS that hold a ledger folder (none when the shared data is absent)."""
+    if not CCF_LEDGERS.is_dir():
+        return []
+    return sorted(p.name for p in CCF_LEDGERS.iterdir() if (p / "ledger").is_dir())

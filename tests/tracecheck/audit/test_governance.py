@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.oracle import oracle_json
+from tests.paths import CCF_LEDGERS, ccf_ledger_names
 from tracecheck.audit.governance import Governance, _Replay, replay_governance
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
 from tracecheck.cli import main
 
-CCF_LEDGERS = Path("/work/shared/ccf_ledgers")
-REAL = sorted(p.name for p in CCF_LEDGERS.iterdir() if (p / "ledger").is_dir())
+REAL = ccf_ledger_names()
 
 ORACLE = """
 import hashlib, json, os, sys

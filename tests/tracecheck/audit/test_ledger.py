@@ -18,12 +18,12 @@ from pyccf.ledger.secrets import LedgerSecret
 from pyccf.service.identity import Identity, NodeIdentity, derive_key, node_identity, service_identity
 from pyccf.service.writer import ServiceWriter
 from tests.oracle import read_ledger
+from tests.paths import CCF_LEDGERS, ccf_ledger_names
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.ledger import audit_ledger, load_service_cert
 from tracecheck.cli import main
 
-CCF_LEDGERS = Path("/work/shared/ccf_ledgers")
-REAL = sorted(p.name for p in CCF_LEDGERS.iterdir() if (p / "ledger").is_dir())
+REAL = ccf_ledger_names()
 START = datetime(2025, 1, 1, tzinfo=UTC)
 VALIDITY = timedelta(days=365 * 200)
 VERIFIED = re.compile(r"Verified FULL - (\d+) transactions, (\d+) signatures, until (\d+\.\d+)")

@@ -19,6 +19,7 @@ from pyccf.formats.ledger import Table
 from pyccf.kv.store import Transaction
 from pyccf.ledger.secrets import LedgerSecret
 from tests.oracle import read_ledger
+from tests.paths import CCF_LEDGERS
 from tests.tracecheck.audit.test_ledger import audit_cli, make_writer
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
@@ -34,7 +35,7 @@ from tracecheck.audit.recovery import (
 )
 from tracecheck.errors import BadInput
 
-CCF = Path("/work/shared/ccf_ledgers")
+CCF = CCF_LEDGERS
 FLIPFLOP = CCF / "cose_flipflop_service"
 ACME = CCF / "acme_containing_service"
 PUBLIC_DOMAIN_AT = 8 + 16 + 12 + 8
