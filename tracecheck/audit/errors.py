@@ -20,12 +20,20 @@ def _where(file: str | Path | None, offset: int | None, seqno: int | None) -> st
     return ", ".join(parts)
 
 
-class _Located:
-    file: str | None
-    offset: int | None
-    seqno: int | None
-    field: str | None
-    message: str
+class _Located(TracecheckError):
+    """A tracecheck error located by file, byte offset and seqno (not line and column)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        offset: int | None = None,
+        seqno: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, file=file, field=field)
+        self.offset, self.seqno = offset, seqno
 
     def __str__(self) -> str:
         where = _where(self.file, self.offset, self.seqno)
@@ -40,34 +48,6 @@ class _Located:
 class MalformedLedger(_Located, BadInput):
     """The bytes are not a CCF ledger: a name, header, size or field that cannot be parsed."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        file: str | Path | None = None,
-        offset: int | None = None,
-        seqno: int | None = None,
-        field: str | None = None,
-    ) -> None:
-        BadInput.__init__(self, message, file=file, field=field)
-        self.offset, self.seqno = offset, seqno
 
-    __str__ = _Located.__str__
-
-
-class AuditFailure(_Located, TracecheckError):
+class AuditFailure(_Located):
     """The ledger parses but does not verify: a seqno, root, signature or endorsement is wrong."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        file: str | Path | None = None,
-        offset: int | None = None,
-        seqno: int | None = None,
-        field: str | None = None,
-    ) -> None:
-        TracecheckError.__init__(self, message, file=file, field=field)
-        self.offset, self.seqno = offset, seqno
-
-    __str__ = _Located.__str__
