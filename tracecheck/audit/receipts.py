@@ -51,6 +51,7 @@ from tracecheck.audit.crypto import (
     verify_sign1,
 )
 from tracecheck.audit.ledger import audit_ledger, leaf
+from tracecheck.audit.ledger import load_service_cert as ledger_service_cert
 from tracecheck.audit.merkle import CompactTree
 from tracecheck.audit.reader import list_chunks, read_chunk
 from tracecheck.audit.signatures import parse_raw
@@ -337,11 +338,8 @@ def verify_file(path: Path, service_cert: x509.Certificate) -> Verified:
 
 
 def load_service_cert(path: Path) -> x509.Certificate:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInput(f"cannot read ({error.strerror})", file=path) from None
-    cert = load_cert(data, str(path))
+    """The ``--service-cert`` of ``audit ledger``, whose key must also be an EC key to check receipts."""
+    cert = ledger_service_cert(path)
     if not isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
         raise BadInput("the service certificate's key is not an EC key", file=path)
     return cert
