@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from pyccf.ledger.merkle import MerkleTree
+from pyccf.ledger.entry import serialise_entry
+from pyccf.ledger.files import ChunkPolicy, LedgerFiles
+from pyccf.ledger.merkle import MerkleTree, entry_leaf
+from pyccf.ledger.secrets import LedgerSecret
 from pyccf.service.identity import Identity, NodeIdentity, derive_key, node_identity
 from pyccf.service.signing import Writes, genesis_writes, node_info, signature_transaction
+from pyccf.service.writer import entry_input, writes_to_write_set
 from tests.oracle import read_ledger
 from tests.pyccf.service.conftest import START, VALIDITY
-from tests.pyccf.service.minimal_ledger import entry, leaf_of, write_chunk
 
 VIEW = 2
 IAT = 1_735_689_600
@@ -29,22 +32,25 @@ def build(
     """Genesis, two app writes, a signature, an app write, a signature (seqnos 1..6); the tree flushed to
     ``flush_to`` after the first signature."""
     tree = MerkleTree()
-    entries: list[bytes] = []
+    secret = LedgerSecret.from_seed(b"validation")
+    files = LedgerFiles(folder, ChunkPolicy(max_entries=5))  # one chunk, closed by the last signature
 
-    def add(writes: Writes) -> None:
-        seqno = len(entries) + 1
-        entries.append(entry(VIEW, seqno, writes))
-        tree.append(leaf_of(VIEW, seqno, entries[-1]))
+    def add(writes: Writes, *, is_signature: bool = False) -> None:
+        seqno = files.last_seqno + 1
+        entry, _ = serialise_entry(entry_input(VIEW, seqno, writes_to_write_set(writes)), secret)
+        files.append(entry, is_signature=is_signature)
+        tree.append(entry_leaf(entry.write_set_digest, entry.commit_evidence_digest, entry.claims_digest))
 
     add(genesis_writes(service, VIEW, 1, [(registered, node_info(registered, encryption_pub_key="pem"))]))
     add({"public:app.x": {b"k": b"1"}})
     add({"public:app.x": {b"k": b"2"}})
-    add(signature_transaction(tree, VIEW, 4, signer, cose_by, iat=IAT))
+    add(signature_transaction(tree, VIEW, 4, signer, cose_by, iat=IAT), is_signature=True)
     if flush_to:
         tree.flush(flush_to)
     add({"public:app.x": {b"k": b"3"}})
-    add(signature_transaction(tree, VIEW, 6, signer, cose_by, iat=IAT))
-    write_chunk(folder, entries)
+    add(signature_transaction(tree, VIEW, 6, signer, cose_by, iat=IAT), is_signature=True)
+    files.commit(6)
+    assert files.chunk_names() == ["ledger_1-6.committed"]
     return folder
 
 
