@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pyccf.formats.ledger import ZERO_DIGEST, EntryFlags
+from pyccf.formats.ledger import EntryFlags
 from pyccf.kv.store import Store, Transaction
 from pyccf.kv.txid import TxID
 from pyccf.kv.writeset import WriteSet
@@ -158,7 +158,7 @@ class ServiceWriter:
 
     def components(self, seqno: int) -> LeafComponents:
         w = self.written[seqno]
-        return LeafComponents(w.entry.write_set_digest, w.evidence, w.entry.claims_digest or ZERO_DIGEST)
+        return LeafComponents(w.entry.write_set_digest, w.evidence, w.entry.claims_digest)
 
     def receipt(self, seqno: int) -> dict[str, Any]:
         """CCF's JSON receipt of a committed transaction (commit evidence is revealed only then)."""
