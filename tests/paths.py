@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 EXAMPLES = REPO / "tracecheck" / "demo" / "examples"
@@ -22,3 +24,10 @@ def ccf_ledger_names() -> list[str]:
     if not CCF_LEDGERS.is_dir():
         return []
     return sorted(p.name for p in CCF_LEDGERS.iterdir() if (p / "ledger").is_dir())
+
+
+#: For a test that reads CCF's ledgers: skipped when they are absent (PYCCF_REQUIRE_SHARED=1 makes that an
+#: error before collection, see tests/conftest.py).
+needs_ccf_ledgers = pytest.mark.skipif(
+    not CCF_LEDGERS.is_dir(), reason=f"CCF's ledgers not found at {CCF_LEDGERS}"
+)

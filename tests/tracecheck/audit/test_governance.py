@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.oracle import oracle_json
-from tests.paths import CCF_LEDGERS, ccf_ledger_names
+from tests.paths import CCF_LEDGERS, ccf_ledger_names, needs_ccf_ledgers
 from tracecheck.audit.governance import Governance, _Replay, replay_governance
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
 from tracecheck.cli import main
@@ -72,6 +72,7 @@ def test_the_final_state_is_the_oracles(name: str) -> None:
     assert kept(gov) == proposals
 
 
+@needs_ccf_ledgers
 def test_proposals_with_ballots_and_states() -> None:
     gov = replay_governance(CCF_LEDGERS / "cose_flipflop_service" / "ledger", uncommitted=True)
     assert len(gov.proposals) == 3
@@ -87,6 +88,7 @@ def test_proposals_with_ballots_and_states() -> None:
     assert opened == [accepting[0].history[-1][0]]  # the service opened in the accepting transaction
 
 
+@needs_ccf_ledgers
 def test_members_become_active_after_their_ack() -> None:
     gov = replay_governance(CCF_LEDGERS / "acme_containing_service" / "ledger", uncommitted=True)
     assert len(gov.members) == 3 and all(m.status == "Active" for m in gov.members.values())
@@ -112,6 +114,7 @@ def kept(gov: Governance) -> dict[str, str | None]:
     return {pid: p.state for pid, p in gov.proposals.items() if p.deleted is None}
 
 
+@needs_ccf_ledgers
 def test_closed_proposals_deleted_from_the_kv_as_the_oracle_says() -> None:
     folder = CCF_LEDGERS / "cose_flipflop_service" / "ledger"
     expected = oracle_state(folder)["proposals"]
@@ -190,6 +193,7 @@ def test_a_governance_value_of_the_wrong_shape_is_bad_input(table: str, value: A
     assert caught.value.seqno == 7 and caught.value.field == table
 
 
+@needs_ccf_ledgers
 def test_cli_prints_the_timeline_and_json() -> None:
     folder = str(CCF_LEDGERS / "cose_flipflop_service" / "ledger")
     text = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--governance"])
@@ -252,6 +256,7 @@ def test_cli_bad_governance_json_is_bad_input(tmp_path: Path) -> None:
     assert "Traceback" not in done.output
 
 
+@needs_ccf_ledgers
 def test_the_constitution_in_force_is_the_last_one_set() -> None:
     import hashlib
 

@@ -18,7 +18,7 @@ from pyccf.ledger.secrets import LedgerSecret
 from pyccf.service.identity import Identity, NodeIdentity, derive_key, node_identity, service_identity
 from pyccf.service.writer import ServiceWriter
 from tests.oracle import read_ledger
-from tests.paths import CCF_LEDGERS, ccf_ledger_names
+from tests.paths import CCF_LEDGERS, ccf_ledger_names, needs_ccf_ledgers
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.ledger import audit_ledger, load_service_cert
 from tracecheck.cli import main
@@ -92,6 +92,7 @@ def test_ccf_ledgers_verify_with_the_oracles_counts(name: str) -> None:
     assert code == 0 and f"{summary.transactions} transactions" in out and summary.last_signed in out
 
 
+@needs_ccf_ledgers
 def test_json_output_names_the_counts() -> None:
     folder = CCF_LEDGERS / REAL[0] / "ledger"
     code, out, _ = audit_cli(str(folder), "--json")

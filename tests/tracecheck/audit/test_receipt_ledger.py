@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from pyccf.formats.ledger import CHUNK_NAME, SINGLETON_KEY, ZERO_DIGEST, Table
 from pyccf.service.receipts import LeafComponents, json_receipt
 from pyccf.service.run import ServiceRun, run_service, signature_of
-from tests.tracecheck.audit.test_ledger import CCF_LEDGERS
+from tests.paths import CCF_LEDGERS, needs_ccf_ledgers
 from tests.tracecheck.audit.test_receipt_ccf import signature_receipt
 from tracecheck.audit.reader import list_chunks, read_chunk
 from tracecheck.audit.receipts import (
@@ -230,6 +230,7 @@ def ccf_signature_receipts(name: str) -> list[dict[str, Any]]:
     return [signature_receipt(raw.decode()) for raw in raws if raw is not None]
 
 
+@needs_ccf_ledgers
 @pytest.mark.parametrize("name", ["acme_containing_service", "cose_flipflop_service"])
 def test_ccf_signature_receipts_match_their_ccf_ledger(name: str) -> None:
     service_cert = load_service_cert(CCF_LEDGERS / name / "common" / "service_cert.pem")

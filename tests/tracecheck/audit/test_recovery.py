@@ -19,7 +19,7 @@ from pyccf.formats.ledger import Table
 from pyccf.kv.store import Transaction
 from pyccf.ledger.secrets import LedgerSecret
 from tests.oracle import read_ledger
-from tests.paths import CCF_LEDGERS
+from tests.paths import CCF_LEDGERS, needs_ccf_ledgers
 from tests.tracecheck.audit.test_ledger import audit_cli, make_writer
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
@@ -58,6 +58,7 @@ def keys_dir(tmp_path: Path, *files: Path) -> Path:
     return folder
 
 
+@needs_ccf_ledgers
 def test_every_private_domain_of_the_flipflop_ledger_decrypts() -> None:
     summary = recover_ledger(FLIPFLOP / "ledger", member_keys=FLIPFLOP / "common")
     with_private = [e.seqno for e in entries(FLIPFLOP / "ledger") if len(e.raw) > private_at(e)]
@@ -69,6 +70,7 @@ def test_every_private_domain_of_the_flipflop_ledger_decrypts() -> None:
     assert "46 GCM tags verified, 13 private domains" in out
 
 
+@needs_ccf_ledgers
 def test_acme_has_no_private_domains_and_needs_all_three_shares(tmp_path: Path) -> None:
     code, out, _ = audit_cli(str(ACME / "ledger"), "--member-keys", str(ACME / "common"))
     assert code == 0, out
@@ -81,6 +83,7 @@ def test_acme_has_no_private_domains_and_needs_all_three_shares(tmp_path: Path) 
     assert len(err.strip().splitlines()) == 1
 
 
+@needs_ccf_ledgers
 @pytest.mark.parametrize("what", ["private domain", "gcm tag"])
 def test_a_flipped_private_byte_is_caught_at_its_own_seqno(tmp_path: Path, what: str) -> None:
     """The Merkle root (FULL's check and the auditor's) fails only at the next signature; the tag names
@@ -101,6 +104,7 @@ def test_a_flipped_private_byte_is_caught_at_its_own_seqno(tmp_path: Path, what:
     assert "GCM tag does not authenticate the entry (private domain)" in str(caught.value)
 
 
+@needs_ccf_ledgers
 def test_a_signed_entry_sealed_under_another_secret_passes_full_but_not_the_tag(tmp_path: Path) -> None:
     """A signer without the ledger secret (a stolen node key) can sign entries whose private domains are
     garbage: CCF's FULL check and the signature audit accept them, the GCM tag does not."""
@@ -130,6 +134,7 @@ def test_a_signed_entry_sealed_under_another_secret_passes_full_but_not_the_tag(
     assert code == 1 and f"seqno {forged}:" in err and "(private domain)" in err
 
 
+@needs_ccf_ledgers
 def test_a_forged_wrapped_secret_is_a_verification_failure(tmp_path: Path) -> None:
     copy = tmp_path / "ledger"
     shutil.copytree(FLIPFLOP / "ledger", copy)
@@ -145,6 +150,7 @@ def test_a_forged_wrapped_secret_is_a_verification_failure(tmp_path: Path) -> No
     assert "do not unwrap the latest ledger secret" in str(caught.value)
 
 
+@needs_ccf_ledgers
 def test_a_wrong_member_key_is_one_clear_line(tmp_path: Path) -> None:
     other = keys_dir(tmp_path, ACME / "common" / "member0_enc_privk.pem")
     code, _, err = audit_cli(str(FLIPFLOP / "ledger"), "--member-keys", str(other))
@@ -182,6 +188,7 @@ def test_combine_is_lagrange_at_zero_over_gf_p() -> None:
         unseal(key, bytes(60))
 
 
+@needs_ccf_ledgers
 def test_pyccf_ledgers_decrypt_with_their_ledger_secret(tmp_path: Path) -> None:
     folder = make_writer(tmp_path / "l").folder
     good, bad = tmp_path / "good.hex", tmp_path / "bad.hex"
@@ -204,6 +211,7 @@ def test_pyccf_ledgers_decrypt_with_their_ledger_secret(tmp_path: Path) -> None:
     assert code == 2 and "holds no recovery shares" in err and str(folder) in err
 
 
+@needs_ccf_ledgers
 def test_the_members_share_is_the_ledgers_secret_material() -> None:
     """Guards the facts read from CCF: one RSA-OAEP-SHA256 share of 44 bytes, x = 1, base64 in the ledger."""
     entry = next(e for e in entries(FLIPFLOP / "ledger") if Table.RECOVERY_SHARES in e.writes)
@@ -213,6 +221,7 @@ def test_the_members_share_is_the_ledgers_secret_material() -> None:
     assert len(wrapped) == 16 + 12 + 32 and wrapped[16:28] == bytes(12)  # tag | zero IV | secret
 
 
+@needs_ccf_ledgers
 def test_one_members_key_given_twice_counts_once(tmp_path: Path) -> None:
     folder = keys_dir(tmp_path, *(ACME / "common" / f"member{i}_enc_privk.pem" for i in (0, 1)))
     shutil.copy(folder / "member0_enc_privk.pem", folder / "copy_enc_privk.pem")
@@ -227,6 +236,7 @@ def _seal(key: bytes, plaintext: bytes, iv: bytes) -> bytes:
     return sealed[-16:] + iv + sealed[:-16]
 
 
+@needs_ccf_ledgers
 def test_the_rekey_chain_is_walked_back_from_the_latest_secret() -> None:
     """No stored CCF ledger has a rekey: this pins the layout documented in docs/audit.md."""
     s1, s2, s3 = (bytes([i]) * 32 for i in (1, 2, 3))
