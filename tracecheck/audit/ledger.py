@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,19 +225,30 @@ class _Auditor:
         verify_raw(sig, cert, root)
 
 
+#: Called after each chunk with (chunks done, chunks in all, transactions so far): the CLI's progress line.
+ChunkProgress = Callable[[int, int, int], None]
+
+
 def audit_ledger(
-    folder: Path, *, service_cert: x509.Certificate | None = None, uncommitted: bool = False
+    folder: Path,
+    *,
+    service_cert: x509.Certificate | None = None,
+    uncommitted: bool = False,
+    progress: ChunkProgress | None = None,
 ) -> AuditSummary:
     """Verify the ledger in ``folder``; AuditFailure or MalformedLedger on the first problem."""
     auditor = _Auditor(service_cert)
     seqno = 1
     last: Entry | None = None
-    for chunk in list_chunks(folder, uncommitted=uncommitted):
+    chunks = list_chunks(folder, uncommitted=uncommitted)
+    for done, chunk in enumerate(chunks, 1):
         auditor.summary.chunks.append(chunk.path.name)
         for entry in read_chunk(chunk):
             auditor.add(entry, seqno)
             seqno, last = seqno + 1, entry
         _chunk_end(chunk, auditor, last)
+        if progress is not None:
+            progress(done, len(chunks), seqno - 1)
     assert last is not None  # list_chunks and read_chunk never yield an empty ledger
     if auditor.summary.signatures == 0:
         raise AuditFailure("no signature transaction: nothing is verified", file=folder, seqno=last.seqno)

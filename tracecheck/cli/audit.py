@@ -1,22 +1,29 @@
-"""``tracecheck audit``: verify CCF ledgers (and, later, receipts and proofs) offline.
+"""``tracecheck audit``: verify CCF ledgers, receipts and proofs of misbehaviour offline.
 
 Exit codes: 0 verified, 1 a verification failure (file, byte offset, seqno and what failed), 2 bad input.
+On a terminal, ``audit ledger`` shows a transient progress line (chunks, transactions) on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracecheck.cli.common import EXIT_OK, EXIT_VIOLATION, err_console, handle_errors, out_console
 from tracecheck.errors import BadInput
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from tracecheck.audit.governance import Governance
+    from tracecheck.audit.ledger import AuditSummary
     from tracecheck.audit.recovery import RecoverySummary
 
 
@@ -50,13 +57,13 @@ def ledger(
     governance: bool,
 ) -> int:
     """Verify the ledger chunks in DIRECTORY: entries, seqnos, Merkle roots, signatures, endorsements."""
-    from tracecheck.audit.ledger import AuditFailure, audit_ledger, load_service_cert
+    from tracecheck.audit.ledger import AuditFailure, load_service_cert
 
     expected = load_service_cert(service_cert) if service_cert is not None else None
     if member_keys is not None and ledger_secret is not None:
         raise BadInput("--member-keys and --ledger-secret exclude each other", field="--ledger-secret")
     try:
-        summary = audit_ledger(directory, service_cert=expected, uncommitted=uncommitted)
+        summary = _audit_with_progress(directory, expected, uncommitted, quiet=as_json)
         recovered = _recover(directory, member_keys, ledger_secret, uncommitted)
     except AuditFailure as exc:
         if as_json:
@@ -87,6 +94,25 @@ def ledger(
             for line in timeline(_governance(directory, uncommitted)):
                 out_console().print(escape(line), highlight=False)
     return EXIT_OK
+
+
+def _audit_with_progress(
+    directory: Path, expected: x509.Certificate | None, uncommitted: bool, *, quiet: bool
+) -> AuditSummary:
+    """The audit, with a transient progress line (chunks, transactions) on stderr when it is a terminal."""
+    from tracecheck.audit.ledger import audit_ledger
+
+    if quiet or not sys.stderr.isatty():
+        return audit_ledger(directory, service_cert=expected, uncommitted=uncommitted)
+    columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+               TextColumn("{task.fields[transactions]:,} transactions"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("audit", total=None, transactions=0)
+
+        def progress(done: int, total: int, transactions: int) -> None:
+            bar.update(task, completed=done, total=total, transactions=transactions)
+
+        return audit_ledger(directory, service_cert=expected, uncommitted=uncommitted, progress=progress)
 
 
 def _governance(directory: Path, uncommitted: bool) -> Governance:

@@ -114,6 +114,15 @@ def test_pyccf_writer_ledger_verifies_like_the_oracle(tmp_path: Path) -> None:
     )
 
 
+def test_progress_is_reported_after_each_chunk(tmp_path: Path) -> None:
+    writer = make_writer(tmp_path / "l")
+    calls: list[tuple[int, int, int]] = []
+    summary = audit_ledger(writer.folder, uncommitted=True, progress=lambda *a: calls.append(a))
+    chunks = len(summary.chunks)
+    assert [(done, total) for done, total, _ in calls] == [(i, chunks) for i in range(1, chunks + 1)]
+    assert [t for _, _, t in calls] == sorted(t for _, _, t in calls) and calls[-1][2] == summary.transactions
+
+
 def test_run_service_committed_ledgers_verify(tmp_path: Path) -> None:
     from pyccf.service.run import run_service
 
