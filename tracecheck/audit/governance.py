@@ -16,20 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.formats.ledger import SINGLETON_KEY, Table
-from tracecheck.audit.errors import MalformedLedger
+from tracecheck.audit.errors import AuditFailure, MalformedLedger
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
+from tracecheck.audit.requests import SignedRequest, check_requests
 
 __all__ = ["Event", "Governance", "Member", "Node", "Proposal", "replay_governance"]
 
-_GOV = "public:ccf.gov."
-MEMBERS_CERTS = _GOV + "members.certs"
-MEMBERS_KEYS = _GOV + "members.encryption_public_keys"
-MEMBERS_INFO = _GOV + "members.info"
-MEMBERS_ACKS = _GOV + "members.acks"
-USERS_CERTS = _GOV + "users.certs"
-CONSTITUTION = _GOV + "constitution"
-PROPOSALS = _GOV + "proposals"
-PROPOSALS_INFO = _GOV + "proposals_info"
+MEMBERS_CERTS, MEMBERS_INFO, MEMBERS_ACKS = Table.MEMBERS_CERTS, Table.MEMBERS_INFO, Table.MEMBERS_ACKS
+MEMBERS_KEYS, USERS_CERTS = Table.MEMBERS_ENCRYPTION_PUBLIC_KEYS, Table.USERS_CERTS
+CONSTITUTION, PROPOSALS, PROPOSALS_INFO = Table.CONSTITUTION, Table.PROPOSALS, Table.PROPOSALS_INFO
 
 
 @dataclass(frozen=True)
@@ -125,9 +120,14 @@ def _field(
     return value
 
 
+#: Older CCF records signed HTTP requests here instead of COSE ones; their ballots are not checked.
+LEGACY_HISTORY = "public:ccf.gov.history"
+
+
 class _Replay:
     def __init__(self) -> None:
         self.gov = Governance()
+        self.signed_ballots: dict[tuple[str, str], SignedRequest] = {}
 
     def event(self, txid: str, kind: str, subject: str, detail: str) -> None:
         self.gov.events.append(Event(txid, kind, subject, detail))
@@ -139,6 +139,10 @@ class _Replay:
         txid = f"{entry.view}.{entry.seqno}"
         self.gov.seqno = entry.seqno
         w = entry.writes
+        self.signed_ballots = {}
+        if Table.COSE_HISTORY in w or MEMBERS_ACKS in w:  # signed by the members in office before this tx
+            certs = {mid: m.cert for mid, m in self.gov.members.items() if m.cert is not None}
+            self.signed_ballots = check_requests(entry, certs)
         for key, value in w.get(MEMBERS_CERTS, {}).items():
             mid = key.decode(errors="replace")
             if value is None:
@@ -275,6 +279,11 @@ class _Replay:
             ballots = _field(entry, PROPOSALS_INFO, pid, info, "ballots", dict, optional=True) or {}
             for mid in ballots:
                 if mid not in p.ballots:
+                    if (pid, mid) not in self.signed_ballots and LEGACY_HISTORY not in entry.writes:
+                        raise AuditFailure(
+                            f"proposal {pid}: ballot by {mid} without that member's signed ballot",
+                            file=entry.file, offset=entry.offset, seqno=entry.seqno, field=PROPOSALS_INFO,
+                        )  # fmt: skip
                     p.ballots[mid] = txid
                     self.event(txid, "ballot", pid, f"by {mid}")
             state = _field(entry, PROPOSALS_INFO, pid, info, "state", str)

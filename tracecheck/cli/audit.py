@@ -65,6 +65,7 @@ def ledger(
     try:
         summary = _audit_with_progress(directory, expected, uncommitted, quiet=as_json)
         recovered = _recover(directory, member_keys, ledger_secret, uncommitted)
+        replayed = _governance(directory, uncommitted) if governance else None
     except AuditFailure as exc:
         if as_json:
             click.echo(json.dumps({"verified": False, "error": exc.to_json()}))
@@ -75,8 +76,8 @@ def ledger(
         extra: dict[str, object] = {}
         if recovered is not None:
             extra["recovery"] = recovered.to_json()
-        if governance:
-            extra["governance"] = _governance(directory, uncommitted).to_json()
+        if replayed is not None:
+            extra["governance"] = replayed.to_json()
         click.echo(json.dumps({"verified": True, **summary.to_json(), **extra}))
     else:
         out_console().print(
@@ -88,10 +89,10 @@ def ledger(
                 f"[green]decrypted[/]: {recovered.entries} GCM tags verified, "
                 f"{recovered.private_domains} private domains, {recovered.secrets} ledger secret(s)"
             )
-        if governance:
+        if replayed is not None:
             from tracecheck.audit.governance import timeline
 
-            for line in timeline(_governance(directory, uncommitted)):
+            for line in timeline(replayed):
                 out_console().print(escape(line), highlight=False)
     return EXIT_OK
 
@@ -116,7 +117,8 @@ def _audit_with_progress(
 
 
 def _governance(directory: Path, uncommitted: bool) -> Governance:
-    """``--governance``: the replay of the governance tables, run after the ledger verified."""
+    """``--governance``: the replay of the governance tables (members' signed requests checked against the
+    members in office), run after the ledger verified."""
     from tracecheck.audit.governance import replay_governance
 
     return replay_governance(directory, uncommitted=uncommitted)
