@@ -10,6 +10,7 @@ import base64
 import binascii
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,15 +64,29 @@ def _key(cert: x509.Certificate) -> tuple[object, bytes]:
     return key, kid
 
 
-def verify_raw(sig: RawSignature, cert: x509.Certificate, root: bytes) -> None:
+#: Takes a signature check (True if it verifies) and the error it means if it does not, to run it later
+#: (the auditor verifies on a thread pool, in order of failure); None runs it at once.
+Defer = Callable[[Callable[[], bool], SignatureError], None]
+
+
+def _check(verifies: Callable[[], bool], error: SignatureError, defer: Defer | None) -> None:
+    if defer is not None:
+        defer(verifies, error)
+    elif not verifies():
+        raise error
+
+
+def verify_raw(sig: RawSignature, cert: x509.Certificate, root: bytes, defer: Defer | None = None) -> None:
     key, _ = _key(cert)
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise SignatureError("the node certificate's key is not an EC key", "sig")
-    if not verify_root_signature(key, root, sig.sig):
-        raise SignatureError("the node signature does not verify over the root", "sig")
+    error = SignatureError("the node signature does not verify over the root", "sig")
+    _check(functools.partial(verify_root_signature, key, root, sig.sig), error, defer)
 
 
-def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[int, int]:
+def verify_cose(
+    value: bytes, service: x509.Certificate, root: bytes, defer: Defer | None = None
+) -> tuple[int, int]:
     """Verify the service's COSE_Sign1 over ``root``; returns its signed (view, seqno)."""
     try:
         blob = base64.b64decode(json.loads(value), validate=True)
@@ -92,6 +107,6 @@ def verify_cose(value: bytes, service: x509.Certificate, root: bytes) -> tuple[i
         raise SignatureError(f"algorithm {alg}, expected ES384 ({COSE_ALG_ES384})", "cose_signatures")
     if kid != kid_expected:
         raise SignatureError("the key id is not the service key's", "cose_signatures")
-    if not verify_sign1(key, protected, root, signature):
-        raise SignatureError("the COSE signature does not verify", "cose_signatures")
+    error = SignatureError("the COSE signature does not verify", "cose_signatures")
+    _check(functools.partial(verify_sign1, key, protected, root, signature), error, defer)
     return txid

@@ -171,3 +171,33 @@ def test_a_ledger_without_a_signature_is_not_verified(tmp_path: Path) -> None:
         audit_ledger(writer.folder, uncommitted=True)
     code, _, err = audit_cli(str(writer.folder), "--uncommitted")
     assert code == 1 and "no signature" in err
+
+
+def _flip_in_value(folder: Path, marker: bytes, nth: int = 0) -> None:
+    """Change one base64 character just after the ``nth`` occurrence of ``marker`` in the ledger's chunks."""
+    seen = 0
+    for chunk in sorted(folder.iterdir()):
+        data = bytearray(chunk.read_bytes())
+        at = data.find(marker)
+        while at >= 0:
+            if seen == nth:
+                i = at + len(marker) + 3
+                data[i] = ord("A") if data[i] != ord("A") else ord("B")
+                chunk.write_bytes(bytes(data))
+                return
+            seen += 1
+            at = data.find(marker, at + 1)
+    raise AssertionError(f"{marker!r} #{nth} not found")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_a_bad_signature_is_the_first_problem_whatever_the_workers(tmp_path: Path, workers: int) -> None:
+    """The node signature of the first signature transaction fails; the entry's bytes changed, so the next
+    signature's root fails too, synchronously: the report is the earlier one, as in a sequential audit."""
+    writer = make_writer(tmp_path / "l", txs=16)
+    _flip_in_value(writer.folder, b'"sig":"')
+    with pytest.raises(AuditFailure, match="does not verify") as exc:
+        audit_ledger(writer.folder, uncommitted=True, workers=workers)
+    with pytest.raises(AuditFailure) as sequential:  # the sequential audit's report, for comparison
+        audit_ledger(writer.folder, uncommitted=True, workers=1)
+    assert (exc.value.seqno, str(exc.value)) == (sequential.value.seqno, str(sequential.value))
