@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pyccf.cli.campaign import campaign
 from pyccf.cli.exits import EXIT_INTERRUPTED, EXIT_OK
 from pyccf.cli.scenario import scenario
 from pyccf.cli.service import service
@@ -47,9 +48,11 @@ class OneLineErrors(click.Group):
 @click.group(cls=OneLineErrors)
 @click.version_option(package_name="pyccf")
 def main() -> None:
-    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, run a service."""
+    """CCF's consensus in Python: run CCF scenario files, simulate random scenarios, run a service, run
+    verification campaigns."""
 
 
+main.add_command(campaign)
 main.add_command(scenario)
 main.add_command(simulate)
 main.add_command(service)

@@ -116,7 +116,7 @@ class SimulationResult:
         return self.run.failure is None
 
 
-def _flags(bugs: Collection[str], ccf_version: str) -> str:
+def replay_flags(bugs: Collection[str], ccf_version: str) -> str:
     """The command-line flags a replay needs (the core's configuration is not in the scenario)."""
     flags = "".join(f" --bug {b}" for b in sorted(bugs))
     return flags + (f" --ccf-version {ccf_version}" if ccf_version != CCF_VERSION_DEFAULT else "")
@@ -124,7 +124,7 @@ def _flags(bugs: Collection[str], ccf_version: str) -> str:
 
 def header(seed: int, steps: int, nodes: int, bugs: Collection[str], ccf_version: str) -> list[str]:
     """Comment lines naming how the scenario was made (the driver skips them; line numbers stay true)."""
-    flags = _flags(bugs, ccf_version)
+    flags = replay_flags(bugs, ccf_version)
     return [
         f"# pyccf simulate --seed {seed} --steps {steps} --nodes {nodes}{flags}",
         f"# replay: pyccf scenario run <this file>{flags}",
@@ -322,7 +322,7 @@ def simulate_to_dir(
         head = [
             f"# shrunk from {name} ({len(generated)} -> {len(shrunk)} lines){note}",
             f"# original failure: {failure.describe()}",
-            f"# replay: pyccf scenario run <this file>{_flags(bugs, ccf_version)}",
+            f"# replay: pyccf scenario run <this file>{replay_flags(bugs, ccf_version)}",
         ]
         result.shrunk_text = "\n".join(head + shrunk) + "\n"
         result.shrink_tests = tests

@@ -1,0 +1,143 @@
+"""Spread a campaign's seeds over a Dask cluster and collect finished seeds as they arrive.
+
+Dask's ``distributed`` does the scheduling: a ``LocalCluster`` of worker processes by default, any
+scheduler when given its address. A batch is one task; a worker that dies loses only the batches it was
+running, and the scheduler runs them again elsewhere (a batch's records are returned only when it has
+finished, so nothing is reported twice). The client appends each finished batch to the results file at
+once, so an interrupted campaign resumes from what is there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyccf.campaign.results import SETTINGS, ResultsFile, SeedVerdict, Summary, summarise
+from pyccf.campaign.settings import SeedSettings
+from pyccf.campaign.work import run_batch
+
+
+class CampaignError(ValueError):
+    """A campaign that cannot start as asked (an output folder of another campaign, a bad scheduler)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the live display shows after each finished batch."""
+
+    done: int
+    total: int
+    failures: int
+    traces: int
+    elapsed: float
+
+
+def batches(seeds: Sequence[int], size: int) -> list[list[int]]:
+    return [list(seeds[i : i + size]) for i in range(0, len(seeds), size)]
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """A client of the scheduler at ``scheduler``, or of a new LocalCluster of ``workers`` processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CampaignError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            try:
+                client.wait_for_workers(1, timeout=120)
+            except TimeoutError:
+                raise CampaignError(f"--scheduler {scheduler}: no worker joined within 120 s") from None
+            yield client
+        finally:
+            client.close()
+        return
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster, Client(cluster) as client:  # fmt: skip
+        yield client
+
+
+def prepare(out: Path, settings: SeedSettings, resume: bool) -> dict[int, dict[str, Any]]:
+    """Create or reopen the output folder; the seeds already finished (only with ``resume``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    stored = out / SETTINGS
+    results = ResultsFile(out)
+    if stored.exists() and stored.read_text(encoding="utf-8").strip():
+        try:
+            before = SeedSettings.from_dict(json.loads(stored.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as exc:
+            raise CampaignError(f"{stored}: not a campaign's settings ({exc})") from None
+        if not resume:
+            raise CampaignError(f"{out} holds a campaign already: --resume it or choose another --out")
+        if before != settings:
+            raise CampaignError(f"{stored}: --resume with other settings than {before.as_dict()}")
+    elif results.path.exists() and results.path.stat().st_size:
+        raise CampaignError(f"{results.path} exists without {SETTINGS}: not a campaign folder")
+    stored.write_text(json.dumps(settings.as_dict(), sort_keys=True) + "\n", encoding="utf-8")
+    return results.done() if resume else {}
+
+
+def run_campaign(
+    seeds: Sequence[int],
+    settings: SeedSettings,
+    out: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    batch: int = 8,
+    resume: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+) -> Summary:
+    """Run every seed not finished yet; returns the summary of all of ``seeds``."""
+    from distributed import as_completed
+
+    done = prepare(out, settings, resume)
+    results = ResultsFile(out)
+    wanted = set(seeds)
+    todo = [s for s in seeds if s not in done]
+    start = time.perf_counter()
+    ran = traces = 0
+    with dask_client(scheduler, workers) as client:
+        futures = [client.submit(run_batch, b, settings, pure=False) for b in batches(todo, batch)]
+        try:
+            for future in as_completed(futures):
+                records = [r for r in future.result() if r["seed"] not in done]
+                results.append(records)
+                for r in records:
+                    done[r["seed"]] = r
+                    _write_failure(out, r)
+                ran += len(records)
+                traces += sum(1 for r in records if r["trace"].get("validated"))
+                if progress is not None:
+                    progress(_progress(done, wanted, traces, time.perf_counter() - start))
+        finally:
+            client.cancel(futures)
+        used = len(client.scheduler_info().get("workers", {}))
+    mine = {s: done[s] for s in seeds if s in done}
+    return summarise(mine, ran, time.perf_counter() - start, used, traces)
+
+
+def _progress(done: dict[int, dict[str, Any]], wanted: set[int], traces: int, elapsed: float) -> Progress:
+    mine = [r for s, r in done.items() if s in wanted]
+    failures = sum(1 for r in mine if r["verdict"] != SeedVerdict.OK)
+    return Progress(len(mine), len(wanted), failures, traces, elapsed)
+
+
+def _write_failure(out: Path, record: dict[str, Any]) -> None:
+    """``failures/seed_N`` (the scenario) and ``failures/seed_N.min`` (shrunk), for the replay command."""
+    if record["verdict"] == SeedVerdict.OK:
+        return
+    folder = out / "failures"
+    folder.mkdir(exist_ok=True)
+    (folder / f"seed_{record['seed']}").write_text(record["scenario"], encoding="utf-8")
+    if record.get("shrunk"):
+        (folder / f"seed_{record['seed']}.min").write_text(record["shrunk"], encoding="utf-8")

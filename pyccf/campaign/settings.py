@@ -1,0 +1,68 @@
+"""What a campaign runs: its seeds and the per-seed settings, parsed strictly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pyccf.consensus.bugs import BUGS
+from pyccf.formats.variants import CCF_VERSION_DEFAULT, CCF_VERSIONS
+from pyccf.sim.simulate import replay_flags
+
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
+
+
+class SeedsError(ValueError):
+    """A ``--seeds`` value that is not a list of ``A`` or ``A-B`` ranges (one message naming the part)."""
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-199"``, ``"5"``, ``"0-9,20-29"``: the seeds in order, each once."""
+    seeds: dict[int, None] = {}
+    for part in text.split(","):
+        m = _RANGE.match(part)
+        if m is None:
+            raise SeedsError(f"--seeds: {part.strip()!r} is not N or A-B")
+        first = int(m[1])
+        last = int(m[2]) if m[2] is not None else first
+        if last < first:
+            raise SeedsError(f"--seeds: {part.strip()!r} ends before it starts")
+        if last - first >= 10_000_000:
+            raise SeedsError(f"--seeds: {part.strip()!r} is more than 10,000,000 seeds")
+        seeds.update(dict.fromkeys(range(first, last + 1)))
+    return list(seeds)
+
+
+@dataclass(frozen=True)
+class SeedSettings:
+    """How every seed of a campaign runs (stored beside the results: a resumed campaign must match)."""
+
+    steps: int = 100
+    nodes: int = 3
+    bugs: tuple[str, ...] = ()
+    ccf_version: str = CCF_VERSION_DEFAULT
+    validate: bool = True  # validate each trace with TLC against the consensus spec
+    shrink_budget: int = 2000  # scenario runs spent shrinking a simulation failure
+    tlc_shrink_budget: int = 24  # TLC runs spent shrinking a rejected trace
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.bugs) - set(BUGS)
+        if unknown:
+            raise ValueError(f"unknown bug(s): {', '.join(sorted(unknown))}")
+        if self.ccf_version not in CCF_VERSIONS:
+            raise ValueError(f"unknown CCF version {self.ccf_version!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["bugs"] = list(self.bugs)
+        return out
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> SeedSettings:
+        return cls(**{**doc, "bugs": tuple(doc.get("bugs", ()))})
+
+    def flags(self) -> str:
+        """The ``pyccf`` flags that reproduce a seed's run."""
+        return replay_flags(self.bugs, self.ccf_version)

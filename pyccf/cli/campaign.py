@@ -1,0 +1,125 @@
+"""``pyccf campaign``: many seeds, each simulated, its trace validated by TLC, failures shrunk, on a Dask
+cluster (a LocalCluster by default, any scheduler by ``--scheduler``).
+
+Exit codes: 0 every seed passed, 1 some seed failed (its shrunk scenario and replay command are written),
+2 bad input (seeds, options, an output folder of another campaign, an unreachable scheduler), 130 Ctrl-C
+(the seeds finished so far are kept; ``--resume`` finishes the rest).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+
+from pyccf.campaign.runner import Progress
+from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
+from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from pyccf.consensus.bugs import BUGS
+from pyccf.formats import variants
+from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
+
+
+@click.command()
+@click.option("--seeds", required=True, help="Seeds: N, A-B, or a comma-separated list of them.")
+@click.option(
+    "--steps", type=click.IntRange(1, 100_000), default=100, show_default=True, help="Random lines."
+)
+@click.option(
+    "--nodes", type=click.IntRange(1, 9), default=3, show_default=True, help="Largest configuration."
+)
+@click.option(
+    "--bug", "bugs", multiple=True, type=click.Choice(sorted(BUGS)), help="A seeded bug (repeatable)."
+)
+@click.option(
+    "--ccf-version",
+    type=click.Choice(CCF_VERSIONS),
+    default=CCF_VERSION_DEFAULT,
+    show_default=True,
+    help=f"The CCF behaviour the core follows: {variants.profiles_help()}.",
+)
+@click.option("--scheduler", metavar="ADDR", help="A Dask scheduler's address (default: a LocalCluster).")
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=2, show_default=True, help="LocalCluster size."
+)
+@click.option("--batch", type=click.IntRange(1, 1000), default=8, show_default=True, help="Seeds per task.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--resume", is_flag=True, help="Finish a campaign in --out: run only the seeds not finished.")
+@click.option("--no-validate", is_flag=True, help="Simulate only; do not validate traces with TLC.")
+@click.option("--shrink-budget", type=click.IntRange(1), default=2000, show_default=True,
+              help="Scenario runs spent shrinking a simulation failure.")  # fmt: skip
+@click.option("--tlc-shrink-budget", type=click.IntRange(1), default=24, show_default=True,
+              help="TLC runs spent shrinking a rejected trace.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here.")
+def campaign(
+    seeds: str,
+    steps: int,
+    nodes: int,
+    bugs: tuple[str, ...],
+    ccf_version: str,
+    scheduler: str | None,
+    workers: int,
+    batch: int,
+    out: Path,
+    resume: bool,
+    no_validate: bool,
+    shrink_budget: int,
+    tlc_shrink_budget: int,
+    as_json: bool,
+    junit: Path | None,
+) -> None:
+    """Run a verification campaign: SEEDS simulated, validated and shrunk on a Dask cluster."""
+    from pyccf.campaign.report import junit as junit_xml
+    from pyccf.campaign.report import summary_json, summary_text
+    from pyccf.campaign.results import ResultsFile
+    from pyccf.campaign.runner import CampaignError, run_campaign
+
+    try:
+        chosen = parse_seeds(seeds)
+        settings = SeedSettings(steps, nodes, tuple(sorted(bugs)), ccf_version, not no_validate,
+                                shrink_budget, tlc_shrink_budget)  # fmt: skip
+        with _display(len(chosen), enabled=not as_json and sys.stderr.isatty()) as show:
+            summary = run_campaign(chosen, settings, out, scheduler=scheduler, workers=workers, batch=batch,
+                                   resume=resume, progress=show)  # fmt: skip
+    except (SeedsError, CampaignError) as exc:
+        click.echo(f"pyccf campaign: error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except OSError as exc:
+        click.echo(f"pyccf campaign: error: --out {out}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    (out / "summary.json").write_text(summary_json(summary) + "\n", encoding="utf-8")
+    if junit is not None:
+        records = {s: r for s, r in ResultsFile(out).done().items() if s in set(chosen)}
+        junit.write_text(junit_xml(summary, records), encoding="utf-8")
+    click.echo(summary_json(summary) if as_json else summary_text(summary))
+    sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+@contextmanager
+def _display(total: int, *, enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """The live display on a terminal: seeds done, failures, traces/s, ETA (None when not interactive)."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("campaign"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("seeds  {task.fields[failures]} failing  {task.fields[rate]:.2f} traces/s  ETA"),
+        TimeRemainingColumn(),
+    )
+    with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("campaign", total=total, failures=0, rate=0.0)
+
+        def show(p: Progress) -> None:
+            rate = p.traces / p.elapsed if p.elapsed > 0 else 0.0
+            bar.update(task, completed=p.done, failures=p.failures, rate=rate)
+
+        yield show

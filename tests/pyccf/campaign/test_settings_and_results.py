@@ -1,0 +1,111 @@
+"""Campaign bookkeeping without a cluster: seeds, settings, the results file and its resumption."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pyccf.campaign.report import junit, summary_text
+from pyccf.campaign.results import ResultsFile, SeedVerdict, summarise
+from pyccf.campaign.runner import CampaignError, batches, prepare
+from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
+from pyccf.cli import main
+
+
+def test_seed_ranges() -> None:
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("7") == [7]
+    assert parse_seeds("0-2, 10-11,1") == [0, 1, 2, 10, 11]
+
+
+@pytest.mark.parametrize("bad", ["", "a-b", "5-1", "1-", "-3", "1-2-3", "0-99999999"])
+def test_bad_seed_ranges_name_the_part(bad: str) -> None:
+    with pytest.raises(SeedsError, match="--seeds"):
+        parse_seeds(bad)
+
+
+def test_batches_cover_every_seed_once() -> None:
+    assert batches([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
+
+
+def record(seed: int, verdict: str = "ok", seconds: float = 1.0) -> dict[str, object]:
+    return {"seed": seed, "verdict": verdict, "kind": "" if verdict == "ok" else "k", "where": "w",
+            "message": "m", "replay": "r", "seconds": seconds, "trace": {"validated": True}}  # fmt: skip
+
+
+def test_a_torn_last_line_is_not_a_finished_seed_and_is_cut_off(tmp_path: Path) -> None:
+    results = ResultsFile(tmp_path)
+    results.append([record(0), record(1)])
+    with results.path.open("a") as f:
+        f.write('{"seed": 2, "verd')  # the write an interruption cut short
+    assert sorted(results.done()) == [0, 1]
+    results.append([record(2)])
+    assert sorted(results.done()) == [0, 1, 2]
+    assert all(line.endswith("}") for line in results.path.read_text().splitlines())
+
+
+def test_a_seed_reported_twice_counts_once(tmp_path: Path) -> None:
+    results = ResultsFile(tmp_path)
+    results.append([record(0), record(0, "safety")])
+    assert results.done()[0]["verdict"] == "ok"
+
+
+def test_another_campaigns_folder_needs_resume_with_the_same_settings(tmp_path: Path) -> None:
+    assert prepare(tmp_path, SeedSettings(), resume=False) == {}
+    with pytest.raises(CampaignError, match="--resume"):
+        prepare(tmp_path, SeedSettings(), resume=False)
+    with pytest.raises(CampaignError, match="other settings"):
+        prepare(tmp_path, SeedSettings(steps=7), resume=True)
+    ResultsFile(tmp_path).append([record(3)])
+    assert list(prepare(tmp_path, SeedSettings(), resume=True)) == [3]
+
+
+def test_results_without_settings_are_not_a_campaign(tmp_path: Path) -> None:
+    ResultsFile(tmp_path).append([record(0)])
+    with pytest.raises(CampaignError, match="not a campaign folder"):
+        prepare(tmp_path, SeedSettings(), resume=True)
+
+
+def test_settings_round_trip_and_refuse_unknown_bugs() -> None:
+    s = SeedSettings(steps=5, bugs=("commit_unsigned",), ccf_version="2026-01")
+    assert SeedSettings.from_dict(json.loads(json.dumps(s.as_dict()))) == s
+    assert s.flags() == " --bug commit_unsigned --ccf-version 2026-01"
+    with pytest.raises(ValueError, match="unknown bug"):
+        SeedSettings(bugs=("no_such_bug",))
+
+
+def test_summary_counts_verdicts_kinds_and_the_slowest() -> None:
+    records = {0: record(0, seconds=3), 1: record(1, "safety", 9), 2: record(2, "liveness", 1)}
+    summary = summarise(records, ran=2, wall_seconds=2.0, workers=2, traces_validated=3)  # type: ignore[arg-type]
+    assert not summary.ok and summary.verdicts == {"liveness": 1, "ok": 1, "safety": 1}
+    assert summary.kinds == {"liveness: k": 1, "safety: k": 1} and summary.slowest[0] == (1, 9.0)
+    assert summary.as_dict()["resumed"] == 1 and summary.traces_per_s == 1.5
+    assert "seed 1: safety" in summary_text(summary) and "replay: r" in summary_text(summary)
+    xml = junit(summary, records)  # type: ignore[arg-type]
+    assert xml.count("<testcase") == 3 and xml.count("<failure") == 2
+    assert summarise({0: record(0)}, 1, 1.0, 1, 1).ok  # type: ignore[arg-type]
+    assert SeedVerdict.OK not in {SeedVerdict(v) for v in ("safety", "rejected")}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seeds", "x", "--out", "{tmp}"], "is not N or A-B"),
+        (["--seeds", "0-1", "--out", "{tmp}", "--bug", "nope"], "--bug"),
+        (["--seeds", "0-1"], "--out"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["campaign", *[a.replace("{tmp}", str(tmp_path / "o")) for a in args]])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_refuses_another_campaigns_folder(tmp_path: Path) -> None:
+    prepare(tmp_path, SeedSettings(steps=3), resume=False)
+    result = CliRunner().invoke(main, ["campaign", "--seeds", "0", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--resume" in result.output
