@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ObjectIdentifier
 
+from pyccf.errors import PyccfError
 from pyccf.formats.attestation import (
     SNP_ENDORSEMENT_CERTS,
     SNP_MAX_VMPL,
@@ -36,7 +37,7 @@ from pyccf.tee.snp import SIGNATURE, SnpReport
 from pyccf.tee.tcb import TcbVersion
 
 
-class QuoteRefused(Exception):
+class QuoteRefused(PyccfError):
     """A well-formed quote that fails a cryptographic or policy check (CCF's ``Failed``)."""
 
     def __init__(self, field: str, message: str) -> None:

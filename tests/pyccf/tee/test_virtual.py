@@ -17,7 +17,15 @@ from pyccf.formats.attestation import (
 )
 from pyccf.formats.ledger import SINGLETON_KEY
 from pyccf.service.identity import derive_key, key_digest
-from pyccf.tee import QuoteInfo, VirtualPlatform, genesis_writes, verify_join, verify_quote
+from pyccf.tee import (
+    Allowlists,
+    AttestationFormatError,
+    QuoteInfo,
+    VirtualPlatform,
+    genesis_writes,
+    verify_join,
+    verify_quote,
+)
 from tests.pyccf.tee.conftest import allowlists, node_key
 
 R = QuoteVerificationResult
@@ -142,3 +150,14 @@ def test_garbage_quotes_are_one_clear_failure_naming_the_field(name):
     assert verdict.result is R.FAILED
     assert verdict.refusal == (401, "Quote could not be verified")
     assert verdict.detail.startswith(field + ":"), verdict.detail
+
+
+def test_allowlists_read_from_a_store_refuse_a_malformed_minimum_tcb_naming_table_and_key():
+    T = AllowlistTable
+    for value, field in [(b"{", "]"), (b'{"snp": 300}', "].snp"), (b"[]", "]")]:
+        with pytest.raises(AttestationFormatError) as caught:
+            allowlists({T.SNP_TCB_VERSIONS: {b"00a00f11": value}})
+        assert caught.value.field.startswith(f"{T.SNP_TCB_VERSIONS}[b'00a00f11'")
+        assert caught.value.field.endswith(field)
+    with pytest.raises(AttestationFormatError, match="not UTF-8"):
+        Allowlists.from_tables({T.VIRTUAL_HOST_DATA: {b"\xff": SINGLETON_KEY}})
