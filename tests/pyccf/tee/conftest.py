@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from pyccf.kv.store import Store
 from pyccf.service.identity import derive_key, spki_der
@@ -14,7 +15,7 @@ def node_key(name: str) -> bytes:
     return spki_der(derive_key(name.encode(), "node").public_key())
 
 
-def store_with(*writes: Mapping[str, Mapping[bytes, bytes]]) -> Store:
+def store_with(*writes: Mapping[Any, Mapping[bytes, bytes]]) -> Store:
     """A store after one transaction per write set (as genesis and governance would write them)."""
     store = Store()
     for ws in writes:
@@ -26,5 +27,5 @@ def store_with(*writes: Mapping[str, Mapping[bytes, bytes]]) -> Store:
     return store
 
 
-def allowlists(*writes: Mapping[str, Mapping[bytes, bytes]]) -> Allowlists:
+def allowlists(*writes: Mapping[Any, Mapping[bytes, bytes]]) -> Allowlists:
     return Allowlists.from_tables(store_with(*writes).state())
