@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from pyccf.formats.attestation import (
+    HOST_DATA_SIZE,
     SNP_MEASUREMENT_SIZE,
     SNP_MIN_VERSION,
     SNP_REPORT_DATA_SIZE,
@@ -58,7 +59,7 @@ class SnpPlatform:
     amd_seed: bytes = field(default=DEFAULT_AMD_SEED)
 
     def __post_init__(self) -> None:
-        if len(self.measurement) != SNP_MEASUREMENT_SIZE or len(self.host_data) != 32:
+        if len(self.measurement) != SNP_MEASUREMENT_SIZE or len(self.host_data) != HOST_DATA_SIZE:
             raise ValueError("an SNP measurement has 48 bytes, host data 32")
 
     @property

@@ -5,12 +5,14 @@ Any failure is :class:`QuoteRefused` with a message naming the field; CCF maps t
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ObjectIdentifier
 
 from pyccf.errors import PyccfError
@@ -123,12 +125,23 @@ def _check_endorsed_tcb(chip: _Chip, reported: TcbVersion, product: SnpProduct) 
 def _chain(bundle: bytes, pinned_root: bytes) -> _Chip:
     """The chip key, once VCEK <- ASK <- ARK is checked and the ARK is the pinned root (cached per bundle)."""
     try:
-        certs = x509.load_pem_x509_certificates(bundle)
-    except ValueError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CryptographyDeprecationWarning)  # not RFC 5280: refused
+            certs = x509.load_pem_x509_certificates(bundle)
+    except (ValueError, CryptographyDeprecationWarning):
         raise AttestationFormatError("endorsements", "not a PEM certificate bundle") from None
     if len(certs) != len(SNP_ENDORSEMENT_CERTS):
         raise QuoteRefused("endorsements", f"{len(certs)} certificates, expected VCEK, ASK and ARK")
     vcek, ask, ark = certs
+    try:
+        return _verified_chain(vcek, ask, ark, pinned_root)
+    except (ValueError, UnsupportedAlgorithm) as exc:  # a certificate whose key or extensions do not parse
+        raise QuoteRefused("endorsements", f"a certificate cannot be read ({exc})") from None
+
+
+def _verified_chain(
+    vcek: x509.Certificate, ask: x509.Certificate, ark: x509.Certificate, pinned_root: bytes
+) -> _Chip:
     if spki_der_of(ark) != pinned_root:
         raise QuoteRefused(
             "endorsements.ARK", "The root of trust public key for this attestation was not the expected one"

@@ -6,9 +6,12 @@ import dataclasses
 import hashlib
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyccf.formats.attestation import (
     CODE_STATUS_ALLOWED,
@@ -271,3 +274,20 @@ def test_the_reader_of_reports_reads_what_the_platform_writes():
     report = SnpReport.parse(PLATFORM.quote(KEY).quote)
     assert report.product is SnpProduct.MILAN and report.cpuid == "00a00f11"
     assert report.tcb("reported_tcb", SnpProduct.MILAN) == PLATFORM.tcb
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_corrupted_endorsements_never_raise_and_are_refused_unless_the_certificates_are_unchanged(data):
+    genuine = PLATFORM.quote(KEY)
+    bundle = bytearray(genuine.endorsements)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(bundle) - 1))
+        bundle[at] = data.draw(st.integers(0, 255))
+    verdict = verify_join(dataclasses.replace(genuine, endorsements=bytes(bundle)), KEY, ALLOW)
+    if verdict.ok:  # only a change the PEM decoder ignores (e.g. base64 padding bits)
+        assert x509.load_pem_x509_certificates(bytes(bundle)) == x509.load_pem_x509_certificates(
+            genuine.endorsements
+        )
+    else:
+        assert verdict.result is R.FAILED and verdict.detail.startswith("endorsements")
