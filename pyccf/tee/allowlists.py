@@ -91,5 +91,5 @@ def _text(key: bytes, table: str) -> str:
 def _status(value: bytes) -> object:
     try:
         return json.loads(value)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None

@@ -53,7 +53,7 @@ class TcbVersion:
         """Read a ``TcbVersionPolicy``: the named components (absent ones 0)."""
         try:
             value = json.loads(raw)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise AttestationFormatError(field, "not JSON") from None
         if not isinstance(value, dict):
             raise AttestationFormatError(field, "not a JSON object")

@@ -56,7 +56,7 @@ def parse_virtual(quote: bytes) -> Evidence:
     """Parse a virtual quote (no cryptography, as CCF); raises :class:`AttestationFormatError`."""
     try:
         body: Any = json.loads(quote)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise AttestationFormatError("quote", f"not JSON ({exc})") from None
     if not isinstance(body, dict):
         raise AttestationFormatError("quote", "not a JSON object")

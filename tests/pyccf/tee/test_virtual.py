@@ -7,6 +7,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pyccf.formats.attestation import (
     CODE_STATUS_ALLOWED,
@@ -161,3 +163,36 @@ def test_allowlists_read_from_a_store_refuse_a_malformed_minimum_tcb_naming_tabl
         assert caught.value.field.endswith(field)
     with pytest.raises(AttestationFormatError, match="not UTF-8"):
         Allowlists.from_tables({T.VIRTUAL_HOST_DATA: {b"\xff": SINGLETON_KEY}})
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {"format": st.sampled_from([*QuoteFormat, "x"]) | JSON},
+        optional={
+            "quote": st.binary().map(lambda b: base64.b64encode(b).decode()) | JSON,
+            "endorsements": JSON,
+        },
+    )
+    | JSON
+)
+def test_arbitrary_json_envelopes_never_raise_and_never_join(value):
+    verdict = verify_join(value, KEY, allowlists(GENESIS))
+    assert verdict.result is R.FAILED and verdict.detail
+
+
+@given(st.binary() | JSON.map(lambda v: json.dumps(v).encode()))
+def test_arbitrary_virtual_quote_bytes_never_raise_and_never_join(raw):
+    verdict = verify_join(QuoteInfo(QuoteFormat.VIRTUAL, raw), KEY, allowlists(GENESIS))
+    assert not verdict.ok and verdict.detail
+
+
+def test_a_deeply_nested_quote_is_a_clear_failure():
+    verdict = verify_join(QuoteInfo(QuoteFormat.VIRTUAL, b"[" * 100_000), KEY, allowlists(GENESIS))
+    assert verdict.result is R.FAILED and verdict.detail.startswith("quote:")
