@@ -16,6 +16,7 @@ refused at once. Randomness comes from a seed (coefficients, OAEP seeds), so run
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -200,6 +201,26 @@ class RecoveryShares:
             "encrypted_shares": {mid: b64(share) for mid, share in sorted(self.encrypted_shares.items())},
             "wrapped_latest_ledger_secret": b64(self.wrapped_latest_ledger_secret),
         }
+
+    @classmethod
+    def from_json(cls, value: Any) -> RecoveryShares:
+        """Read the table's value; anything malformed is one :class:`ShareError` naming the field."""
+        if not isinstance(value, Mapping):
+            raise ShareError("recovery_shares", "not a JSON object")
+        shares = value.get("encrypted_shares")
+        if not isinstance(shares, Mapping):
+            raise ShareError("recovery_shares.encrypted_shares", "missing or not an object")
+        return cls(
+            _unb64(value.get("wrapped_latest_ledger_secret"), "recovery_shares.wrapped_latest_ledger_secret"),
+            {str(mid): _unb64(raw, f"recovery_shares.encrypted_shares.{mid}") for mid, raw in shares.items()},
+        )
+
+
+def _unb64(text: Any, field: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise ShareError(field, "not base64") from None
 
 
 def deal(

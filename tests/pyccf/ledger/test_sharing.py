@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 
 import pytest
@@ -15,6 +16,7 @@ from pyccf.ledger.sharing import (
     LIMBS,
     PRIME,
     SHARE_SIZE,
+    RecoveryShares,
     Share,
     ShareError,
     combine,
@@ -157,3 +159,25 @@ def test_the_offline_auditors_combiner_recovers_pyccfs_shares(keys):
     as_json = record.to_json()
     assert sorted(as_json) == ["encrypted_shares", "wrapped_latest_ledger_secret"]
     assert sorted(as_json["encrypted_shares"]) == MEMBERS
+    assert RecoveryShares.from_json(json.loads(json.dumps(as_json))) == record
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ([], "recovery_shares"),
+        ({"wrapped_latest_ledger_secret": ""}, "recovery_shares.encrypted_shares"),
+        (
+            {"encrypted_shares": {}, "wrapped_latest_ledger_secret": 5},
+            "recovery_shares.wrapped_latest_ledger_secret",
+        ),
+        (
+            {"encrypted_shares": {"m0": "!"}, "wrapped_latest_ledger_secret": ""},
+            "recovery_shares.encrypted_shares.m0",
+        ),
+    ],
+)
+def test_a_malformed_recovery_shares_record_is_one_error_naming_the_field(value, field):
+    with pytest.raises(ShareError) as caught:
+        RecoveryShares.from_json(value)
+    assert caught.value.field == field
