@@ -6,10 +6,12 @@ order and with CCF's result codes; :func:`genesis_writes` gives what the first n
 """
 
 from pyccf.tee.allowlists import Allowlists, genesis_writes
+from pyccf.tee.amd import pinned_roots
 from pyccf.tee.errors import AttestationFormatError
 from pyccf.tee.evidence import Evidence
 from pyccf.tee.platform import SnpPlatform
 from pyccf.tee.quote_info import QuoteInfo
+from pyccf.tee.snp_verify import QuoteRefused
 from pyccf.tee.tcb import TcbVersion
 from pyccf.tee.verify import JoinVerdict, verify_join, verify_quote
 from pyccf.tee.virtual import VirtualPlatform
@@ -20,10 +22,12 @@ __all__ = [
     "Evidence",
     "JoinVerdict",
     "QuoteInfo",
+    "QuoteRefused",
     "SnpPlatform",
     "TcbVersion",
     "VirtualPlatform",
     "genesis_writes",
+    "pinned_roots",
     "verify_join",
     "verify_quote",
 ]

@@ -58,7 +58,10 @@ def verify_snp(info: QuoteInfo, pinned: Mapping[SnpProduct, bytes]) -> Evidence:
     product = report.product
     if product is None:
         raise QuoteRefused("quote.cpuid", f"CPUID {report.cpuid} is not a known SEV-SNP product")
-    chip = _chain(info.endorsements, pinned[product])
+    root = pinned.get(product)
+    if root is None:
+        raise QuoteRefused("endorsements.ARK", f"no root of trust is pinned for {product}")
+    chip = _chain(info.endorsements, root)
     if report.number("signature_algo") != SNP_SIGNATURE_ALGO_ECDSA_P384_SHA384:
         raise QuoteRefused("quote.signature_algo", "not ECDSA P-384 with SHA-384")
     try:

@@ -171,6 +171,18 @@ def test_a_chain_whose_root_is_not_the_pinned_one_is_refused():
     assert verify_join(forged.quote(KEY), KEY, ALLOW, pinned=pinned_roots(b"not AMD")).ok
 
 
+def test_a_product_without_a_pinned_root_is_refused():
+    """As CCF, which ships Turin's root commented out."""
+    turin = dataclasses.replace(PLATFORM, product=SnpProduct.TURIN)
+    genesis = genesis_writes(verify_quote(turin.quote(node_key("genesis"))))
+    pinned = {p: root for p, root in pinned_roots().items() if p is not SnpProduct.TURIN}
+    verdict = verify_join(turin.quote(KEY), KEY, allowlists(genesis), pinned=pinned)
+    assert (
+        verdict.result is R.FAILED
+        and verdict.detail == "endorsements.ARK: no root of trust is pinned for Turin"
+    )
+
+
 def test_an_ask_not_issued_by_the_ark_or_a_vcek_not_issued_by_the_ask_is_refused():
     forged = dataclasses.replace(PLATFORM, amd_seed=b"not AMD")
     genuine_ark = ark(PLATFORM.amd_seed, SnpProduct.MILAN)
