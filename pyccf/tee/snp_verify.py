@@ -18,6 +18,7 @@ from cryptography.x509.oid import ObjectIdentifier
 from pyccf.errors import PyccfError
 from pyccf.formats.attestation import (
     SNP_ENDORSEMENT_CERTS,
+    SNP_FIELDS,
     SNP_MAX_VMPL,
     SNP_MIN_VERSION,
     SNP_SIGNATURE_ALGO_ECDSA_P384_SHA384,
@@ -42,10 +43,12 @@ from pyccf.tee.tcb import TcbVersion
 class QuoteRefused(PyccfError):
     """A well-formed quote that fails a cryptographic or policy check (CCF's ``Failed``)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, offset: int | None = None) -> None:
+        where = field if offset is None else f"{field}: byte {offset:#x}"
+        super().__init__(f"{where}: {message}")
         self.field = field
         self.message = message
+        self.offset = offset
 
 
 def verify_snp(info: QuoteInfo, pinned: Mapping[SnpProduct, bytes]) -> Evidence:
@@ -53,22 +56,26 @@ def verify_snp(info: QuoteInfo, pinned: Mapping[SnpProduct, bytes]) -> Evidence:
     version = report.number("version")
     if version < SNP_MIN_VERSION:
         raise QuoteRefused(
-            "quote.version", f"report version {version}, CCF requires at least {SNP_MIN_VERSION}"
+            "quote.version",
+            f"report version {version}, CCF requires at least {SNP_MIN_VERSION}",
+            _at("version"),
         )
     product = report.product
     if product is None:
-        raise QuoteRefused("quote.cpuid", f"CPUID {report.cpuid} is not a known SEV-SNP product")
+        raise QuoteRefused(
+            "quote.cpuid", f"CPUID {report.cpuid} is not a known SEV-SNP product", _at("cpuid_fam_id")
+        )
     root = pinned.get(product)
     if root is None:
         raise QuoteRefused("endorsements.ARK", f"no root of trust is pinned for {product}")
     chip = _chain(info.endorsements, root)
     if report.number("signature_algo") != SNP_SIGNATURE_ALGO_ECDSA_P384_SHA384:
-        raise QuoteRefused("quote.signature_algo", "not ECDSA P-384 with SHA-384")
+        raise QuoteRefused("quote.signature_algo", "not ECDSA P-384 with SHA-384", _at("signature_algo"))
     try:
         chip.vcek.verify(report.signature_der, report.signed_part, SIGNATURE)
     except InvalidSignature:
         raise QuoteRefused(
-            "quote.signature", "Chip certificate (VCEK) did not sign this attestation"
+            "quote.signature", "Chip certificate (VCEK) did not sign this attestation", _at("signature_r")
         ) from None
     _check_policy(report)
     reported = report.tcb("reported_tcb", product)
@@ -86,20 +93,28 @@ def verify_snp(info: QuoteInfo, pinned: Mapping[SnpProduct, bytes]) -> Evidence:
     )
 
 
+def _at(name: str) -> int:
+    return SNP_FIELDS[name].offset
+
+
 def _check_policy(report: SnpReport) -> None:
     flags = report.number("flags")
     if (flags >> SnpFlagBits.SIGNING_KEY) & SNP_SIGNING_KEY_MASK != SNP_SIGNING_KEY_VCEK:
-        raise QuoteRefused("quote.flags.signing_key", "the report was not signed by the VCEK")
+        raise QuoteRefused("quote.flags.signing_key", "the report was not signed by the VCEK", _at("flags"))
     if flags >> SnpFlagBits.MASK_CHIP_KEY & 1:
-        raise QuoteRefused("quote.flags.mask_chip_key", "the chip key is masked")
+        raise QuoteRefused("quote.flags.mask_chip_key", "the chip key is masked", _at("flags"))
     vmpl = report.number("vmpl")
     if vmpl > SNP_MAX_VMPL:
-        raise QuoteRefused("quote.vmpl", f"VMPL {vmpl} above {SNP_MAX_VMPL}: the report was made by the host")
+        raise QuoteRefused(
+            "quote.vmpl", f"VMPL {vmpl} above {SNP_MAX_VMPL}: the report was made by the host", _at("vmpl")
+        )
     policy = report.number("policy")
     if policy >> SnpPolicyBit.DEBUG & 1:
-        raise QuoteRefused("quote.policy.debug", "the guest policy allows debugging")
+        raise QuoteRefused("quote.policy.debug", "the guest policy allows debugging", _at("policy"))
     if policy >> SnpPolicyBit.MIGRATE_MA & 1:
-        raise QuoteRefused("quote.policy.migrate_ma", "the guest policy allows a migration agent")
+        raise QuoteRefused(
+            "quote.policy.migrate_ma", "the guest policy allows a migration agent", _at("policy")
+        )
 
 
 class _Chip:

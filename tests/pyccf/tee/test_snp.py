@@ -240,6 +240,8 @@ def test_each_snp_policy_violation_is_refused(name):
     verdict = verify_join(platform.quote(KEY), KEY, ALLOW)
     assert verdict.result is R.FAILED
     assert verdict.detail.startswith(field + ":"), verdict.detail
+    offset = SNP_FIELDS[field.split(".")[1]].offset
+    assert f": byte {offset:#x}: " in verdict.detail  # located in AMD's layout
 
 
 def test_vmpl_3_is_the_highest_accepted():
