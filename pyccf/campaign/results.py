@@ -27,6 +27,7 @@ class SeedVerdict(StrEnum):
     SAFETY = "safety"  # the simulator's commit-safety check failed
     ASSERTION = "assertion"  # another check of the simulator failed
     CRASH = "crash"  # the core raised
+    VIOLATED = "violated"  # a spec walk (TLC simulation) violated an invariant or property, or deadlocked
     REJECTED = "rejected"  # TLC: the trace is not a behaviour of the consensus spec
     ERROR = "error"  # TLC could not decide (a tool error or timeout)
     LIVENESS = "liveness"  # the final sync found no leader or could not sync (CCF's known stuck follower)

@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pyccf.campaign.results import SETTINGS, ResultsFile, SeedVerdict, Summary, summarise
-from pyccf.campaign.settings import SeedSettings
 from pyccf.campaign.work import run_batch
 
 
@@ -66,38 +65,51 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         yield client
 
 
-def prepare(out: Path, settings: SeedSettings, resume: bool) -> dict[int, dict[str, Any]]:
+class Settings(Protocol):
+    """What every seed of a campaign runs with, and the function a worker runs on a batch of seeds."""
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def _stored(settings: Settings) -> dict[str, Any]:
+    return {"kind": type(settings).__name__, **settings.as_dict()}
+
+
+def prepare(out: Path, settings: Settings, resume: bool) -> dict[int, dict[str, Any]]:
     """Create or reopen the output folder; the seeds already finished (only with ``resume``)."""
     out.mkdir(parents=True, exist_ok=True)
     stored = out / SETTINGS
     results = ResultsFile(out)
+    mine = _stored(settings)
     if stored.exists() and stored.read_text(encoding="utf-8").strip():
         try:
-            before = SeedSettings.from_dict(json.loads(stored.read_text(encoding="utf-8")))
-        except (ValueError, TypeError) as exc:
+            before = json.loads(stored.read_text(encoding="utf-8"))
+        except ValueError as exc:
             raise CampaignError(f"{stored}: not a campaign's settings ({exc})") from None
         if not resume:
             raise CampaignError(f"{out} holds a campaign already: --resume it or choose another --out")
-        if before != settings:
-            raise CampaignError(f"{stored}: --resume with other settings than {before.as_dict()}")
+        if before != json.loads(json.dumps(mine)):
+            raise CampaignError(f"{stored}: --resume with other settings than {before}")
     elif results.path.exists() and results.path.stat().st_size:
         raise CampaignError(f"{results.path} exists without {SETTINGS}: not a campaign folder")
-    stored.write_text(json.dumps(settings.as_dict(), sort_keys=True) + "\n", encoding="utf-8")
+    stored.write_text(json.dumps(mine, sort_keys=True) + "\n", encoding="utf-8")
     return results.done() if resume else {}
 
 
 def run_campaign(
     seeds: Sequence[int],
-    settings: SeedSettings,
+    settings: Settings,
     out: Path,
     *,
+    work: Callable[[list[int], Any], list[dict[str, Any]]] = run_batch,
     scheduler: str | None = None,
     workers: int = 2,
     batch: int = 8,
     resume: bool = False,
     progress: Callable[[Progress], None] | None = None,
 ) -> Summary:
-    """Run every seed not finished yet; returns the summary of all of ``seeds``."""
+    """Run every seed not finished yet (``work(batch, settings)`` on the workers: by default a simulation
+    and its trace validation per seed); returns the summary of all of ``seeds``."""
     from distributed import as_completed
 
     done = prepare(out, settings, resume)
@@ -107,7 +119,7 @@ def run_campaign(
     start = time.perf_counter()
     ran = traces = 0
     with dask_client(scheduler, workers) as client:
-        futures = [client.submit(run_batch, b, settings, pure=False) for b in batches(todo, batch)]
+        futures = [client.submit(work, b, settings, pure=False) for b in batches(todo, batch)]
         try:
             for future in as_completed(futures):
                 records = [r for r in future.result() if r["seed"] not in done]
@@ -134,7 +146,7 @@ def _progress(done: dict[int, dict[str, Any]], wanted: set[int], traces: int, el
 
 def _write_failure(out: Path, record: dict[str, Any]) -> None:
     """``failures/seed_N`` (the scenario) and ``failures/seed_N.min`` (shrunk), for the replay command."""
-    if record["verdict"] == SeedVerdict.OK:
+    if record["verdict"] == SeedVerdict.OK or record.get("scenario") is None:
         return
     folder = out / "failures"
     folder.mkdir(exist_ok=True)

@@ -20,6 +20,7 @@ from rich.progress import Progress as RichProgress
 
 from pyccf.campaign.runner import Progress
 from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
+from pyccf.campaign.walks import WalkSettings
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.consensus.bugs import BUGS
 from pyccf.formats import variants
@@ -56,6 +57,18 @@ from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
               help="Scenario runs spent shrinking a simulation failure.")  # fmt: skip
 @click.option("--tlc-shrink-budget", type=click.IntRange(1), default=24, show_default=True,
               help="TLC runs spent shrinking a rejected trace.")  # fmt: skip
+@click.option(
+    "--spec-walks",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Instead: each seed is a TLC simulation of this .tla (its walks: --num behaviours of --depth).",
+)
+@click.option(
+    "--spec-config", type=click.Path(dir_okay=False, path_type=Path), help="--spec-walks: its .cfg."
+)
+@click.option("--depth", type=click.IntRange(1), default=100, show_default=True, help="--spec-walks: depth.")
+@click.option(
+    "--num", type=click.IntRange(1), default=20, show_default=True, help="--spec-walks: walks a seed."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here.")
 def campaign(
@@ -72,6 +85,10 @@ def campaign(
     no_validate: bool,
     shrink_budget: int,
     tlc_shrink_budget: int,
+    spec_walks: Path | None,
+    spec_config: Path | None,
+    depth: int,
+    num: int,
     as_json: bool,
     junit: Path | None,
 ) -> None:
@@ -80,14 +97,21 @@ def campaign(
     from pyccf.campaign.report import summary_json, summary_text
     from pyccf.campaign.results import ResultsFile
     from pyccf.campaign.runner import CampaignError, run_campaign
+    from pyccf.campaign.walks import run_walks
+    from pyccf.campaign.work import run_batch
 
     try:
         chosen = parse_seeds(seeds)
-        settings = SeedSettings(steps, nodes, tuple(sorted(bugs)), ccf_version, not no_validate,
-                                shrink_budget, tlc_shrink_budget)  # fmt: skip
+        settings: SeedSettings | WalkSettings
+        if spec_walks is None:
+            settings = SeedSettings(steps, nodes, tuple(sorted(bugs)), ccf_version, not no_validate,
+                                    shrink_budget, tlc_shrink_budget)  # fmt: skip
+        else:
+            settings = _walk_settings(spec_walks, spec_config, depth, num, bugs)
+        work = run_batch if spec_walks is None else run_walks
         with _display(len(chosen), enabled=not as_json and sys.stderr.isatty()) as show:
-            summary = run_campaign(chosen, settings, out, scheduler=scheduler, workers=workers, batch=batch,
-                                   resume=resume, progress=show)  # fmt: skip
+            summary = run_campaign(chosen, settings, out, work=work, scheduler=scheduler, workers=workers,
+                                   batch=batch, resume=resume, progress=show)  # fmt: skip
     except (SeedsError, CampaignError) as exc:
         click.echo(f"pyccf campaign: error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -100,6 +124,21 @@ def campaign(
         junit.write_text(junit_xml(summary, records), encoding="utf-8")
     click.echo(summary_json(summary) if as_json else summary_text(summary))
     sys.exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+def _walk_settings(
+    spec: Path, config: Path | None, depth: int, num: int, bugs: tuple[str, ...]
+) -> WalkSettings:
+    from pyccf.campaign.runner import CampaignError
+
+    if bugs:
+        raise CampaignError("--bug applies to pyccf's seeds, not to --spec-walks")
+    for path, option in ((spec, "--spec-walks"), (config, "--spec-config")):
+        if path is not None and not path.is_file():
+            raise CampaignError(f"{option} {path}: no such file")
+    if spec.suffix != ".tla":
+        raise CampaignError(f"--spec-walks {spec}: not a .tla file")
+    return WalkSettings(str(spec.resolve()), str(config.resolve()) if config else None, depth, num)
 
 
 @contextmanager

@@ -162,3 +162,53 @@ def test_ctrl_c_keeps_the_finished_seeds_and_resume_finishes(tmp_path: Path) -> 
     summary = json.loads(done.stdout)
     assert summary["ran"] == 6 - len(before) and summary["seeds"] == 6
     assert sorted(r["seed"] for r in lines_of(out)) == list(range(6))
+
+
+TOY = """---- MODULE Toy ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x' = x + 1 \\/ x' = x
+Small == x < 3
+====
+"""
+
+
+@pytest.mark.tlc
+def test_spec_walks_are_campaign_work_and_a_violation_replays(tmp_path: Path) -> None:
+    (tmp_path / "Toy.tla").write_text(TOY)
+    (tmp_path / "Toy.cfg").write_text("INIT Init\nNEXT Next\nINVARIANT Small\n")
+    out = tmp_path / "c"
+    done = subprocess.run(
+        [*PYCCF, "campaign", "--seeds", "0-3", "--spec-walks", str(tmp_path / "Toy.tla"), "--depth", "10",
+         "--num", "5", "--out", str(out), "--json", "--workers", "1"],
+        capture_output=True, text=True, env=env(), timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["verdicts"] == {"violated": 4} and summary["failure_kinds"] == {"violated: Small": 4}
+    replay = summary["failures"][0]["replay"]
+    assert replay.startswith("tracecheck check ") and "--seed 0" in replay
+    again = subprocess.run([sys.executable, "-m", "tracecheck", *replay.split()[1:]], capture_output=True,
+                           text=True, env=env(), timeout=300)  # fmt: skip
+    assert again.returncode == 1 and "Small" in again.stdout + again.stderr
+    (tmp_path / "Toy.cfg").write_text("INIT Init\nNEXT Next\n")
+    ok = subprocess.run(
+        [*PYCCF, "campaign", "--seeds", "0-1", "--spec-walks", str(tmp_path / "Toy.tla"), "--depth", "10",
+         "--num", "5", "--out", str(tmp_path / "d"), "--json", "--workers", "1"],
+        capture_output=True, text=True, env=env(), timeout=600,
+    )  # fmt: skip
+    assert ok.returncode == 0 and json.loads(ok.stdout)["verdicts"] == {"ok": 2}
+
+
+def test_spec_walks_refuse_a_bug_and_a_missing_spec(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pyccf.cli import main
+
+    for args, message in (
+        (["--spec-walks", str(tmp_path / "No.tla")], "no such file"),
+        (["--spec-walks", str(REPO / "specs/consensus/SIMHeal.tla"), "--bug", "commit_on_nack"], "--bug"),
+    ):
+        result = CliRunner().invoke(main, ["campaign", "--seeds", "0", "--out", str(tmp_path / "o"), *args])
+        assert result.exit_code == 2 and message in result.output, result.output
