@@ -137,8 +137,11 @@ class Host:
         handler = self.effects.get(name)
         if handler is None:
             raise ValueError(f"ccf API {name} is not provided by pyccf")
+        view = self._kv()
+        if view.access is not Access.APPLY:
+            raise KvAccessError(f"{name} may only be called from apply()")
         self.recorded.append((name, args))
-        return handler(self._kv(), args)
+        return handler(view, args)
 
 
 class Module:
@@ -161,7 +164,9 @@ class Module:
         try:
             context.module(source + capture)
         except quickjs.JSException as error:
-            raise JsError(f"module does not load or lacks an export of {', '.join(exports)}: {error}") from None
+            raise JsError(
+                f"module does not load or lacks an export of {', '.join(exports)}: {error}"
+            ) from None
         for name in exports:
             if context.eval(f"typeof globalThis.{EXPORTS}.{name}") != "function":
                 raise JsError(f"module export {name} is not a function")

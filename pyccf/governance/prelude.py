@@ -72,7 +72,8 @@ PRELUDE = r"""
   const strToBuf = (text) => unhex(call("strToBuf", String(text)));
   const bufToStr = (buf) => call("bufToStr", hex(buf, "buffer"));
   const optionalHex = (buf, what) => (buf === undefined ? null : hex(buf, what));
-  const effect = (name) => (...args) => call("effect", name, args.map((a) => (a instanceof ArrayBuffer ? { buf: hex(a, "argument") } : a)));
+  const asJson = (a) => (a instanceof ArrayBuffer ? { buf: hex(a, "argument") } : a);
+  const effect = (name) => (...args) => call("effect", name, args.map(asJson));
   globalThis.ccf = {
     kv: new Proxy({}, { get: (_, name) => (typeof name === "string" ? new KvMap(name) : undefined) }),
     strToBuf,
@@ -99,7 +100,10 @@ PRELUDE = r"""
       triggerSnapshot: effect("triggerSnapshot"),
       triggerLedgerChunk: effect("triggerLedgerChunk"),
       transitionServiceToOpen: (previous, next) =>
-        call("effect", "transitionServiceToOpen", [optionalHex(previous, "previous identity"), hex(next, "next identity")]),
+        call("effect", "transitionServiceToOpen", [
+          optionalHex(previous, "previous identity"),
+          hex(next, "next identity"),
+        ]),
     },
     network: {
       getLatestLedgerSecretSeqno: () => call("getLatestLedgerSecretSeqno"),
