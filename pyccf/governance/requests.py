@@ -153,7 +153,7 @@ def _parse(raw: bytes) -> tuple[dict[Any, Any], bytes, bytes, bytes]:
     if not isinstance(message, cbor2.CBORTag) or message.tag != COSE_SIGN1_TAG:
         raise _refuse("Failed to decode COSE Sign1: not a tagged COSE_Sign1")
     body = message.value
-    if not isinstance(body, list) or len(body) != 4:
+    if not isinstance(body, list | tuple) or len(body) != 4:
         raise _refuse("Failed to decode COSE Sign1: not a 4-element array")
     protected_bytes, _unprotected, payload, signature = body
     if not all(isinstance(x, bytes) for x in (protected_bytes, payload, signature)):
