@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import quickjs
+import quickjs  # type: ignore[import-untyped]
 from cryptography import x509
 
 from pyccf.governance.kvview import Access, KvAccessError, KvView

@@ -9,6 +9,7 @@ then the expected ``ccf.gov.msg.type``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +32,11 @@ from pyccf.formats.ledger import COSE_ALG, COSE_ALG_ES384, COSE_KID, COSE_SIGN1_
 from pyccf.service.identity import derive_key
 
 _P384_COORDINATE = 48
-_ECDSA_ALGS = {-7: hashes.SHA256, -35: hashes.SHA384, -36: hashes.SHA512}  # ES256, ES384, ES512
+_ECDSA_ALGS: dict[int, Callable[[], hashes.HashAlgorithm]] = {
+    -7: hashes.SHA256,  # ES256
+    -35: hashes.SHA384,  # ES384
+    -36: hashes.SHA512,  # ES512
+}
 #: A fixed start date for member certificates, so they are byte-identical across runs.
 MEMBER_CERT_START = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -69,11 +69,15 @@ class Service:
     def vote(self, name: str, pid: str, ballot: str = YES) -> Outcome:
         m = self.members[name]
         body = json.dumps({"ballot": ballot}).encode()
-        return self.gov.ballot(pid, m.id, m.sign(MsgType.BALLOT, body, created_at=self.tick(), proposal_id=pid))
+        return self.gov.ballot(
+            pid, m.id, m.sign(MsgType.BALLOT, body, created_at=self.tick(), proposal_id=pid)
+        )
 
     def withdraw(self, name: str, pid: str) -> Outcome | None:
         m = self.members[name]
-        return self.gov.withdraw(pid, m.sign(MsgType.WITHDRAWAL, b"", created_at=self.tick(), proposal_id=pid))
+        return self.gov.withdraw(
+            pid, m.sign(MsgType.WITHDRAWAL, b"", created_at=self.tick(), proposal_id=pid)
+        )
 
     def info(self, pid: str) -> dict[str, Any]:
         raw = self.store.get(GovTable.PROPOSALS_INFO, pid.encode())
@@ -90,7 +94,9 @@ class Service:
         return str(json.loads(raw)["status"])
 
 
-def new_service(count: int = 3, *, veto: bool = False, source: str | None = None, active: bool = True) -> Service:
+def new_service(
+    count: int = 3, *, veto: bool = False, source: str | None = None, active: bool = True
+) -> Service:
     """A service with ``count`` members (m0, m1, ...), all Active unless ``active`` is False."""
     members = {f"m{i}": member_from_seed(SEED, f"m{i}") for i in range(count)}
     service = service_identity(derive_key(SEED, "service"), not_before=datetime(2025, 1, 1, tzinfo=UTC))

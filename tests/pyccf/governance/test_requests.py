@@ -100,7 +100,9 @@ def test_proposal_older_than_the_full_window_is_refused() -> None:
     tx.put("public:ccf.gov.service.config", config_key, json.dumps(config).encode())
     tx.commit()
     for i in range(4):
-        svc.propose("m0", proposal(("set_recovery_threshold", {"recovery_threshold": 1 + i})), created_at=100 + i)
+        svc.propose(
+            "m0", proposal(("set_recovery_threshold", {"recovery_threshold": 1 + i})), created_at=100 + i
+        )
     late = proposal(("set_recovery_threshold", {"recovery_threshold": 9}))
     with pytest.raises(RequestRefused, match="ProposalCreatedTooLongAgo"):
         svc.propose("m0", late, created_at=101)
