@@ -134,12 +134,12 @@ class Host:
         raise ValueError(f"ccf.kv map method {op} is not provided by pyccf")
 
     def _effect(self, name: str, args: list[Any]) -> Any:
-        handler = self.effects.get(name)
-        if handler is None:
-            raise ValueError(f"ccf API {name} is not provided by pyccf")
         view = self._kv()
         if view.access is not Access.APPLY:
             raise KvAccessError(f"{name} may only be called from apply()")
+        handler = self.effects.get(name)
+        if handler is None:
+            raise ValueError(f"ccf API {name} is not provided by pyccf")
         self.recorded.append((name, args))
         return handler(view, args)
 
