@@ -19,7 +19,7 @@ LIB = "export function validate(p) { return 1 }\nexport function resolve() {}\ne
 
 def run(body: str, access: Access = Access.APPLY, store: Store | None = None) -> tuple[object, KvView]:
     """Run ``body`` as the body of an exported function ``validate`` under a view of ``store``."""
-    source = f"export function validate() {{ {body} }}\nexport function resolve() {{}}\nexport function apply() {{}}"
+    source = f"export function validate() {{ {body} }}\n" + LIB.split("\n", 1)[1]
     view = KvView((store or Store()).begin(), access)
     return Module.load(source, CONSTITUTION_EXPORTS, Host()).call("validate", view), view
 
