@@ -68,9 +68,9 @@ def test_auditor_replay_equals_live_state() -> None:
     source = json.loads(next(iter(live[GovTable.CONSTITUTION].values())))
     assert gov.constitution_digest == hashlib.sha256(source.encode()).hexdigest()
     # every proposal: the auditor keeps the history the KV pruned
-    states = [p.state for p in gov.proposals.values()]
+    states = [str(p.state) for p in gov.proposals.values()]
     assert gov.proposals[dropped].state == ProposalState.DROPPED
     assert sorted(states) == sorted(["Accepted"] * 4 + ["Failed", "Dropped"])
-    for pid, raw in live[GovTable.PROPOSALS_INFO].items():
-        assert gov.proposals[pid.decode()].state == json.loads(raw)["state"]
-        assert gov.proposals[pid.decode()].final_votes == json.loads(raw).get("final_votes")
+    for key, raw in live[GovTable.PROPOSALS_INFO].items():
+        assert gov.proposals[key.decode()].state == json.loads(raw)["state"]
+        assert gov.proposals[key.decode()].final_votes == json.loads(raw).get("final_votes")
