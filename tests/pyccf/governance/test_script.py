@@ -1,0 +1,87 @@
+"""Governance scripts: strict parsing with file:line errors, and runs against a governed store."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyccf.formats.governance import GovTable
+from pyccf.governance.script import Runner, ScriptError, parse
+from tests.pyccf.governance.helpers import SEED, needs_constitutions, new_service
+
+OPEN_AND_GROW = """
+# open the service, add a member and a user
+propose m0 open transition_service_to_open {"next_service_identity": "$service.cert"}
+vote m0 open yes
+expect open Open
+vote m1 open yes
+expect open Accepted
+expect_service Open
+
+propose m1 grow [{"name": "set_member", "args": {"cert": "$member.m3.cert"}}, \
+{"name": "set_user", "args": {"cert": "$user.u0.cert"}}]
+vote m1 grow yes
+vote m2 grow yes
+expect grow Accepted
+expect_member m3 Accepted
+ack m3
+expect_member m3 Active
+propose m3 bye remove_user {"user_id": "$user.u0.id"}
+withdraw m3 bye
+expect bye Withdrawn
+""".replace("\\\n", "")
+
+
+@needs_constitutions
+def test_script_opens_and_grows_the_service() -> None:
+    svc = new_service(3)
+    runner = Runner(svc.gov, SEED, {"service.cert": svc.service_cert})
+    seen: list[str] = []
+    runner.on_outcome = lambda cmd, _: seen.append(cmd.name)
+    runner.run(parse(OPEN_AND_GROW, "open.gov"))
+    assert svc.service_status() == "Open"
+    assert svc.store.get(GovTable.USERS_CERTS, runner.principal("u0").id.encode()) is not None
+    assert seen.count("vote") == 4 and seen[-1] == "expect"
+
+
+@needs_constitutions
+def test_failed_expectation_and_refusal_name_the_line() -> None:
+    svc = new_service(3)
+    runner = Runner(svc.gov, SEED, {"service.cert": svc.service_cert})
+    script = (
+        'propose m0 p set_recovery_threshold {"recovery_threshold": 1}\nvote m1 p yes\nexpect p Accepted\n'
+    )
+    with pytest.raises(ScriptError, match=r"^s.gov:3: expect: expected Accepted, actual Open$"):
+        runner.run(parse(script, "s.gov"))
+    with pytest.raises(ScriptError, match=r"^t.gov:1: vote: refused: 400 VoteAlreadyExists"):
+        runner.run(parse("vote m1 p no\n", "t.gov", labels={"p"}))
+    with pytest.raises(ScriptError, match=r"^u.gov:1: propose: refused: 401 .*not a known member"):
+        runner.run(parse("propose stranger q trigger_snapshot\n", "u.gov"))
+    with pytest.raises(ScriptError, match=r"^v.gov:1: args: unknown substitution '\$nope'"):
+        runner.run(parse('propose m0 r set_user {"cert": "$nope"}\n', "v.gov"))
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("frobnicate m0\n", "x.gov:1: command: unknown command 'frobnicate'"),
+        ("\n# c\npropose m0 p\n", "x.gov:3: arguments: propose <member> <label> <action>"),
+        ("propose m0 p set_user {bad json}\n", "x.gov:1: args: not JSON"),
+        ("propose m0 p set_user [1, 2]\n", "x.gov:1: args: must be a JSON object"),
+        ('propose m0 p [{"nom": 1}]\n', "x.gov:1: actions[0]: must be"),
+        ("propose m0 p []\n", "x.gov:1: actions: a non-empty JSON list"),
+        (
+            "propose m0 p trigger_snapshot\npropose m0 p trigger_snapshot\n",
+            "x.gov:2: label: proposal label 'p'",
+        ),
+        ("vote m0 p yes\n", "x.gov:1: label: no proposal labelled 'p'"),
+        ("propose m0 p trigger_snapshot\nvote m0 p maybe\n", "x.gov:2: ballot: must be yes or no"),
+        ("propose m0 p trigger_snapshot\nvote m0 p\n", "x.gov:2: arguments: vote takes 3"),
+        ("propose m0 p trigger_snapshot\nexpect p Done\n", "x.gov:2: state: unknown state 'Done'"),
+        ("expect_member m0 Sleeping\n", "x.gov:1: status: unknown status 'Sleeping'"),
+        ("expect_service Closed\n", "x.gov:1: status: unknown status 'Closed'"),
+    ],
+)
+def test_parse_errors_name_file_line_and_field(text: str, where: str) -> None:
+    with pytest.raises(ScriptError) as error:
+        parse(text, "x.gov")
+    assert str(error.value).startswith(where)
