@@ -183,7 +183,8 @@ class Governance:
             info = _get_json(tx, GovTable.MEMBERS_INFO, request.member_id.encode())
             if not info or info.get("status") != MemberStatus.ACTIVE:
                 raise _refused(401, "InvalidAuthenticationInfo", "Signer is not an active member")
-        tx.put(GovTable.COSE_HISTORY, request.member_id.encode(), raw)
+        if expected in (MsgType.PROPOSAL, MsgType.BALLOT, MsgType.WITHDRAWAL):
+            tx.put(GovTable.COSE_HISTORY, request.member_id.encode(), raw)  # acks keep their own copy
         return request
 
     def _info(self, tx: Transaction, pid: str) -> dict[str, Any]:

@@ -50,18 +50,20 @@ class KvView:
 
     def get(self, table: str, key: bytes) -> bytes | None:
         self._check(table, write=False)
-        staged = self.overlay.get(table, {})
-        if key in staged:
-            return staged[key]
-        return self.tx.get(table, key)
+        return self._peek(table, key)
 
     def set(self, table: str, key: bytes, value: bytes) -> None:
         self._check(table, write=True)
         self.overlay.setdefault(table, {})[key] = value
 
+    def _peek(self, table: str, key: bytes) -> bytes | None:
+        staged = self.overlay.get(table, {})
+        return staged[key] if key in staged else self.tx.get(table, key)
+
     def delete(self, table: str, key: bytes) -> bool:
-        present = self.get(table, key) is not None
+        """Whether the key was there (a write: allowed where reads are not, as in apply's app tables)."""
         self._check(table, write=True)
+        present = self._peek(table, key) is not None
         self.overlay.setdefault(table, {})[key] = None
         return present
 

@@ -116,6 +116,8 @@ def test_access_rules(access: Access, body: str, refusal: str) -> None:
 def test_allowed_accesses() -> None:
     run('ccf.kv["public:ccf.internal.signatures"].get(new ArrayBuffer(8))', Access.READ)
     run('ccf.kv["public:app"].set(new ArrayBuffer(1), new ArrayBuffer(1))', Access.APPLY)
+    out, _ = run('return ccf.kv["public:app"].delete(new ArrayBuffer(1))', Access.APPLY)  # write-only
+    assert out is False
 
 
 @needs_constitutions
