@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pyccf.formats.governance import (
     DEFAULT_RECENT_PROPOSALS_WINDOW,
@@ -41,6 +41,7 @@ from pyccf.kv.writeset import WriteSet
 from pyccf.service.signing import json_bytes
 
 Writes = dict[str, dict[bytes, bytes]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -153,18 +154,36 @@ DEFAULT_EFFECTS: dict[str, Effect] = {
 class Governance:
     """The governance frontend of one service.
 
-    ``commit`` commits a transaction (default: at the store's next version; a service passes its own,
-    which assigns the seqno); ``root`` gives the Merkle root at the read version, which binds proposal
-    ids to the state (default: the latest signature's root); ``effects`` adds or replaces host effects.
+    ``execute`` runs a request's body in a transaction of ``store`` and commits it (default: at the
+    store's next version; a service passes its own, e.g. ``ServiceWriter.execute``, which assigns the
+    seqno and writes the ledger); a body that raises leaves nothing. ``root`` gives the Merkle root at
+    the read version, which binds proposal ids to the state (default: the latest signature's root);
+    ``effects`` adds or replaces host effects.
     """
 
     store: Store
-    commit: Callable[[Transaction], WriteSet] = field(default=lambda tx: tx.commit())
+    execute: Callable[[Callable[[Transaction], object]], object] | None = None
     root: Callable[[Transaction], bytes] = last_signature_root
     effects: dict[str, Effect] = field(default_factory=dict)
     latest_ledger_secret_seqno: int = 0
 
+    def __post_init__(self) -> None:
+        if self.execute is None:
+            self.execute = self._execute_in_store
+
     # ------------------------------------------------------------------ plumbing
+
+    def _execute_in_store(self, body: Callable[[Transaction], object]) -> None:
+        tx = self.store.begin()
+        body(tx)
+        tx.commit()
+
+    def _transact(self, body: Callable[[Transaction], T]) -> T:
+        """``body``'s result, once ``execute`` has committed its transaction."""
+        results: list[T] = []
+        assert self.execute is not None
+        self.execute(lambda tx: results.append(body(tx)))
+        return results[0]
 
     def _host(self) -> Host:
         return Host({**DEFAULT_EFFECTS, **self.effects}, self.latest_ledger_secret_seqno)
@@ -273,7 +292,7 @@ class Governance:
                 tx.remove(GovTable.PROPOSALS, key)
 
     def _outcome(self, tx: Transaction, pid: str, info: dict[str, Any], effects: Any = ()) -> Outcome:
-        ws = self.commit(tx)
+        ws = tx.write_set()  # what the commit writes: the body's last step
         failure = info.get("failure", {}).get("reason")
         return Outcome(pid, ProposalState(info["state"]), ws, effects, failure)
 
@@ -281,7 +300,9 @@ class Governance:
 
     def propose(self, raw: bytes) -> Outcome:
         """``POST /gov/members/proposals:create``."""
-        tx = self.store.begin()
+        return self._transact(lambda tx: self._propose(tx, raw))
+
+    def _propose(self, tx: Transaction, raw: bytes) -> Outcome:
         request = self._verify(tx, raw, MsgType.PROPOSAL, active=True)
         pid = proposal_id(self.root(tx), request)
         host = self._host()
@@ -303,7 +324,9 @@ class Governance:
 
     def ballot(self, pid: str, member_id: str, raw: bytes) -> Outcome:
         """``POST /gov/members/proposals/{pid}/ballots/{member_id}:submit``: body ``{"ballot": "<JS>"}``."""
-        tx = self.store.begin()
+        return self._transact(lambda tx: self._ballot(tx, pid, member_id, raw))
+
+    def _ballot(self, tx: Transaction, pid: str, member_id: str, raw: bytes) -> Outcome:
         request = self._verify(tx, raw, MsgType.BALLOT, active=True)
         if request.proposal_id != pid:
             raise _refused(400, "InvalidInput", "Authenticated proposal id does not match URL")
@@ -332,7 +355,9 @@ class Governance:
 
     def withdraw(self, pid: str, raw: bytes) -> Outcome | None:
         """``POST /gov/members/proposals/{pid}:withdraw``: proposer only; None for an unknown proposal."""
-        tx = self.store.begin()
+        return self._transact(lambda tx: self._withdraw(tx, pid, raw))
+
+    def _withdraw(self, tx: Transaction, pid: str, raw: bytes) -> Outcome | None:
         request = self._verify(tx, raw, MsgType.WITHDRAWAL, active=True)
         if request.proposal_id != pid:
             raise _refused(400, "InvalidInput", "Authenticated proposal id does not match URL")
@@ -352,20 +377,23 @@ class Governance:
 
     def update_state_digest(self, member_id: str, raw: bytes) -> str:
         """``POST /gov/members/state-digests/{member_id}:update``: the digest the member must sign."""
-        tx = self.store.begin()
+        return self._transact(lambda tx: self._update_state_digest(tx, member_id, raw))
+
+    def _update_state_digest(self, tx: Transaction, member_id: str, raw: bytes) -> str:
         request = self._verify(tx, raw, MsgType.STATE_DIGEST, active=False)
         self._check_path_member(request, member_id)
         digest = self.root(tx).hex()
         ack = _get_json(tx, GovTable.MEMBERS_ACKS, member_id.encode()) or {}
         ack["state_digest"] = digest
         tx.put(GovTable.MEMBERS_ACKS, member_id.encode(), json_bytes(ack))
-        self.commit(tx)
         return digest
 
     def ack(self, member_id: str, raw: bytes) -> WriteSet:
         """``POST /gov/members/state-digests/{member_id}:ack``: body ``{"stateDigest": ...}`` equal to the
         digest last asked for; the member becomes Active."""
-        tx = self.store.begin()
+        return self._transact(lambda tx: self._ack(tx, member_id, raw))
+
+    def _ack(self, tx: Transaction, member_id: str, raw: bytes) -> WriteSet:
         request = self._verify(tx, raw, MsgType.ACK, active=False)
         self._check_path_member(request, member_id)
         ack = _get_json(tx, GovTable.MEMBERS_ACKS, member_id.encode())
@@ -387,7 +415,7 @@ class Governance:
         if info.get("status") != MemberStatus.ACTIVE:
             info["status"] = str(MemberStatus.ACTIVE)
             tx.put(GovTable.MEMBERS_INFO, member_id.encode(), json_bytes(info))
-        return self.commit(tx)
+        return tx.write_set()
 
     @staticmethod
     def _check_path_member(request: SignedRequest, member_id: str) -> None:

@@ -1,76 +1,119 @@
-"""The offline auditor's governance replay of the engine's write sets equals the live state."""
+"""A governed service's ledger: CCF's read_ledger verifies it, and the offline auditor's governance
+replay equals the live state (members, users, service status, constitution, every proposal)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
-from pyccf.formats.governance import GovTable, ProposalState
-from pyccf.formats.ledger import Table
+import pytest
+
+from pyccf.formats.governance import GovTable, MsgType, ProposalState
+from pyccf.formats.ledger import SINGLETON_KEY, Table
+from pyccf.governance.engine import Governance, genesis_writes
 from pyccf.governance.requests import member_from_seed
-from pyccf.kv.store import Store, Transaction
-from pyccf.kv.writeset import WriteSet
-from tests.pyccf.governance.helpers import SEED, constitution, needs_constitutions, new_service, proposal
-from tracecheck.audit.governance import _Replay
-from tracecheck.audit.reader import Entry
+from pyccf.kv.store import Transaction
+from pyccf.ledger.secrets import LedgerSecret
+from pyccf.service.identity import derive_key, node_identity, service_identity
+from pyccf.service.writer import ServiceWriter
+from tests.oracle import read_ledger
+from tests.pyccf.governance.helpers import SEED, YES, constitution, needs_constitutions, proposal
+from tracecheck.audit.governance import replay_governance
 
 pytestmark = needs_constitutions
+START = datetime(2025, 1, 1, tzinfo=UTC)
+LONG = timedelta(days=365 * 200)  # the oracle checks certificates at the real time
 
 
-def entry(seqno: int, ws: WriteSet) -> Entry:
-    writes = {m.name: dict(m.changes()) for m in ws.maps()}
-    return Entry(Path("live"), 0, b"", 0, seqno, 1, seqno, b"", b"", writes)
+@pytest.fixture(scope="module")
+def governed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ServiceWriter, Governance, dict[str, str]]:
+    service = service_identity(derive_key(SEED, "service"), not_before=START, validity=LONG)
+    node = node_identity(derive_key(SEED, "node"), service, not_before=START, validity=LONG)
+    writer = ServiceWriter(
+        tmp_path_factory.mktemp("governed"),
+        service,
+        node,
+        LedgerSecret.from_seed(SEED),
+        START,
+        signature_every=4,
+    )
+    writer.genesis(encryption_pub_key=node.public_key_pem)
+    members = {f"m{i}": member_from_seed(SEED, f"m{i}") for i in range(3)}
+
+    def genesis(tx: Transaction) -> None:
+        for table, kvs in genesis_writes(constitution(), list(members.values())).items():
+            for k, v in kvs.items():
+                tx.put(table, k, v)
+
+    writer.execute(genesis)
+    writer.sign()
+    gov = Governance(writer.store, execute=writer.execute)
+    clock = iter(range(1_700_000_000, 1_800_000_000))
+    for m in members.values():
+        digest = gov.update_state_digest(m.id, m.sign(MsgType.STATE_DIGEST, b"", created_at=next(clock)))
+        body = json.dumps({"stateDigest": digest}).encode()
+        gov.ack(m.id, m.sign(MsgType.ACK, body, created_at=next(clock)))
+
+    def run(proposer: str, body: bytes, voters: tuple[str, ...]) -> str:
+        pid = gov.propose(members[proposer].sign(MsgType.PROPOSAL, body, created_at=next(clock))).proposal_id
+        for name in voters:
+            m = members[name]
+            ballot = json.dumps({"ballot": YES}).encode()
+            gov.ballot(pid, m.id, m.sign(MsgType.BALLOT, ballot, created_at=next(clock), proposal_id=pid))
+        return pid
+
+    user, newcomer = member_from_seed(SEED, "user0"), member_from_seed(SEED, "m3")
+    pids = {
+        "dropped": run("m2", proposal(("set_recovery_threshold", {"recovery_threshold": 1})), ()),
+        "user": run("m0", proposal(("set_user", {"cert": user.cert_pem})), ("m0", "m1")),
+        "member": run("m0", proposal(("set_member", {"cert": newcomer.cert_pem})), ("m0", "m1")),
+        "failed": run(
+            "m0", proposal(("set_member_data", {"member_id": "ab" * 32, "member_data": {}})), ("m0", "m1")
+        ),
+        "veto": run(
+            "m1", proposal(("set_constitution", {"constitution": constitution(veto=True)})), ("m0", "m1")
+        ),
+        "open": run(
+            "m0",
+            proposal(("transition_service_to_open", {"next_service_identity": service.cert_pem})),
+            ("m0", "m2"),
+        ),
+    }
+    writer.sign()
+    writer.commit()
+    return writer, gov, pids
 
 
-def genesis_entry(store: Store) -> Entry:
-    writes: dict[str, dict[bytes, bytes | None]] = {t: dict(kvs) for t, kvs in store.state().items()}
-    return Entry(Path("live"), 0, b"", 0, store.version, 1, store.version, b"", b"", writes)
+def test_ccf_read_ledger_verifies_the_governed_ledger(
+    governed: tuple[ServiceWriter, Governance, dict[str, str]],
+) -> None:
+    writer, _, _ = governed
+    done = read_ledger(writer.folder, "FULL")
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_auditor_replay_equals_live_state() -> None:
-    svc = new_service(3, active=False)
-    replay = _Replay()
-    replay.apply(genesis_entry(svc.store))
-    log: list[WriteSet] = []
-
-    def commit(tx: Transaction) -> WriteSet:
-        ws = tx.commit()
-        replay.apply(entry(svc.store.version, ws))
-        log.append(ws)
-        return ws
-
-    svc.gov.commit = commit
-    for name in svc.members:
-        svc.activate(name)
-    user = member_from_seed(SEED, "user0")
-    newcomer = member_from_seed(SEED, "m3")
-    dropped = svc.propose("m2", proposal(("set_recovery_threshold", {"recovery_threshold": 1}))).proposal_id
-    for body in (
-        proposal(("set_user", {"cert": user.cert_pem})),
-        proposal(("set_member", {"cert": newcomer.cert_pem})),
-        proposal(("set_member_data", {"member_id": "ab" * 32, "member_data": {}})),  # apply throws: Failed
-        proposal(("set_constitution", {"constitution": constitution(veto=True)})),
-        proposal(("transition_service_to_open", {"next_service_identity": svc.service_cert})),
-    ):
-        pid = svc.propose("m0", body).proposal_id
-        svc.vote("m0", pid)
-        svc.vote("m1", pid)
-    gov = replay.gov
-    live = svc.store.state()
-    assert len(log) > 10
-    # members and their statuses
+def test_auditor_replay_equals_live_state(governed: tuple[ServiceWriter, Governance, dict[str, str]]) -> None:
+    writer, _, pids = governed
+    gov = replay_governance(writer.folder, uncommitted=True)  # one open chunk
+    live = writer.store.state()
     live_members = {k.decode(): json.loads(v)["status"] for k, v in live[GovTable.MEMBERS_INFO].items()}
     assert {m: x.status for m, x in gov.members.items()} == live_members
-    assert live_members[newcomer.id] == "Accepted" and list(live_members.values()).count("Active") == 3
-    assert set(gov.users) == {k.decode() for k in live[GovTable.USERS_CERTS]} == {user.id}
-    assert gov.service_status == "Open" == json.loads(next(iter(live[Table.SERVICE_INFO].values())))["status"]
-    source = json.loads(next(iter(live[GovTable.CONSTITUTION].values())))
-    assert gov.constitution_digest == hashlib.sha256(source.encode()).hexdigest()
-    # every proposal: the auditor keeps the history the KV pruned
-    states = [str(p.state) for p in gov.proposals.values()]
-    assert gov.proposals[dropped].state == ProposalState.DROPPED
-    assert sorted(states) == sorted(["Accepted"] * 4 + ["Failed", "Dropped"])
-    for key, raw in live[GovTable.PROPOSALS_INFO].items():
-        assert gov.proposals[key.decode()].state == json.loads(raw)["state"]
+    assert sorted(live_members.values()) == ["Accepted", "Active", "Active", "Active"]
+    assert set(gov.users) == {k.decode() for k in live[GovTable.USERS_CERTS]}
+    assert len(gov.users) == 1
+    assert gov.service_status == "Open" == json.loads(live[Table.SERVICE_INFO][SINGLETON_KEY])["status"]
+    source = json.loads(live[GovTable.CONSTITUTION][SINGLETON_KEY])
+    assert "veto" in source and gov.constitution_digest == hashlib.sha256(source.encode()).hexdigest()
+    expected = {
+        "dropped": ProposalState.DROPPED,
+        "user": ProposalState.ACCEPTED,
+        "member": ProposalState.ACCEPTED,
+        "failed": ProposalState.FAILED,
+        "veto": ProposalState.ACCEPTED,
+        "open": ProposalState.ACCEPTED,
+    }
+    assert {name: gov.proposals[pid].state for name, pid in pids.items()} == expected
+    for key, raw in live[GovTable.PROPOSALS_INFO].items():  # those still in the KV agree in detail
         assert gov.proposals[key.decode()].final_votes == json.loads(raw).get("final_votes")
+    assert gov.proposals[pids["dropped"]].deleted is not None  # pruned from the KV, kept by the ledger
