@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from pyccf.errors import PyccfError
@@ -146,6 +147,15 @@ def parse(text: str, file: str = "<script>", *, labels: Iterable[str] = ()) -> l
                 raise ScriptError(file, number, key, f"unknown {key} {fields[key]!r} (known: {names})")
         commands.append(Command(file, number, name, args))
     return commands
+
+
+def load(path: Path, *, labels: Iterable[str] = ()) -> list[Command]:
+    """The commands of the script file at ``path``; ScriptError (line 0) if it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScriptError(str(path), 0, "file", f"cannot read the script: {error}") from None
+    return parse(text, str(path), labels=labels)
 
 
 @dataclass

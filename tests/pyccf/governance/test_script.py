@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pyccf.formats.governance import GovTable
-from pyccf.governance.script import Runner, ScriptError, parse
+from pyccf.governance.script import Runner, ScriptError, load, parse
 from tests.pyccf.governance.helpers import SEED, needs_constitutions, new_service
 
 OPEN_AND_GROW = """
@@ -85,3 +87,15 @@ def test_parse_errors_name_file_line_and_field(text: str, where: str) -> None:
     with pytest.raises(ScriptError) as error:
         parse(text, "x.gov")
     assert str(error.value).startswith(where)
+
+
+def test_load_reads_a_file_and_names_it(tmp_path: Path) -> None:
+    script = tmp_path / "open.governance"
+    script.write_text("# nothing but\nexpect_service Open\n")
+    (cmd,) = load(script)
+    assert (cmd.file, cmd.line, cmd.name) == (str(script), 2, "expect_service")
+    with pytest.raises(ScriptError, match=r"missing.governance:0: file: cannot read the script"):
+        load(tmp_path / "missing.governance")
+    (tmp_path / "bad.governance").write_bytes(b"\xff\xfe")
+    with pytest.raises(ScriptError, match=r"bad.governance:0: file:"):
+        load(tmp_path / "bad.governance")
