@@ -195,9 +195,11 @@ class Governance:
         return Module.load(source, CONSTITUTION_EXPORTS, host)
 
     def _verify(self, tx: Transaction, raw: bytes, expected: MsgType, *, active: bool) -> SignedRequest:
-        certs = {k.decode(): v.decode() for k, v in tx.store.state().get(GovTable.MEMBERS_CERTS, {}).items()}
-        request = verify_request(raw, certs, expected)
-        tx.get(GovTable.MEMBERS_CERTS, request.member_id.encode())  # the read that authorised it
+        def cert_of(member_id: str) -> str | None:
+            pem = tx.get(GovTable.MEMBERS_CERTS, member_id.encode())
+            return None if pem is None else pem.decode()
+
+        request = verify_request(raw, cert_of, expected)
         if active:
             info = _get_json(tx, GovTable.MEMBERS_INFO, request.member_id.encode())
             if not info or info.get("status") != MemberStatus.ACTIVE:

@@ -172,8 +172,9 @@ def _parse(raw: bytes) -> tuple[dict[Any, Any], bytes, bytes, bytes]:
     return header, protected_bytes, payload, signature
 
 
-def verify_request(raw: bytes, certs: dict[str, str], expected: MsgType) -> SignedRequest:
-    """Check ``raw`` against the member certificates (member id -> PEM); RequestRefused if it fails."""
+def verify_request(raw: bytes, cert_of: Callable[[str], str | None], expected: MsgType) -> SignedRequest:
+    """Check ``raw`` against the certificate of the member its kid names (``cert_of``: member id -> PEM,
+    None for no such member); RequestRefused if it fails."""
     header, protected_bytes, payload, signature = _parse(raw)
     alg = header.get(COSE_ALG)
     if alg not in _ECDSA_ALGS:
@@ -182,9 +183,10 @@ def verify_request(raw: bytes, certs: dict[str, str], expected: MsgType) -> Sign
     if not isinstance(kid, bytes):
         raise _refuse("Missing kid in protected header")
     member_id = kid.decode("ascii", errors="replace")
-    if member_id not in certs:
+    cert = cert_of(member_id)
+    if cert is None:
         raise _refuse("Signer is not a known member")
-    public_key = x509.load_pem_x509_certificate(certs[member_id].encode()).public_key()
+    public_key = x509.load_pem_x509_certificate(cert.encode()).public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey) or len(signature) % 2:
         raise _refuse("Failed to validate COSE Sign1")
     half = len(signature) // 2

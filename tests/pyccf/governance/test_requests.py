@@ -28,7 +28,7 @@ def test_signatures_are_deterministic_and_verify() -> None:
     assert m.id == again.id and len(m.id) == 64
     raw = m.sign(MsgType.PROPOSAL, BODY, created_at=5)
     assert raw == again.sign(MsgType.PROPOSAL, BODY, created_at=5)
-    req = verify_request(raw, {m.id: m.cert_pem}, MsgType.PROPOSAL)
+    req = verify_request(raw, {m.id: m.cert_pem}.get, MsgType.PROPOSAL)
     assert (req.member_id, req.created_at, req.payload) == (m.id, 5, BODY)
     assert proposal_id(ROOT, req) != proposal_id(bytes(32), req)  # bound to the state read
 
