@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pyccf.formats.governance import GovTable, MsgType
 from pyccf.formats.ledger import SINGLETON_KEY, Table
@@ -94,15 +97,38 @@ class Service:
         return str(json.loads(raw)["status"])
 
 
+@functools.cache
+def encryption_key(name: str) -> str:
+    """An RSA public key PEM for a recovery member (random: only its presence matters here)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode("ascii")
+
+
 def new_service(
-    count: int = 3, *, veto: bool = False, source: str | None = None, active: bool = True
+    count: int = 3,
+    *,
+    veto: bool = False,
+    source: str | None = None,
+    active: bool = True,
+    recovery: int = 0,
+    threshold: int = 1,
 ) -> Service:
-    """A service with ``count`` members (m0, m1, ...), all Active unless ``active`` is False."""
-    members = {f"m{i}": member_from_seed(SEED, f"m{i}") for i in range(count)}
+    """A service with ``count`` members (m0, m1, ...), all Active unless ``active`` is False; the first
+    ``recovery`` of them recovery members, ``threshold`` the recovery threshold."""
+    members = {
+        f"m{i}": member_from_seed(
+            SEED, f"m{i}", encryption_pub_key=encryption_key(f"m{i}") if i < recovery else None
+        )
+        for i in range(count)
+    }
     service = service_identity(derive_key(SEED, "service"), not_before=datetime(2025, 1, 1, tzinfo=UTC))
     store = Store()
     tx = store.begin()
-    writes = genesis_writes(constitution(veto=veto) if source is None else source, list(members.values()))
+    source = constitution(veto=veto) if source is None else source
+    writes = genesis_writes(source, list(members.values()), recovery_threshold=threshold)
     writes[Table.SERVICE_INFO] = {SINGLETON_KEY: json_bytes({"cert": service.cert_pem, "status": "Opening"})}
     writes[Table.SIGNATURES] = {SINGLETON_KEY: json_bytes({"root": ROOT.hex(), "seqno": 1, "view": 1})}
     for table, kvs in writes.items():

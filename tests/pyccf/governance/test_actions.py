@@ -14,6 +14,7 @@ from tests.pyccf.governance.helpers import (
     SEED,
     Service,
     constitution,
+    encryption_key,
     needs_constitutions,
     new_service,
     proposal,
@@ -173,3 +174,50 @@ def test_virtual_measurement_action_and_signed_history() -> None:
     history = svc.store.state()[GovTable.COSE_HISTORY]
     assert set(history) == {svc.members[n].id.encode() for n in ("m0", "m1")}  # proposer and voters
     assert Table.SERVICE_INFO in svc.store.state()
+
+
+def test_remove_member_keeps_enough_recovery_members() -> None:
+    svc = new_service(3, recovery=2, threshold=2)
+    m0, m2 = svc.members["m0"], svc.members["m2"]
+    assert svc.member_info(m0) == {"recovery_role": "Participant", "status": "Active"}
+    assert svc.store.get(Table.MEMBERS_ENCRYPTION_PUBLIC_KEYS, m0.id.encode()) is not None
+    # removing an active recovery member would leave 1 < threshold 2: apply throws, nothing removed
+    pid = svc.propose("m1", proposal(("remove_member", {"member_id": m0.id}))).proposal_id
+    svc.vote("m1", pid)
+    out = svc.vote("m2", pid)
+    assert out.state == ProposalState.FAILED and out.failure is not None
+    assert "less than recovery threshold" in out.failure
+    assert svc.member_info(m0) is not None
+    # a member without an encryption key can go, and no rekey is asked for
+    pid = svc.propose("m0", proposal(("remove_member", {"member_id": m2.id}))).proposal_id
+    svc.vote("m0", pid)
+    out = svc.vote("m1", pid)
+    assert out.state == ProposalState.ACCEPTED and out.effects == ()
+    assert svc.member_info(m2) is None
+
+
+def test_removing_a_recovery_member_above_the_threshold_rekeys() -> None:
+    svc = new_service(3, recovery=3, threshold=2)
+    m2 = svc.members["m2"]
+    pid = svc.propose("m0", proposal(("remove_member", {"member_id": m2.id}))).proposal_id
+    svc.vote("m0", pid)
+    out = svc.vote("m1", pid)
+    assert out.state == ProposalState.ACCEPTED
+    assert out.effects == (("triggerLedgerRekey", ()),)
+    assert svc.store.get(Table.MEMBERS_ENCRYPTION_PUBLIC_KEYS, m2.id.encode()) is None
+
+
+def test_set_member_with_encryption_key_and_role() -> None:
+    svc = new_service(3)
+    newcomer = member_from_seed(SEED, "m3", encryption_pub_key=encryption_key("m3"))
+    args = {
+        "cert": newcomer.cert_pem,
+        "encryption_pub_key": newcomer.encryption_pub_key,
+        "recovery_role": "Owner",
+    }
+    accept(svc, proposal(("set_member", args)))
+    assert svc.member_info(newcomer) == {"recovery_role": "Owner", "status": "Accepted"}
+    key = svc.store.get(Table.MEMBERS_ENCRYPTION_PUBLIC_KEYS, newcomer.id.encode())
+    assert key == encryption_key("m3").encode()
+    with pytest.raises(RequestRefused, match="recovery_role value when encryption_pub_key is not specified"):
+        svc.propose("m0", proposal(("set_member", {"cert": newcomer.cert_pem, "recovery_role": "Owner"})))
