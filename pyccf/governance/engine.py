@@ -191,8 +191,15 @@ class Governance:
     def _constitution(self, tx: Transaction, host: Host) -> Module:
         source = _get_json(tx, GovTable.CONSTITUTION, SINGLETON_KEY)
         if not isinstance(source, str):
-            raise _refused(500, "InternalError", "no constitution in public:ccf.gov.constitution")
-        return Module.load(source, CONSTITUTION_EXPORTS, host)
+            raise _refused(
+                500, "InternalError", f"no constitution (a JSON string) in {GovTable.CONSTITUTION}"
+            )
+        try:
+            return Module.load(source, CONSTITUTION_EXPORTS, host)
+        except JsError as error:
+            raise _refused(
+                500, "InternalError", f"the constitution in force does not load: {error}"
+            ) from None
 
     def _verify(self, tx: Transaction, raw: bytes, expected: MsgType, *, active: bool) -> SignedRequest:
         def cert_of(member_id: str) -> str | None:

@@ -129,3 +129,10 @@ def test_ballot_on_unknown_proposal_and_malformed_ballot() -> None:
         raw = m.sign(MsgType.BALLOT, body, created_at=svc.tick(), proposal_id=pid)
         with pytest.raises(RequestRefused, match="InvalidInput"):
             svc.gov.ballot(pid, m.id, raw)
+
+
+@pytest.mark.parametrize("source", ["export function validate() {}", "not javascript at all"])
+def test_a_constitution_that_does_not_load_refuses_requests(source: str) -> None:
+    svc = new_service(1, source=source)
+    with pytest.raises(RequestRefused, match="500 InternalError: the constitution in force does not load"):
+        svc.propose("m0", open_service(svc.service_cert))
