@@ -8,29 +8,10 @@ import pytest
 
 from pyccf.formats.governance import GovTable
 from pyccf.governance.script import Runner, ScriptError, load, parse
+from tests.paths import DATA
 from tests.pyccf.governance.helpers import SEED, needs_constitutions, new_service
 
-OPEN_AND_GROW = """
-# open the service, add a member and a user
-propose m0 open transition_service_to_open {"next_service_identity": "$service.cert"}
-vote m0 open yes
-expect open Open
-vote m1 open yes
-expect open Accepted
-expect_service Open
-
-propose m1 grow [{"name": "set_member", "args": {"cert": "$member.m3.cert"}}, \
-{"name": "set_user", "args": {"cert": "$user.u0.cert"}}]
-vote m1 grow yes
-vote m2 grow yes
-expect grow Accepted
-expect_member m3 Accepted
-ack m3
-expect_member m3 Active
-propose m3 bye remove_user {"user_id": "$user.u0.id"}
-withdraw m3 bye
-expect bye Withdrawn
-""".replace("\\\n", "")
+OPEN_AND_GROW = DATA / "governance" / "open_and_grow.governance"
 
 
 @needs_constitutions
@@ -39,7 +20,7 @@ def test_script_opens_and_grows_the_service() -> None:
     runner = Runner(svc.gov, SEED, {"service.cert": svc.service_cert})
     seen: list[str] = []
     runner.on_outcome = lambda cmd, _: seen.append(cmd.name)
-    runner.run(parse(OPEN_AND_GROW, "open.gov"))
+    runner.run(load(OPEN_AND_GROW))
     assert svc.service_status() == "Open"
     assert svc.store.get(GovTable.USERS_CERTS, runner.principal("u0").id.encode()) is not None
     assert seen.count("vote") == 4 and seen[-1] == "expect"
