@@ -22,5 +22,5 @@ def test_auditor_reads_the_tables_the_engine_writes() -> None:
 @pytest.mark.parametrize(("created_at", "key"), [(0, "0000000000:ab"), (1_700_000_000, "1700000000:ab")])
 def test_recent_proposal_keys_sort_by_time(created_at: int, key: str) -> None:
     assert recent_proposal_key(created_at, "ab") == key
-    assert recent_proposal_key(9, "ff") < recent_proposal_key(10, "00")  # zero-padded: text order is time order
+    assert recent_proposal_key(9, "ff") < recent_proposal_key(10, "00")  # zero-padded: text order = time
     assert len(recent_proposal_key(MAX_CREATED_AT, "")) == 11
