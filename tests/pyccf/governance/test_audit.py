@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -26,12 +27,20 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 LONG = timedelta(days=365 * 200)  # the oracle checks certificates at the real time
 
 
+Governed = tuple[ServiceWriter, Governance, dict[str, str]]
+
+
 @pytest.fixture(scope="module")
-def governed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ServiceWriter, Governance, dict[str, str]]:
+def governed(tmp_path_factory: pytest.TempPathFactory) -> Governed:
+    return write_governed(tmp_path_factory.mktemp("governed"))
+
+
+def write_governed(folder: Path) -> Governed:
+    """A one-node service whose members govern it through CCF's default, then veto, constitution."""
     service = service_identity(derive_key(SEED, "service"), not_before=START, validity=LONG)
     node = node_identity(derive_key(SEED, "node"), service, not_before=START, validity=LONG)
     writer = ServiceWriter(
-        tmp_path_factory.mktemp("governed"),
+        folder,
         service,
         node,
         LedgerSecret.from_seed(SEED),
@@ -86,14 +95,14 @@ def governed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ServiceWriter, G
 
 
 def test_ccf_read_ledger_verifies_the_governed_ledger(
-    governed: tuple[ServiceWriter, Governance, dict[str, str]],
+    governed: Governed,
 ) -> None:
     writer, _, _ = governed
     done = read_ledger(writer.folder, "FULL")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_auditor_replay_equals_live_state(governed: tuple[ServiceWriter, Governance, dict[str, str]]) -> None:
+def test_auditor_replay_equals_live_state(governed: Governed) -> None:
     writer, _, pids = governed
     gov = replay_governance(writer.folder, uncommitted=True)  # one open chunk
     live = writer.store.state()
@@ -117,3 +126,12 @@ def test_auditor_replay_equals_live_state(governed: tuple[ServiceWriter, Governa
     for key, raw in live[GovTable.PROPOSALS_INFO].items():  # those still in the KV agree in detail
         assert gov.proposals[key.decode()].final_votes == json.loads(raw).get("final_votes")
     assert gov.proposals[pids["dropped"]].deleted is not None  # pruned from the KV, kept by the ledger
+
+
+def test_a_governed_run_replays_byte_for_byte(governed: Governed, tmp_path: Path) -> None:
+    again, _, pids = write_governed(tmp_path)
+    assert pids == governed[2]
+    names = sorted(p.name for p in governed[0].folder.iterdir())
+    assert names == sorted(p.name for p in again.folder.iterdir()) and names
+    for name in names:
+        assert (governed[0].folder / name).read_bytes() == (again.folder / name).read_bytes()
