@@ -221,3 +221,17 @@ def test_set_member_with_encryption_key_and_role() -> None:
     assert key == encryption_key("m3").encode()
     with pytest.raises(RequestRefused, match="recovery_role value when encryption_pub_key is not specified"):
         svc.propose("m0", proposal(("set_member", {"cert": newcomer.cert_pem, "recovery_role": "Owner"})))
+
+
+def test_virtual_allowlist_adds_drop_open_proposals_removes_do_not() -> None:
+    svc = new_service(3)
+    table = "public:ccf.gov.nodes.virtual.host_data"
+    host_data = "ab" * 32
+    waiting = svc.propose("m2", proposal(("set_recovery_threshold", {"recovery_threshold": 1}))).proposal_id
+    accept(svc, proposal(("add_virtual_host_data", {"host_data": host_data})))
+    assert svc.store.get(table, host_data.encode()) == bytes(8)  # a set: the 8-byte zero sentinel
+    assert svc.info(waiting)["state"] == "Dropped"
+    still = svc.propose("m2", proposal(("set_recovery_threshold", {"recovery_threshold": 1}))).proposal_id
+    accept(svc, proposal(("remove_virtual_host_data", {"host_data": host_data})))
+    assert svc.store.get(table, host_data.encode()) is None
+    assert svc.info(still)["state"] == "Open"
