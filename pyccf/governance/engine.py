@@ -318,7 +318,7 @@ class Governance:
         constitution = self._constitution(tx, host)
         try:
             proposal = request.payload.decode()
-            result = constitution.call("validate", KvView(tx, Access.NONE), proposal)
+            result = constitution.call("validate", KvView(tx, Access.READ), proposal)
         except (UnicodeDecodeError, JsError) as error:
             raise _refused(400, "ProposalFailedToValidate", f"Failed to validate(): {error}") from None
         if not isinstance(result, dict) or result.get("valid") is not True:

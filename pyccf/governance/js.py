@@ -96,7 +96,7 @@ class Host:
         if name == "strToBuf":
             return args[0].encode().hex()
         if name == "bufToStr":
-            return bytes.fromhex(args[0]).decode()
+            return bytes.fromhex(args[0]).decode(errors="replace")  # as JS strings from bytes: U+FFFD
         if name == "pemToId":
             return pem_to_id(args[0])
         if name == "isValidX509CertBundle":

@@ -19,8 +19,7 @@ INTERNAL_PREFIX = "public:ccf.internal."
 class Access(Enum):
     """Who runs: CCF's read/write restrictions (``doc/audit/read_write_restrictions.rst``)."""
 
-    NONE = "validate"  # validate(): no KV at all
-    READ = "pre-approval"  # ballots and resolve(): read governance and internal tables
+    READ = "pre-approval"  # validate(), ballots, resolve(): read governance and internal tables
     APPLY = "apply"  # apply(): read/write governance, read internal, write-only application
 
 
@@ -36,8 +35,6 @@ class KvView:
 
     def _check(self, table: str, write: bool) -> None:
         what = "write" if write else "read"
-        if self.access is Access.NONE:
-            raise KvAccessError(f"{self.access.value} may not access the KV ({what} {table})")
         if not table.startswith(PUBLIC_PREFIX):
             raise KvAccessError(f"{self.access.value} may not {what} private table {table}")
         governance, internal = table.startswith(GOV_PREFIX), table.startswith(INTERNAL_PREFIX)

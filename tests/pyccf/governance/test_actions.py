@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -235,3 +236,70 @@ def test_virtual_allowlist_adds_drop_open_proposals_removes_do_not() -> None:
     accept(svc, proposal(("remove_virtual_host_data", {"host_data": host_data})))
     assert svc.store.get(table, host_data.encode()) is None
     assert svc.info(still)["state"] == "Open"
+
+
+POLICY = "a security policy"
+POLICY_DIGEST = hashlib.sha256(POLICY.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "table", "key", "value"),
+    [
+        (
+            "add_snp_measurement",
+            {"measurement": "ab" * 48},
+            "nodes.snp.measurements",
+            "ab" * 48,
+            '"AllowedToJoin"',
+        ),
+        (
+            "add_snp_host_data",
+            {"host_data": POLICY_DIGEST, "security_policy": POLICY},
+            "nodes.snp.host_data",
+            POLICY_DIGEST,
+            json.dumps(POLICY),
+        ),
+        (
+            "add_snp_uvm_endorsement",
+            {"did": "did:x509:0:sha256:abc", "feed": "ContainerPlat-AMD-UVM", "svn": "101"},
+            "nodes.snp.uvm_endorsements",
+            "did:x509:0:sha256:abc",
+            '{"ContainerPlat-AMD-UVM":{"svn":"101"}}',
+        ),
+        (
+            "set_service_configuration",
+            {"recent_cose_proposals_window_size": 50},
+            "service.config",
+            None,
+            None,
+        ),
+        ("trigger_snapshot", None, None, None, None),
+        ("trigger_ledger_chunk", None, None, None, None),
+    ],
+)
+def test_more_default_actions(
+    action: str, args: dict[str, object] | None, table: str | None, key: str | None, value: str | None
+) -> None:
+    svc = new_service(3)
+    accept(svc, proposal((action, args)))
+    if table is not None and key is not None:
+        assert svc.store.get(f"public:ccf.gov.{table}", key.encode()) == (value or "").encode()
+    if action == "set_service_configuration":
+        config = json.loads(next(iter(svc.store.state()[Table.SERVICE_CONFIG].values())))
+        assert config["recent_cose_proposals_window_size"] == 50 and config["recovery_threshold"] == 1
+
+
+def test_snp_host_data_must_match_its_policy() -> None:
+    svc = new_service(3)
+    with pytest.raises(RequestRefused, match="does not match digest"):
+        svc.propose(
+            "m0", proposal(("add_snp_host_data", {"host_data": "00" * 32, "security_policy": POLICY}))
+        )
+
+
+def test_assert_service_identity_reads_the_kv_in_validate() -> None:
+    svc = new_service(3)
+    accept(svc, proposal(("assert_service_identity", {"service_identity": svc.service_cert})))
+    other = member_from_seed(SEED, "not the service").cert_pem
+    with pytest.raises(RequestRefused, match="Service identity certificate mismatch"):
+        svc.propose("m0", proposal(("assert_service_identity", {"service_identity": other})))
