@@ -1,8 +1,10 @@
-"""Host calls of ``ccf.network`` that need the service's key: endorsing a joining node's CSR.
+"""Host calls of ``ccf.network`` that need the service's key: node and service certificates.
 
-``transition_node_to_trusted`` asks ``ccf.network.generateEndorsedCertificate(csr, valid_from,
-validity_period_days)`` for the node certificate the service endorses; a service installs
-``endorse_csr_effect(service)`` under that name in ``Governance.effects``.
+``transition_node_to_trusted`` and ``set_node_certificate_validity`` ask
+``ccf.network.generateEndorsedCertificate(csr, valid_from, validity_period_days)`` for the node
+certificate the service endorses; ``set_service_certificate_validity`` asks
+``ccf.network.generateNetworkCertificate(valid_from, validity_period_days)`` for the renewed service
+certificate (same key). A service installs ``network_effects(service)`` in ``Governance.effects``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 
 from pyccf.governance.js import Effect
 from pyccf.governance.kvview import KvView
-from pyccf.service.identity import Identity
+from pyccf.service.identity import Identity, service_identity
 
 #: The forms CCF's ``valid_from`` takes (ASN.1 UTCTime / GeneralizedTime, as ``ccf.crypto`` parses them).
 _TIME_FORMATS = ("%y%m%d%H%M%SZ", "%Y%m%d%H%M%SZ")
@@ -80,3 +83,29 @@ def endorse_csr_effect(service: Identity) -> Effect:
         return endorse_csr(service, csr, valid_from, days)
 
     return effect
+
+
+def renew_service_certificate(service: Identity, valid_from: str, validity_days: int) -> str:
+    """The service certificate over the same key, valid from ``valid_from`` for ``validity_days``."""
+    start = parse_valid_from(valid_from)
+    renewed = service_identity(
+        service.key, not_before=start, validity=timedelta(days=validity_days), subject=_common_name(service)
+    )
+    return renewed.cert_pem
+
+
+def _common_name(service: Identity) -> str:
+    names = service.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else ""
+
+
+def network_effects(service: Identity) -> dict[str, Effect]:
+    """``generateEndorsedCertificate`` and ``generateNetworkCertificate`` signed by ``service``."""
+
+    def renew(view: KvView, args: list[Any]) -> str:
+        valid_from, days = args
+        if not isinstance(valid_from, str) or not isinstance(days, int):
+            raise TypeError("generateNetworkCertificate(valid_from, validity_period_days)")
+        return renew_service_certificate(service, valid_from, days)
+
+    return {"generateEndorsedCertificate": endorse_csr_effect(service), "generateNetworkCertificate": renew}

@@ -11,7 +11,7 @@ from cryptography.x509.oid import NameOID
 
 from pyccf.formats.governance import ProposalState
 from pyccf.formats.ledger import NodeStatus, Table
-from pyccf.governance.network import endorse_csr_effect
+from pyccf.governance.network import endorse_csr_effect, network_effects
 from pyccf.service.identity import derive_key, key_digest, service_identity
 from tests.pyccf.governance.helpers import SEED, Service, needs_constitutions, new_service, proposal
 
@@ -79,3 +79,39 @@ def test_trusting_a_node_with_a_csr_needs_the_service_key() -> None:
     cert.verify_directly_issued_by(service.cert)
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 364  # 365 days less a second
     assert key_digest(cert.public_key()) == nid  # type: ignore[arg-type]
+
+
+def test_certificate_validity_actions_with_the_network_effects() -> None:
+    svc = new_service(3)
+    service = service_identity(derive_key(SEED, "service"), not_before=datetime(2025, 1, 1, tzinfo=UTC))
+    svc.gov.effects.update(network_effects(service))
+    nid = add_node(svc, "a", NodeStatus.PENDING, csr=True)
+    trust = proposal(("transition_node_to_trusted", {"node_id": nid, "valid_from": VALID_FROM}))
+    assert accept(svc, trust) == ProposalState.ACCEPTED
+    body = proposal(
+        (
+            "set_node_certificate_validity",
+            {"node_id": nid, "valid_from": "20260101000000Z", "validity_period_days": 30},
+        )
+    )
+    assert accept(svc, body) == ProposalState.ACCEPTED
+    node_cert = x509.load_pem_x509_certificate(
+        svc.store.get(Table.NODES_ENDORSED_CERTIFICATES, nid.encode()) or b""
+    )
+    assert node_cert.not_valid_before_utc == datetime(2026, 1, 1, tzinfo=UTC)
+    too_long = proposal(
+        (
+            "set_node_certificate_validity",
+            {"node_id": nid, "valid_from": VALID_FROM, "validity_period_days": 366},
+        )
+    )
+    assert accept(svc, too_long) == ProposalState.FAILED  # above maximum_node_certificate_validity_days
+    body = proposal(
+        ("set_service_certificate_validity", {"valid_from": "260201000000Z", "validity_period_days": 10})
+    )
+    assert accept(svc, body) == ProposalState.ACCEPTED
+    info = json.loads(svc.store.get(Table.SERVICE_INFO, b"\0" * 8) or b"{}")
+    renewed = x509.load_pem_x509_certificate(info["cert"].encode())
+    assert renewed.public_key() == service.cert.public_key() and renewed.subject == service.cert.subject
+    assert renewed.not_valid_before_utc == datetime(2026, 2, 1, tzinfo=UTC)
+    assert renewed.not_valid_after_utc == datetime(2026, 2, 11, tzinfo=UTC)
