@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from pyccf.formats.governance import ProposalState
 from pyccf.formats.ledger import NodeStatus, Table
-from pyccf.governance.network import endorse_csr_effect, network_effects
+from pyccf.governance.network import endorse_csr, endorse_csr_effect, network_effects
 from pyccf.service.identity import derive_key, key_digest, service_identity
 from tests.pyccf.governance.helpers import SEED, Service, needs_constitutions, new_service, proposal
 
@@ -115,3 +116,21 @@ def test_certificate_validity_actions_with_the_network_effects() -> None:
     assert renewed.public_key() == service.cert.public_key() and renewed.subject == service.cert.subject
     assert renewed.not_valid_before_utc == datetime(2026, 2, 1, tzinfo=UTC)
     assert renewed.not_valid_after_utc == datetime(2026, 2, 11, tzinfo=UTC)
+
+
+def test_a_csr_whose_signature_does_not_verify_is_not_endorsed() -> None:
+    service = service_identity(derive_key(SEED, "service"), not_before=datetime(2025, 1, 1, tzinfo=UTC))
+    key = derive_key(SEED, "node x")
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CCF Node")]))
+        .sign(key, hashes.SHA384(), ecdsa_deterministic=True)
+    )
+    der = bytearray(csr.public_bytes(serialization.Encoding.DER))
+    der[-5] ^= 0x01  # inside the signature
+    tampered = x509.load_der_x509_csr(bytes(der)).public_bytes(serialization.Encoding.PEM).decode()
+    assert endorse_csr(service, csr.public_bytes(serialization.Encoding.PEM).decode(), VALID_FROM, 1)
+    with pytest.raises(ValueError, match="signature does not verify"):
+        endorse_csr(service, tampered, VALID_FROM, 1)
+    with pytest.raises(ValueError, match="not an ASN.1 time"):
+        endorse_csr(service, csr.public_bytes(serialization.Encoding.PEM).decode(), "2025-01-01", 1)
