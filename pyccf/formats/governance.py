@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-GOV_PREFIX = "public:ccf.gov."
+GOV_PREFIX = "public:ccf.gov."  # governance tables: what apply() may write
+INTERNAL_PREFIX = "public:ccf.internal."  # the node's own tables: constitution code only reads them
 
 
 class GovTable(StrEnum):

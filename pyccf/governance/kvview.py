@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pyccf.formats.governance import GOV_PREFIX
+from pyccf.formats.governance import GOV_PREFIX, INTERNAL_PREFIX
 from pyccf.formats.ledger import PUBLIC_PREFIX
 from pyccf.kv.store import Transaction
-
-INTERNAL_PREFIX = "public:ccf.internal."
 
 
 class Access(Enum):
