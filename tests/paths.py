@@ -15,8 +15,9 @@ SHARED = Path(os.environ.get("PYCCF_SHARED", REPO.parent / "shared"))
 SCENARIOS = SHARED / "ccf_raft_scenarios"
 CCF_TRACES = SHARED / "ccf_raft_traces"
 CCF_LEDGERS = SHARED / "ccf_ledgers"
+CCF_CONSTITUTIONS = SHARED / "ccf_constitutions"
 #: The folders of SHARED the tests read (PYCCF_REQUIRE_SHARED=1 makes a missing one an error).
-SHARED_PARTS = (SCENARIOS.name, CCF_TRACES.name, CCF_LEDGERS.name)
+SHARED_PARTS = (SCENARIOS.name, CCF_TRACES.name, CCF_LEDGERS.name, CCF_CONSTITUTIONS.name)
 
 
 def ccf_ledger_names() -> list[str]:
