@@ -63,14 +63,6 @@ class Table(StrEnum):
     SERVICE_INFO = "public:ccf.gov.service.info"  # singleton JSON {cert, status}
     SERVICE_CONFIG = "public:ccf.gov.service.config"  # singleton JSON, e.g. {recovery_threshold}
     MEMBERS_ENCRYPTION_PUBLIC_KEYS = "public:ccf.gov.members.encryption_public_keys"  # member id -> RSA PEM
-    MEMBERS_CERTS = "public:ccf.gov.members.certs"  # member id -> raw PEM
-    MEMBERS_INFO = "public:ccf.gov.members.info"  # member id -> JSON {status, recovery_role?, member_data?}
-    MEMBERS_ACKS = "public:ccf.gov.members.acks"  # member id -> JSON {state_digest, cose_sign1_req?}
-    USERS_CERTS = "public:ccf.gov.users.certs"  # user id -> raw PEM
-    CONSTITUTION = "public:ccf.gov.constitution"  # singleton JSON string: the JavaScript module
-    PROPOSALS = "public:ccf.gov.proposals"  # proposal id -> raw proposal JSON
-    PROPOSALS_INFO = "public:ccf.gov.proposals_info"  # proposal id -> JSON {proposer_id, state, ballots, ...}
-    COSE_HISTORY = "public:ccf.gov.cose_history"  # member id -> JSON string: last base64 COSE_Sign1
     RECOVERY_SHARES = "public:ccf.internal.recovery_shares"  # singleton JSON: wrapped secret, shares
     HISTORICAL_LEDGER_SECRET = "public:ccf.internal.historical_encrypted_ledger_secret"  # the rekey chain
 

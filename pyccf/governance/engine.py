@@ -212,7 +212,9 @@ class Governance:
             if not info or info.get("status") != MemberStatus.ACTIVE:
                 raise _refused(401, "InvalidAuthenticationInfo", "Signer is not an active member")
         if expected in (MsgType.PROPOSAL, MsgType.BALLOT, MsgType.WITHDRAWAL):
-            tx.put(GovTable.COSE_HISTORY, request.member_id.encode(), raw)  # acks keep their own copy
+            # as CCF writes it: a JSON string of the base64 request (acks keep their own copy)
+            encoded = json.dumps(base64.b64encode(raw).decode("ascii")).encode()
+            tx.put(GovTable.COSE_HISTORY, request.member_id.encode(), encoded)
         return request
 
     def _info(self, tx: Transaction, pid: str) -> dict[str, Any]:

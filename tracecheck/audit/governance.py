@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyccf.formats.governance import GovTable
 from pyccf.formats.ledger import SINGLETON_KEY, Table
 from tracecheck.audit.errors import AuditFailure, MalformedLedger
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
@@ -22,9 +23,13 @@ from tracecheck.audit.requests import SignedRequest, check_requests
 
 __all__ = ["Event", "Governance", "Member", "Node", "Proposal", "replay_governance"]
 
-MEMBERS_CERTS, MEMBERS_INFO, MEMBERS_ACKS = Table.MEMBERS_CERTS, Table.MEMBERS_INFO, Table.MEMBERS_ACKS
-MEMBERS_KEYS, USERS_CERTS = Table.MEMBERS_ENCRYPTION_PUBLIC_KEYS, Table.USERS_CERTS
-CONSTITUTION, PROPOSALS, PROPOSALS_INFO = Table.CONSTITUTION, Table.PROPOSALS, Table.PROPOSALS_INFO
+MEMBERS_CERTS, MEMBERS_INFO, MEMBERS_ACKS = (
+    GovTable.MEMBERS_CERTS,
+    GovTable.MEMBERS_INFO,
+    GovTable.MEMBERS_ACKS,
+)
+MEMBERS_KEYS, USERS_CERTS = Table.MEMBERS_ENCRYPTION_PUBLIC_KEYS, GovTable.USERS_CERTS
+CONSTITUTION, PROPOSALS, PROPOSALS_INFO = GovTable.CONSTITUTION, GovTable.PROPOSALS, GovTable.PROPOSALS_INFO
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def _field(
 
 
 #: Older CCF records signed HTTP requests here instead of COSE ones; their ballots are not checked.
-LEGACY_HISTORY = "public:ccf.gov.history"
+LEGACY_HISTORY = GovTable.HISTORY
 
 
 class _Replay:
@@ -140,7 +145,7 @@ class _Replay:
         self.gov.seqno = entry.seqno
         w = entry.writes
         self.signed_ballots = {}
-        if Table.COSE_HISTORY in w or MEMBERS_ACKS in w:  # signed by the members in office before this tx
+        if GovTable.COSE_HISTORY in w or MEMBERS_ACKS in w:  # signed by the members in office before this tx
             certs = {mid: m.cert for mid, m in self.gov.members.items() if m.cert is not None}
             self.signed_ballots = check_requests(entry, certs)
         for key, value in w.get(MEMBERS_CERTS, {}).items():

@@ -24,14 +24,18 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-from pyccf.formats.ledger import COSE_ALG, COSE_KID, COSE_SIGN1_TAG, Table
+from pyccf.formats.governance import (
+    HEADER_CREATED_AT,
+    HEADER_MSG_TYPE,
+    HEADER_PROPOSAL_ID,
+    GovTable,
+    MsgType,
+    ProposalState,
+)
+from pyccf.formats.ledger import COSE_ALG, COSE_KID, COSE_SIGN1_TAG
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.reader import Entry
 
-MSG_TYPE = "ccf.gov.msg.type"
-MSG_PROPOSAL_ID = "ccf.gov.msg.proposal_id"
-MSG_CREATED_AT = "ccf.gov.msg.created_at"
-WITHDRAWN = "Withdrawn"
 #: COSE algorithms CCF accepts for members' requests (ECDSA only), by the hash each signs with.
 _HASHES: dict[int, type[hashes.HashAlgorithm]] = {-7: hashes.SHA256, -35: hashes.SHA384, -36: hashes.SHA512}
 
@@ -85,11 +89,11 @@ def verify_request(
         key, alg, protected_raw, payload, signature
     ):
         raise _fail(entry, table, f"member {member}: the request's signature does not verify")
-    proposal_id = protected.get(MSG_PROPOSAL_ID)
-    created_at = protected.get(MSG_CREATED_AT)
+    proposal_id = protected.get(HEADER_PROPOSAL_ID)
+    created_at = protected.get(HEADER_CREATED_AT)
     return SignedRequest(
         member,
-        str(protected.get(MSG_TYPE)),
+        str(protected.get(HEADER_MSG_TYPE)),
         payload,
         str(proposal_id) if proposal_id is not None else None,
         created_at if isinstance(created_at, int) else None,
@@ -118,35 +122,37 @@ def _json(raw: bytes | None) -> Any:
 def check_requests(entry: Entry, certs: Mapping[str, str]) -> dict[tuple[str, str], SignedRequest]:
     """Check every signed request this transaction records; returns its ballots by (proposal, member)."""
     writes = entry.writes
-    proposals = {k.decode(errors="replace"): v for k, v in writes.get(Table.PROPOSALS, {}).items()}
-    infos = {k.decode(errors="replace"): _json(v) for k, v in writes.get(Table.PROPOSALS_INFO, {}).items()}
+    proposals = {k.decode(errors="replace"): v for k, v in writes.get(GovTable.PROPOSALS, {}).items()}
+    infos = {k.decode(errors="replace"): _json(v) for k, v in writes.get(GovTable.PROPOSALS_INFO, {}).items()}
     ballots: dict[tuple[str, str], SignedRequest] = {}
-    for key, value in writes.get(Table.COSE_HISTORY, {}).items():
+    for key, value in writes.get(GovTable.COSE_HISTORY, {}).items():
         if value is None:
             continue
         member = key.decode(errors="replace")
         encoded = _json(value)
         if not isinstance(encoded, str):
-            raise _fail(entry, Table.COSE_HISTORY, f"member {member}: not a JSON string of a COSE_Sign1")
-        req = verify_request(entry, Table.COSE_HISTORY, member, encoded, certs)
+            raise _fail(entry, GovTable.COSE_HISTORY, f"member {member}: not a JSON string of a COSE_Sign1")
+        req = verify_request(entry, GovTable.COSE_HISTORY, member, encoded, certs)
         problem = _recorded(req, proposals, infos)
         if problem:
-            raise _fail(entry, Table.COSE_HISTORY, f"member {member}: {problem}")
-        if req.kind == "ballot":
+            raise _fail(entry, GovTable.COSE_HISTORY, f"member {member}: {problem}")
+        if req.kind == MsgType.BALLOT:
             ballots[(req.proposal_id or "", member)] = req
-    for key, value in writes.get(Table.MEMBERS_ACKS, {}).items():
+    for key, value in writes.get(GovTable.MEMBERS_ACKS, {}).items():
         ack = _json(value)
         if not isinstance(ack, dict) or not ack.get("cose_sign1_req"):
             continue
         member = key.decode(errors="replace")
-        req = verify_request(entry, Table.MEMBERS_ACKS, member, str(ack["cose_sign1_req"]), certs)
+        req = verify_request(entry, GovTable.MEMBERS_ACKS, member, str(ack["cose_sign1_req"]), certs)
         body = _json(req.payload)
         if (
-            req.kind != "ack"
+            req.kind != MsgType.ACK
             or not isinstance(body, dict)
             or body.get("stateDigest") != ack.get("state_digest")
         ):
-            raise _fail(entry, Table.MEMBERS_ACKS, f"member {member}: the signed ack is not the recorded one")
+            raise _fail(
+                entry, GovTable.MEMBERS_ACKS, f"member {member}: the signed ack is not the recorded one"
+            )
     return ballots
 
 
@@ -154,16 +160,19 @@ def _recorded(req: SignedRequest, proposals: Mapping[str, bytes | None], infos: 
     """Why the transaction does not do what ``req`` asked ("" if it does)."""
     found = infos.get(req.proposal_id or "")
     info: dict[str, Any] = found if isinstance(found, dict) else {}
-    if req.kind == "proposal":
+    if req.kind == MsgType.PROPOSAL:
         mine = [p for p, body in proposals.items() if body == req.payload]
         proposers = {infos[p].get("proposer_id") for p in mine if isinstance(infos.get(p), dict)}
         if req.member not in proposers:
             return "signed a proposal this transaction did not record"
-    elif req.kind == "ballot":
+    elif req.kind == MsgType.BALLOT:
         body = _json(req.payload)
         recorded = info.get("ballots", {}).get(req.member)
         if not isinstance(body, dict) or recorded is None or recorded != body.get("ballot"):
             return f"signed ballot on {req.proposal_id} is not the one recorded"
-    elif req.kind == "withdrawal" and (info.get("state"), info.get("proposer_id")) != (WITHDRAWN, req.member):
+    elif req.kind == MsgType.WITHDRAWAL and (info.get("state"), info.get("proposer_id")) != (
+        ProposalState.WITHDRAWN,
+        req.member,
+    ):
         return f"signed withdrawal of {req.proposal_id} is not recorded"
     return ""

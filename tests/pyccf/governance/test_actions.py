@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
@@ -174,6 +175,8 @@ def test_virtual_measurement_action_and_signed_history() -> None:
     assert svc.store.get(table, b"Insecure hard-coded virtual measurement v1") == b'"AllowedToJoin"'
     history = svc.store.state()[GovTable.COSE_HISTORY]
     assert set(history) == {svc.members[n].id.encode() for n in ("m0", "m1")}  # proposer and voters
+    for value in history.values():  # CCF's encoding: a JSON string of the base64 COSE_Sign1 (tag 18)
+        assert base64.b64decode(json.loads(value))[:1] == b"\xd2"
     assert Table.SERVICE_INFO in svc.store.state()
 
 

@@ -13,12 +13,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-from pyccf.formats.ledger import Table
+from pyccf.formats.governance import HEADER_MSG_TYPE as MSG_TYPE
+from pyccf.formats.governance import GovTable
 from tests.paths import CCF_LEDGERS, needs_ccf_ledgers
 from tracecheck.audit.errors import AuditFailure
 from tracecheck.audit.governance import _Replay
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
-from tracecheck.audit.requests import MSG_TYPE
 
 pytestmark = needs_ccf_ledgers
 
@@ -36,11 +36,11 @@ def replay(items: list[Entry]) -> _Replay:
     return r
 
 
-def request(entry: Entry, table: str = Table.COSE_HISTORY) -> tuple[bytes, list[object]]:
+def request(entry: Entry, table: str = GovTable.COSE_HISTORY) -> tuple[bytes, list[object]]:
     """The member id and the decoded COSE_Sign1 of the first signed request ``entry`` records in ``table``."""
     key, value = next(iter(entry.writes[table].items()))
     assert value is not None
-    encoded = json.loads(value) if table == Table.COSE_HISTORY else json.loads(value)["cose_sign1_req"]
+    encoded = json.loads(value) if table == GovTable.COSE_HISTORY else json.loads(value)["cose_sign1_req"]
     return key, cbor2.loads(base64.b64decode(encoded)).value
 
 
@@ -67,7 +67,7 @@ def with_write(entry: Entry, table: str, key: bytes, value: bytes | None) -> Ent
 
 def ballot_index(items: list[Entry]) -> int:
     for i, e in enumerate(items):
-        if Table.COSE_HISTORY in e.writes and cbor2.loads(request(e)[1][0])[MSG_TYPE] == "ballot":  # type: ignore[arg-type]
+        if GovTable.COSE_HISTORY in e.writes and cbor2.loads(request(e)[1][0])[MSG_TYPE] == "ballot":  # type: ignore[arg-type]
             return i
     raise AssertionError("no ballot in the ledger")
 
@@ -95,7 +95,7 @@ def test_a_ballot_signed_by_another_key_is_caught() -> None:
     i = ballot_index(items)
     member, (protected, _, payload, _) = request(items[i])
     forged = sign(cbor2.loads(protected), payload, ec.generate_private_key(ec.SECP384R1()))  # type: ignore[arg-type]
-    items[i] = with_write(items[i], Table.COSE_HISTORY, member, json.dumps(forged).encode())
+    items[i] = with_write(items[i], GovTable.COSE_HISTORY, member, json.dumps(forged).encode())
     with pytest.raises(AuditFailure, match="signature does not verify") as exc:
         replay(items)
     assert exc.value.seqno == items[i].seqno
@@ -108,7 +108,7 @@ def test_a_request_by_someone_not_in_office_is_caught() -> None:
     stranger = b"ab" * 32
     header = {**cbor2.loads(protected), 4: stranger}  # type: ignore[arg-type]
     forged = sign(header, payload, ec.generate_private_key(ec.SECP384R1()))
-    items[i] = with_write(items[i], Table.COSE_HISTORY, stranger, json.dumps(forged).encode())
+    items[i] = with_write(items[i], GovTable.COSE_HISTORY, stranger, json.dumps(forged).encode())
     with pytest.raises(AuditFailure, match="not a member in office"):
         replay(items)
 
@@ -116,7 +116,7 @@ def test_a_request_by_someone_not_in_office_is_caught() -> None:
 def test_a_ballot_without_its_signed_request_is_caught() -> None:
     items = entries(FLIPFLOP)
     i = ballot_index(items)
-    writes = {t: kv for t, kv in items[i].writes.items() if t != Table.COSE_HISTORY}
+    writes = {t: kv for t, kv in items[i].writes.items() if t != GovTable.COSE_HISTORY}
     items[i] = dataclasses.replace(items[i], writes=writes)
     with pytest.raises(AuditFailure, match="without that member's signed ballot"):
         replay(items)
@@ -129,7 +129,7 @@ def test_a_ballot_changed_after_it_was_signed_is_caught() -> None:
     member, (protected, _, _payload, _) = request(items[i])
     other = json.dumps({"ballot": "export function vote (proposal, proposerId) { return false }"}).encode()
     resigned = sign(cbor2.loads(protected), other, member_key())  # type: ignore[arg-type]
-    items[i] = with_write(items[i], Table.COSE_HISTORY, member, json.dumps(resigned).encode())
+    items[i] = with_write(items[i], GovTable.COSE_HISTORY, member, json.dumps(resigned).encode())
     with pytest.raises(AuditFailure, match="is not the one recorded"):
         replay(items)
 
@@ -139,11 +139,11 @@ def test_an_ack_of_another_digest_is_caught() -> None:
     i = next(
         i
         for i, e in enumerate(items)
-        if any(v and b"cose_sign1_req" in v for v in e.writes.get(Table.MEMBERS_ACKS, {}).values())
+        if any(v and b"cose_sign1_req" in v for v in e.writes.get(GovTable.MEMBERS_ACKS, {}).values())
     )
-    member, value = next(iter(items[i].writes[Table.MEMBERS_ACKS].items()))
+    member, value = next(iter(items[i].writes[GovTable.MEMBERS_ACKS].items()))
     assert value is not None
     ack = {**json.loads(value), "state_digest": "00" * 32}
-    items[i] = with_write(items[i], Table.MEMBERS_ACKS, member, json.dumps(ack).encode())
+    items[i] = with_write(items[i], GovTable.MEMBERS_ACKS, member, json.dumps(ack).encode())
     with pytest.raises(AuditFailure, match="signed ack is not the recorded one"):
         replay(items)
