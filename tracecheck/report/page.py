@@ -1,0 +1,74 @@
+"""The one HTML page every report is: a template next to this module, plotly.js embedded once.
+
+A report must open with no network access (it is attached to CI runs and bug reports), so the chart
+library goes inline; each figure is a plotly ``<div>`` and the tables beside it are plain HTML with
+``data-*`` hooks that tests and readers can query.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from tracecheck.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report of the page: a heading, its chart (or none) and the HTML beside it."""
+
+    title: str
+    figure: go.Figure | None
+    side: str  # HTML: verdict, comparisons, event table
+    anchor: str
+
+
+def esc(value: Any) -> str:
+    return html.escape(value if isinstance(value, str) else json.dumps(value, default=str), quote=True)
+
+
+@cache
+def _template() -> Template:
+    return Template(files("tracecheck.report").joinpath("page.html").read_text(encoding="utf-8"))
+
+
+def figure_div(fig: go.Figure, div_id: str) -> str:
+    """The figure as a ``<div>`` and the script drawing it (plotly.js itself is in the page head)."""
+    return str(
+        fig.to_html(
+            include_plotlyjs=False,
+            full_html=False,
+            div_id=div_id,
+            config={"displaylogo": False, "responsive": True},
+        )
+    )
+
+
+def render_page(title: str, sections: Sequence[Section], *, plotly: bool = True) -> str:
+    body = []
+    for s in sections:
+        chart = figure_div(s.figure, f"chart-{s.anchor}") if s.figure is not None else ""
+        body.append(
+            f'<section class="report" id="{esc(s.anchor)}"><h2>{esc(s.title)}</h2>'
+            f'<div class="chart">{chart}</div><div class="side">{s.side}</div></section>'
+        )
+    script = f"<script>{get_plotlyjs()}</script>" if plotly and any(s.figure for s in sections) else ""
+    return _template().substitute(title=esc(title), plotly=script, body="\n".join(body))
+
+
+def write_page(out: Path, text: str) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write the report: {exc.strerror or exc}", file=out, field="--html") from None
