@@ -54,7 +54,8 @@ def figure_div(fig: go.Figure, div_id: str) -> str:
     )
 
 
-def render_page(title: str, sections: Sequence[Section], *, plotly: bool = True) -> str:
+def render_page(title: str, sections: Sequence[Section], *, plotly_src: str | None = None) -> str:
+    """The page; plotly.js inline, or from ``plotly_src`` (a campaign's pages share one copy beside them)."""
     body = []
     for s in sections:
         chart = figure_div(s.figure, f"chart-{s.anchor}") if s.figure is not None else ""
@@ -62,7 +63,13 @@ def render_page(title: str, sections: Sequence[Section], *, plotly: bool = True)
             f'<section class="report" id="{esc(s.anchor)}"><h2>{esc(s.title)}</h2>'
             f'<div class="chart">{chart}</div><div class="side">{s.side}</div></section>'
         )
-    script = f"<script>{get_plotlyjs()}</script>" if plotly and any(s.figure for s in sections) else ""
+    script = ""
+    if any(s.figure is not None for s in sections):
+        script = (
+            f'<script src="{esc(plotly_src)}"></script>'
+            if plotly_src
+            else f"<script>{get_plotlyjs()}</script>"
+        )
     return _template().substitute(title=esc(title), plotly=script, body="\n".join(body))
 
 
