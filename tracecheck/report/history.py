@@ -215,8 +215,8 @@ def _tx_label(t: Transaction) -> str:
 
 def history_figure(history: History, marked: dict[int, list[str]]) -> go.Figure:
     fig = go.Figure()
-    line_of = {e.line: k for k, e in enumerate(history.events)}  # x: position in the global order
-    end = len(history.events)
+    line_of = {e.line: e.line for e in history.events}  # x: the line, the history's global clock
+    end = history.events[-1].line + 1
     for status, colour in STATUS_COLOURS.items():
         group = [t for t in history.transactions if t.final_status == status]
         if not group:
@@ -270,7 +270,7 @@ def history_figure(history: History, marked: dict[int, list[str]]) -> go.Figure:
         )
     clients = list(history.clients)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=clients, title_text="session")
-    fig.update_xaxes(title_text="event (history order)")
+    fig.update_xaxes(title_text="history line (the global order)")
     fig.update_layout(barmode="overlay", height=220 + 60 * len(clients), margin={"t": 30, "b": 40},
                       hoverlabel={"align": "left", "font_size": 10})  # fmt: skip
     return fig
