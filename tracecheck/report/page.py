@@ -42,14 +42,22 @@ def _template() -> Template:
     return Template(files("tracecheck.report").joinpath("page.html").read_text(encoding="utf-8"))
 
 
+# After drawing, the chart states what it drew: the lanes of its first y axis as rendered (tests and the
+# benchmark read these from the browser's DOM) and the milliseconds from page start to drawn.
+_POST_SCRIPT = """
+var gd = document.getElementById('{plot_id}');
+var ticks = gd.querySelectorAll('.subplot.xy .yaxislayer-above .ytick text');
+gd.setAttribute('data-rendered-lanes', Array.from(ticks, function (t) { return t.textContent; }).join(' '));
+gd.setAttribute('data-render-ms', Math.round(performance.now()));
+"""
+
+
 def figure_div(fig: go.Figure, div_id: str) -> str:
     """The figure as a ``<div>`` and the script drawing it (plotly.js itself is in the page head)."""
+    config = {"displaylogo": False, "responsive": True}
     return str(
         fig.to_html(
-            include_plotlyjs=False,
-            full_html=False,
-            div_id=div_id,
-            config={"displaylogo": False, "responsive": True},
+            include_plotlyjs=False, full_html=False, div_id=div_id, config=config, post_script=_POST_SCRIPT
         )
     )
 

@@ -20,6 +20,7 @@ from pyccf.formats.raft_trace import Event, LeadershipState, MembershipState
 from tracecheck.report.page import Section, esc
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.raft.trace import Trace, TraceEvent
+from tracecheck.validation.report import TIMELINE_TAIL
 
 ELECTION, REPLICATION, COMMIT, RECONFIGURATION, RETIREMENT = (
     "election",
@@ -61,6 +62,10 @@ LEADERSHIP_COLOURS = {
     LeadershipState.FOLLOWER: "rgba(31,119,180,0.12)",
     LeadershipState.NONE: "rgba(127,127,127,0.12)",
 }
+# A long trace draws its event marks with WebGL (SVG markers double the render time of 10,000 events) and
+# opens on a window of events (the failing one in the middle): the rest is a pan or a zoom-out away.
+GL_EVENTS = 2000
+WINDOW = 400
 RAW_HOVER_CHARS = 1500  # a hover box longer than a screen helps nobody; the table has the line number
 
 
@@ -135,6 +140,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
     events = trace.events
     kinds = event_kinds(trace)
     lanes = list(trace.nodes)
+    marks = go.Scattergl if len(events) > GL_EVENTS else go.Scatter
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.04)
     for role, colour in LEADERSHIP_COLOURS.items():
         bands = [b for b in _bands(trace) if b[3] == role]
@@ -190,7 +196,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         if not idx:
             continue
         fig.add_trace(
-            go.Scatter(
+            marks(
                 x=idx,
                 y=[events[k].node for k in idx],
                 mode="markers",
@@ -209,7 +215,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         idx = [k for k, e in enumerate(events) if e.node == node]
         if idx:
             fig.add_trace(
-                go.Scatter(
+                marks(
                     x=idx,
                     y=[events[k].state["commit_idx"] for k in idx],
                     mode="lines",
@@ -243,6 +249,10 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
     )
     fig.update_yaxes(title_text="commit index", row=2, col=1)
     fig.update_xaxes(title_text="event (trace order)", row=2, col=1)
+    if len(events) > WINDOW:
+        centre = verdict.failing_index if verdict is not None and verdict.failing is not None else WINDOW // 2
+        lo = max(0, min(centre - WINDOW // 2, len(events) - WINDOW))
+        fig.update_xaxes(range=[lo - 0.5, lo + WINDOW - 0.5])
     fig.update_layout(
         barmode="overlay",
         height=260 + 70 * len(lanes),
@@ -283,19 +293,44 @@ def _comparison_html(verdict: Verdict) -> str:
     return "".join(parts)
 
 
-def _event_table(trace: Trace, kinds: Sequence[str], failing_line: int | None) -> str:
+EVENTS_OPEN = 200  # a longer event table starts folded: laying out 10,000 rows would double render time
+
+
+def _event_rows(
+    trace: Trace, kinds: Sequence[str], lo: int, hi: int, failing_line: int | None, cls: str
+) -> str:
     rows = []
-    for e, kind in zip(trace.events, kinds, strict=True):
-        cls = ' class="failing" id="failing-event"' if e.line == failing_line else ""
+    for e, kind in zip(trace.events[lo:hi], kinds[lo:hi], strict=True):
+        mark = f' class="failing"{cls}' if e.line == failing_line else ""
         rows.append(
-            f'<tr data-line="{e.line}" data-node="{esc(e.node)}" data-kind="{kind}"{cls}>'
+            f'<tr data-line="{e.line}" data-node="{esc(e.node)}" data-kind="{kind}"{mark}>'
             f"<td>{e.line}</td><td>{e.h_ts}</td><td>{esc(e.node)}</td><td>{kind}</td>"
             f"<td>{esc(e.summary())}</td><td>{esc(e.cmd)}</td></tr>"
         )
     return (
-        '<div class="events"><table class="events-table"><tr><th>line</th><th>h_ts</th><th>node</th>'
-        f"<th>kind</th><th>event</th><th>cmd</th></tr>{''.join(rows)}</table></div>"
+        "<table><tr><th>line</th><th>h_ts</th><th>node</th><th>kind</th><th>event</th><th>cmd</th></tr>"
+        f"{''.join(rows)}</table>"
     )
+
+
+def _event_tables(trace: Trace, kinds: Sequence[str], verdict: Verdict | None) -> str:
+    """For a rejected trace, the failing event after the end of the matched prefix (as the text report
+    shows it), then every event: in a folded ``<details>`` when there are many."""
+    n = len(trace.events)
+    out = ""
+    failing_line = None
+    if verdict is not None and verdict.status == "rejected" and verdict.failing is not None:
+        k = verdict.failing_index
+        failing_line = verdict.failing.line
+        tail = _event_rows(
+            trace, kinds, max(0, k - TIMELINE_TAIL), k + 1, failing_line, ' id="failing-event"'
+        )
+        head = "<h4>the last events of the matched prefix, and the failing one</h4>"
+        out += f'<div class="events near-divergence">{head}{tail}</div>'
+    every = _event_rows(trace, kinds, 0, n, failing_line, "")
+    if n > EVENTS_OPEN:
+        return out + f'<details class="events all-events"><summary>all {n} events</summary>{every}</details>'
+    return out + f'<div class="events all-events">{every}</div>'
 
 
 def trace_section(trace: Trace, verdict: Verdict | None, anchor: str) -> Section:
@@ -311,5 +346,5 @@ def trace_section(trace: Trace, verdict: Verdict | None, anchor: str) -> Section
         + f'</p><ul class="lanes">{lanes}</ul></div>'
     )
     side = head + (_comparison_html(verdict) if failing is not None and verdict is not None else "")
-    side += _event_table(trace, kinds, failing.line if failing is not None else None)
+    side += _event_tables(trace, kinds, verdict)
     return Section(str(trace.path), timeline_figure(trace, verdict), side, anchor)
