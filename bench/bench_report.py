@@ -36,8 +36,11 @@ def render(chromium: str, page: Path) -> tuple[float, float, int]:
     start, cpu = time.monotonic(), child_cpu()
     dom = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-        check=True, capture_output=True, text=True, timeout=120,
-    ).stdout  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     wall, cpu = time.monotonic() - start, child_cpu() - cpu
     found = re.search(r'data-render-ms="(\d+)"', dom)
     if found is None:

@@ -16,7 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pyccf.formats.raft_trace import Event, LeadershipState, MembershipState
+from pyccf.formats.raft_trace import Event, LeadershipState, MembershipState, MessageType
 from tracecheck.report.page import Section, esc
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.raft.trace import Trace, TraceEvent
@@ -91,12 +91,31 @@ def event_kinds(trace: Trace) -> list[str]:
     return kinds
 
 
+ANY_NODE = "*"  # the receiver of a message whose receiver was not logged
+
+
+def _implied_send(e: TraceEvent) -> tuple[str, str, dict[str, Any]] | None:
+    """(sender, receiver, packet's msg and term) of a message CCF sends without logging a send event: a
+    vote's answer, sent while handling the request, and the ProposeRequestVote of a nomination."""
+    if e.function is Event.RECV_REQUEST_VOTE:  # logged before the voter adopts the request's term
+        term = max(e.state["current_view"], e.msg["packet"]["term"])
+        return e.node, str(e.msg["from_node_id"]), {"msg": MessageType.REQUEST_VOTE_RESPONSE, "term": term}
+    if e.function is Event.STEP_DOWN_AND_NOMINATE_SUCCESSOR:  # older CCF does not log the successor
+        packet = {"msg": MessageType.PROPOSE_REQUEST_VOTE, "term": e.state["current_view"]}
+        return e.node, str(e.msg.get("to_node_id", ANY_NODE)), packet
+    return None
+
+
 def messages(trace: Trace) -> list[tuple[int, int]]:
     """(send index, receive index) of each delivered message: the oldest equal packet in flight on that
-    link is the one received (CCF's test network may drop or reorder, so order alone is not enough)."""
+    link is the one received (CCF's test network may drop or reorder, so order alone is not enough). A
+    message sent without a send event is drawn from the event that sends it, matched on type and term."""
     in_flight: dict[tuple[str, str], deque[tuple[int, dict[str, Any]]]] = defaultdict(deque)
     pairs = []
     for k, e in enumerate(trace.events):
+        implied = _implied_send(e)
+        if implied is not None:
+            in_flight[(implied[0], implied[1])].append((k, implied[2]))
         packet = e.msg.get("packet")
         to, frm = e.msg.get("to_node_id"), e.msg.get("from_node_id")
         if not packet or (to is None) == (frm is None):
@@ -104,10 +123,11 @@ def messages(trace: Trace) -> list[tuple[int, int]]:
         if to is not None:
             in_flight[(e.node, to)].append((k, packet))
             continue
-        queue = in_flight[(str(frm), e.node)]
-        for j, (sent, sent_packet) in enumerate(queue):
-            if sent_packet == packet:
-                pairs.append((sent, k))
+        brief = {"msg": packet.get("msg"), "term": packet.get("term")}
+        for queue in (in_flight[(str(frm), e.node)], in_flight[(str(frm), ANY_NODE)]):
+            j = next((j for j, (_, sent) in enumerate(queue) if sent in (packet, brief)), None)
+            if j is not None:
+                pairs.append((queue[j][0], k))
                 del queue[j]
                 break
     return pairs
