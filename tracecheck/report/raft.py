@@ -66,7 +66,8 @@ LEADERSHIP_COLOURS = {
 # opens on a window of events (the failing one in the middle): the rest is a pan or a zoom-out away.
 GL_EVENTS = 2000
 WINDOW = 400
-RAW_HOVER_CHARS = 1500  # a hover box longer than a screen helps nobody; the table has the line number
+RAW_HOVER_CHARS = 1500
+LABEL_MIN_EVENTS = 4  # a hover box longer than a screen helps nobody; the table has the line number
 
 
 def event_kind(event: TraceEvent, before: dict[str, Any] | None) -> str:
@@ -160,6 +161,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
     events = trace.events
     kinds = event_kinds(trace)
     lanes = list(trace.nodes)
+    lane = {node: k for k, node in enumerate(lanes)}  # numeric lanes: labels can sit below the marks
     marks = go.Scattergl if len(events) > GL_EVENTS else go.Scatter
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.04)
     for role, colour in LEADERSHIP_COLOURS.items():
@@ -169,28 +171,45 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 orientation="h",
-                y=[b[0] for b in bands],
+                y=[lane[b[0]] for b in bands],
                 base=[b[1] - 0.5 for b in bands],
                 x=[b[2] - b[1] for b in bands],
                 marker_color=colour,
                 width=0.7,
                 name=f"{role}",
                 legendgroup="roles",
-                legendgrouptitle_text="leadership (term in the band)",
+                legendgrouptitle_text="leadership",
                 text=[f"term {b[4]}" for b in bands],
-                textposition="inside",
-                insidetextanchor="start",
-                hovertemplate=f"node %{{y}}: {role} %{{text}}<extra></extra>",
+                textposition="none",
+                customdata=[b[0] for b in bands],
+                hovertemplate=f"node %{{customdata}}: {role} %{{text}}<extra></extra>",
             ),
             row=1,
             col=1,
         )
+    bands = [
+        b for b in _bands(trace) if b[2] - b[1] >= LABEL_MIN_EVENTS
+    ]  # a short band's label would collide
+    fig.add_trace(
+        go.Scatter(
+            x=[b[1] - 0.4 for b in bands],
+            y=[lane[b[0]] - 0.24 for b in bands],
+            mode="text",
+            text=[f"{b[3]}, term {b[4]}" for b in bands],
+            textposition="middle right",
+            textfont={"size": 9, "color": "#555"},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        row=1,
+        col=1,
+    )
     xs: list[float | None] = []
-    ys: list[str | None] = []
+    ys: list[int | None] = []
     sizes: list[int] = []
     for sent, received in messages(trace):
         xs += [sent, received, None]
-        ys += [events[sent].node, events[received].node, None]
+        ys += [lane[events[sent].node], lane[events[received].node], None]
         sizes += [0, 9, 0]
     if xs:
         fig.add_trace(
@@ -218,7 +237,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         fig.add_trace(
             marks(
                 x=idx,
-                y=[events[k].node for k in idx],
+                y=[lane[events[k].node] for k in idx],
                 mode="markers",
                 name=kind,
                 legendgroup="kinds",
@@ -253,7 +272,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=[k],
-                y=[events[k].node],
+                y=[lane[events[k].node]],
                 mode="markers",
                 name=f"first unmatched event (line {events[k].line})",
                 marker={"symbol": "circle-open", "size": 22, "color": "#c62828", "line": {"width": 3}},
@@ -265,7 +284,14 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         )
         fig.add_vline(x=k, line={"color": "#c62828", "dash": "dot", "width": 1})
     fig.update_yaxes(
-        type="category", categoryorder="array", categoryarray=lanes, title_text="node", row=1, col=1
+        tickvals=list(range(len(lanes))),
+        ticktext=lanes,
+        range=[-0.6, len(lanes) - 0.4],
+        zeroline=False,
+        showgrid=False,
+        title_text="node",
+        row=1,
+        col=1,
     )
     fig.update_yaxes(title_text="commit index", row=2, col=1)
     fig.update_xaxes(title_text="event (trace order)", row=2, col=1)
