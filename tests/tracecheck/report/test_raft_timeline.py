@@ -96,7 +96,7 @@ def test_figure_has_a_lane_per_node_and_a_commit_line_per_node() -> None:
     fig = timeline_figure(trace)
     assert list(fig.layout.yaxis.ticktext) == list(trace.nodes)
     assert list(fig.layout.yaxis.tickvals) == list(range(len(trace.nodes)))
-    assert sorted(t.name for t in fig.data if t.name.startswith("commit index")) == [
+    assert sorted(t.name for t in fig.data if (t.name or "").startswith("commit index")) == [
         f"commit index, node {n}" for n in trace.nodes
     ]
 
