@@ -301,7 +301,7 @@ def timeline_figure(trace: Trace, verdict: Verdict | None = None) -> go.Figure:
         fig.update_xaxes(range=[lo - 0.5, lo + WINDOW - 0.5])
     fig.update_layout(
         barmode="overlay",
-        height=260 + 70 * len(lanes),
+        height=360 + 60 * len(lanes),  # the legend (kinds, roles, one commit line per node) must fit
         margin={"t": 30, "b": 40},
         hoverlabel={"align": "left", "font_size": 10},
         legend={"groupclick": "toggleitem"},
