@@ -108,3 +108,15 @@ def test_screenshots_are_written(reports: Reports, tmp_path: Path) -> None:
     browser = chromium()
     shot = screenshot(browser, reports.page, tmp_path / "traces.png")
     assert _png_size(shot) == (1600, 2000) and shot.stat().st_size > 50_000  # not a blank page
+
+
+def test_validate_html_writes_the_same_verdicts(reports: Reports, tmp_path: Path) -> None:
+    page = tmp_path / "v.html"
+    rejected = reports.folder / "retire_one_tampered.ndjson"
+    result = CliRunner().invoke(main, ["validate", str(rejected), "--html", str(page), "-j", "1"])
+    assert result.exit_code == 1, result.output
+    html = page.read_text()
+    assert [e["data-status"] for e in elements(html, "data-status", "p")] == ["rejected"]
+    assert [e["data-line"] for e in elements(html, "id") if e["id"] == "failing-event"] == [
+        str(TAMPERED_LINE)
+    ]
