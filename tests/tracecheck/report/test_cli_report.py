@@ -132,3 +132,12 @@ def test_a_bad_verdicts_file_names_its_field(tmp_path: Path, verdicts: dict, fie
 def test_a_campaign_folder_is_reported_alone(tmp_path: Path) -> None:
     code, text = _run(str(_campaign(tmp_path)), str(HISTORY), "--html", str(tmp_path / "i.html"))
     assert code == 2 and "on its own" in text
+
+
+@pytest.mark.parametrize("command", ["report", "validate"])
+def test_an_unwritable_html_path_is_bad_input_before_any_run(command: str) -> None:
+    result = CliRunner().invoke(
+        main, [command, str(_shared("startup.ndjson")), "--html", "/nonexistent/x.html"]
+    )
+    assert result.exit_code == 2 and "--html" in result.output and "/nonexistent" in result.output
+    assert "ACCEPTED" not in result.output  # nothing was run
