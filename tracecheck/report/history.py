@@ -26,7 +26,7 @@ from pyccf.formats.history import (
     HistoryStatus,
 )
 from tracecheck.errors import BadInput
-from tracecheck.report.page import Section, esc
+from tracecheck.report.page import EVENTS_OPEN, Section, esc
 
 #: Evidence of a violation: the property's name (a key of PROPERTIES) and the history lines showing it.
 Evidence = tuple[str, Sequence[int]]
@@ -299,12 +299,24 @@ def history_section(history: History, evidence: Sequence[Evidence], anchor: str)
         f"<td>{esc(t.final_status or '')}</td></tr>"
         for t in history.transactions
     )
+    evidence_rows = "".join(r for r in rows if 'class="evidence"' in r)
+    near = (
+        '<div class="events"><h4>the evidence</h4><table><tr><th>line</th><th>session</th><th>event</th></tr>'
+        f"{evidence_rows}</table></div>"
+        if evidence_rows and len(rows) > EVENTS_OPEN
+        else ""
+    )
+    every = f"<table><tr><th>line</th><th>session</th><th>event</th></tr>{''.join(rows)}</table>"
+    if len(rows) > EVENTS_OPEN:
+        every = (
+            f'<details class="events all-events"><summary>all {len(rows)} events</summary>{every}</details>'
+        )
+    else:
+        every = f'<div class="events all-events">{every}</div>'
     side = (
         f'<div class="summary"><p>{len(history.events)} events, {len(history.transactions)} transactions</p>'
         f'<ul class="lanes">{lanes}</ul></div>{verdict}'
         f'<div class="events"><table class="tx-table"><tr><th>tx</th><th>session</th><th>kind</th>'
-        f"<th>TxID</th><th>final status</th></tr>{txs}</table></div>"
-        f'<div class="events"><table class="events-table"><tr><th>line</th><th>session</th>'
-        f"<th>event</th></tr>{''.join(rows)}</table></div>"
+        f"<th>TxID</th><th>final status</th></tr>{txs}</table></div>{near}{every}"
     )
     return Section(str(history.path), history_figure(history, marked), side, anchor)

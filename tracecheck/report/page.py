@@ -22,6 +22,8 @@ from plotly.offline import get_plotlyjs
 
 from tracecheck.errors import BadInput
 
+EVENTS_OPEN = 200  # a longer event table starts folded: laying out 10,000 rows doubles the render time
+
 
 @dataclass(frozen=True)
 class Section:

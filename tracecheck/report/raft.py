@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pyccf.formats.raft_trace import Event, LeadershipState, MembershipState, MessageType
-from tracecheck.report.page import Section, esc
+from tracecheck.report.page import EVENTS_OPEN, Section, esc
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.raft.trace import Trace, TraceEvent
 from tracecheck.validation.report import TIMELINE_TAIL
@@ -337,9 +337,6 @@ def _comparison_html(verdict: Verdict) -> str:
         parts.append("<p>no candidate states were collected</p>")
     parts.append("</div>")
     return "".join(parts)
-
-
-EVENTS_OPEN = 200  # a longer event table starts folded: laying out 10,000 rows would double render time
 
 
 def _event_rows(

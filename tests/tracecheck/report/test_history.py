@@ -133,3 +133,30 @@ def test_bad_evidence_is_an_error(tmp_path: Path, evidence: list, words: str) ->
     with pytest.raises(BadInput, match=words):
         write_history_report(HISTORY, evidence, tmp_path / "h.html")
     assert not (tmp_path / "h.html").exists()
+
+
+def test_a_long_history_folds_its_events_but_shows_the_evidence(tmp_path: Path) -> None:
+    from tracecheck.report.page import EVENTS_OPEN
+
+    lines = []
+    for tx in range(EVENTS_OPEN):
+        lines.append(json.dumps({"type": "RwTxRequest", "tx": tx, "client": f"c{tx % 3}"}))
+        lines.append(
+            json.dumps(
+                {
+                    "type": "RwTxResponse",
+                    "tx": tx,
+                    "tx_id": [2, tx + 3],
+                    "observed": [tx],
+                    "client": f"c{tx % 3}",
+                }
+            )
+        )
+    long = tmp_path / "long.ndjson"
+    long.write_text("\n".join(lines) + "\n")
+    page = history_html(long, [("UniqueTxs", [7])])
+    assert f"<summary>all {2 * EVENTS_OPEN} events</summary>" in page
+    near, folded = page.split("<details", 1)
+    assert [e["data-line"] for e in elements(near, "data-property", "tr")] == ["7"]
+    assert len(elements(folded, "data-line", "tr")) == 2 * EVENTS_OPEN
+    assert "<details" not in history_html(HISTORY)  # a short one is open
