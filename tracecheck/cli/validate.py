@@ -72,6 +72,7 @@ def exit_code(verdicts: list[Verdict]) -> int:
 )
 @click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per TLC run.")
 @click.option("--no-invariants", is_flag=True, help="Do not check the spec's invariants in matched states.")
+@click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML report.")
 @handle_errors
 def validate(
     traces: tuple[Path, ...],
@@ -82,10 +83,12 @@ def validate(
     jobs: int,
     timeout: float | None,
     no_invariants: bool,
+    html: Path | None = None,
 ) -> int:
     """Check that each CCF-format ndjson TRACE is a behaviour of the spec; report where it diverges."""
     start = time.monotonic()
     junit = output_path(junit, "--junit")
+    html = output_path(html, "--html")
     adapter = RaftAdapter(ccf_version)
     loaded: list[Any] = []
     bad: list[tuple[Path, str]] = []
@@ -107,6 +110,10 @@ def validate(
     click.echo(report_json(verdicts, wall) if as_json else report_text(verdicts, wall))
     if junit is not None:
         junit.write_text(junit_xml(verdicts, wall), encoding="utf-8")
+    if html is not None:
+        from tracecheck.report import write_traces_report  # plotly is imported only when asked for
+
+        write_traces_report(verdicts, html)
     return exit_code(verdicts)
 
 
