@@ -32,7 +32,8 @@ class _Located(TracecheckError):
         seqno: int | None = None,
         field: str | None = None,
     ) -> None:
-        super().__init__(message, file=file, field=field)
+        # str(): a table name given as an enum member is reported (and put in JSON) as its plain name
+        super().__init__(message, file=file, field=str(field) if field is not None else None)
         self.offset, self.seqno = offset, seqno
 
     def __str__(self) -> str:

@@ -147,3 +147,14 @@ def test_an_ack_of_another_digest_is_caught() -> None:
     items[i] = with_write(items[i], GovTable.MEMBERS_ACKS, member, json.dumps(ack).encode())
     with pytest.raises(AuditFailure, match="signed ack is not the recorded one"):
         replay(items)
+
+
+def test_the_failure_names_the_table_plainly() -> None:
+    items = entries(FLIPFLOP)
+    i = ballot_index(items)
+    writes = {t: kv for t, kv in items[i].writes.items() if t != GovTable.COSE_HISTORY}
+    items[i] = dataclasses.replace(items[i], writes=writes)
+    with pytest.raises(AuditFailure) as exc:
+        replay(items)
+    assert "field 'public:ccf.gov.proposals_info'" in str(exc.value) and "GovTable" not in str(exc.value)
+    assert exc.value.to_json()["field"] == "public:ccf.gov.proposals_info"
