@@ -26,6 +26,7 @@ from tracecheck.cli.common import (
     output_path,
 )
 from tracecheck.cli.diff import diff
+from tracecheck.cli.history import history
 from tracecheck.cli.validate import validate
 from tracecheck.errors import BadInput
 from tracecheck.tla.itf import result_to_json, write_itf
@@ -247,3 +248,4 @@ def demo() -> int:
 main.add_command(validate)
 main.add_command(diff)
 main.add_command(audit)
+main.add_command(history)
