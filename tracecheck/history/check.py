@@ -350,24 +350,36 @@ def _break(a: Analysis, key: str, p: Entry, e: Entry) -> Violation:
 
 def committed_rw_real_time(a: Analysis) -> list[Violation]:
     h, out = a.h, []
-    best: tuple[TxId, int] | None = None  # largest committed TxID among first responses so far, its tx
+    # The largest committed TxID among first responses so far, and the largest of another request
+    # (a response before its own request is ResponseFollowsRequest's business, not this one's).
+    best: tuple[TxId, int] | None = None
+    second: tuple[TxId, int] | None = None
     for i, k in enumerate(h.kind):
         if k == RW_RESP:
             tx = h.tx[i]
-            t = h.txid[i]
-            if a.first_resp[tx] == i and a.committed(t) and (best is None or t > best[0]):  # type: ignore[operator]
-                best = (t, tx)  # type: ignore[assignment]
+            t: TxId = h.txid[i]  # type: ignore[assignment]
+            if a.first_resp[tx] != i or not a.committed(t):
+                continue
+            if best is None or tx == best[1]:
+                best = (t, tx) if best is None or t > best[0] else best
+            elif t > best[0]:
+                best, second = (t, tx), best
+            elif second is None or t > second[0]:
+                second = (t, tx)
         elif k == RW_REQ and best is not None:
             tx = h.tx[i]
-            t = a.txid_of.get(tx)  # type: ignore[assignment]
-            if t is not None and a.committed(t) and t <= best[0] and h.request_at.get(tx) == i:
-                b = best[1]
+            mine = a.txid_of.get(tx)
+            other = best if best[1] != tx else second
+            if mine is None or other is None or not a.committed(mine) or h.request_at.get(tx) != i:
+                continue
+            if mine <= other[0]:
+                b = other[1]
                 out.append(Violation(
                     "CommittedRwRealTime",
-                    f"request {tx} sent after {b} responded at {_txid_str(best[0])}, yet got {_txid_str(t)}",
-                    (a.ln(a.first_resp[b]), a.ln(i)), (b, tx), (best[0], t),
+                    f"request {tx} sent after {b} responded at {_txid_str(other[0])}, yet got {_txid_str(mine)}",
+                    (a.ln(a.first_resp[b]), a.ln(i)), (b, tx), (other[0], mine),
                     (Edge(b, tx, "real-time", f"{b} responded before {tx} was requested"),
-                     Edge(tx, b, "txid", f"{_txid_str(t)} is not after {_txid_str(best[0])}")),
+                     Edge(tx, b, "txid", f"{_txid_str(mine)} is not after {_txid_str(other[0])}")),
                 ))  # fmt: skip
     return out
 
@@ -438,9 +450,15 @@ class _Seen:
     idx: list[int] = field(default_factory=list)
     entries: list[tuple[TxId, int, list[int]]] = field(default_factory=list)
 
-    def before(self, i: int) -> tuple[TxId, int, list[int]] | None:
+    def before(self, i: int, view: int) -> tuple[TxId, int, list[int]] | None:
+        """The latest observation answered before event ``i`` by a node in ``view`` or an older one."""
         at = bisect_left(self.idx, i)
-        return self.entries[at - 1] if at else None
+        while at:
+            at -= 1
+            e = self.entries[at]
+            if e[0][0] <= view:
+                return e
+        return None
 
 
 def _sessions(a: Analysis, writes: bool) -> list[Violation]:
@@ -454,9 +472,10 @@ def _sessions(a: Analysis, writes: bool) -> list[Violation]:
         q = h.request_at.get(tx, i)
         obs = h.observed[i]
         for key, lst in obs.items():  # type: ignore[union-attr]
-            prior = seen[(c, key)].before(q) if (c, key) in seen else None
-            if prior is None or prior[0][0] > t[0]:  # type: ignore[index]
-                continue  # nothing before, or this node is in an older view: RoLinearizable's case
+            # A node in an older view than the observation is CCF's stale read: RoLinearizable's case.
+            prior = seen[(c, key)].before(q, t[0]) if (c, key) in seen else None  # type: ignore[index]
+            if prior is None:
+                continue
             pt, ptx, plst = prior
             if writes:
                 if ptx not in lst:
