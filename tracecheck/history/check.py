@@ -5,8 +5,9 @@ version order (each committed list must extend the one before it, in TxID order)
 sort or a linear sweep over the events, O(n log n) with n the events plus the ids the lists hold.
 
 Which TxIDs are committed follows the status lattice: ``v.s`` is committed if some ``v.s'`` with
-``s' >= s`` was reported Committed; ``v.s`` is Invalid if some ``v.s'`` with ``s' <= s`` was reported
-Invalid. Sessions are the ``client`` field. A read served by a node in an older view than a session's
+``s' >= s`` was reported Committed or is the TxID of a write a committed read-write transaction observed
+(the committed prefix holds entries of earlier views too); ``v.s`` is Invalid if some ``v.s'`` with
+``s' <= s`` was reported Invalid. Sessions are the ``client`` field. A read served by a node in an older view than a session's
 committed observation is CCF's documented stale read: it is judged by ``RoLinearizable`` only.
 """
 
@@ -54,18 +55,20 @@ class Analysis:
     """What every property needs, computed once."""
 
     h: History
-    committed_upto: dict[int, tuple[int, int]]  # view -> (largest seqno reported Committed, its index)
+    reported_upto: dict[int, tuple[int, int]]  # view -> (largest seqno reported Committed, its index)
     invalid_from: dict[int, tuple[int, int]]  # view -> (smallest seqno reported Invalid, its index)
     first_resp: dict[int, int]  # request id -> index of its first response
     txid_of: dict[int, TxId]  # read-write request id -> TxID of its first response
     chains: dict[str, list[Entry]] = field(default_factory=dict)
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
+    #: view -> largest committed seqno: reported, or a write a committed transaction observed
+    committed_upto: dict[int, int] = field(default_factory=dict)
 
     def committed(self, t: TxId | None) -> bool:
         if t is None:
             return False
         c = self.committed_upto.get(t[0])
-        return c is not None and t[1] <= c[0]
+        return c is not None and t[1] <= c
 
     def invalid(self, t: TxId) -> bool:
         i = self.invalid_from.get(t[0])
@@ -100,8 +103,28 @@ def analyse(h: History) -> Analysis:
                 if k == RW_RESP:
                     txid_of[tx] = txids[i]  # type: ignore[assignment]
     a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of)
+    a.committed_upto = {v: c[0] for v, c in committed_upto.items()}
     _build_chains(a)
+    while _observed_commits(a):  # a committed write's list is committed: its TxIDs too (other views')
+        _build_chains(a)
     return a
+
+
+def _observed_commits(a: Analysis) -> bool:
+    """Raise the commit point of each view to the TxIDs committed chains observed; True if one rose."""
+    upto, txid_of, rose = a.committed_upto, a.txid_of, False
+    for chain in a.chains.values():
+        prev: list[int] = []
+        for e in chain:
+            lst = e.lst
+            n = len(prev) if lst[: len(prev)] == prev else 0
+            for x in lst[n:]:
+                t = txid_of.get(x)
+                if t is not None and t[1] > upto.get(t[0], -1):
+                    upto[t[0]] = t[1]
+                    rose = True
+            prev = lst
+    return rose
 
 
 def _writes(key: str, tx: int, lst: list[int]) -> bool:
@@ -178,7 +201,7 @@ def unique_txs(a: Analysis) -> list[Violation]:
 
 def status_lattice(a: Analysis) -> list[Violation]:
     h, out = a.h, []
-    for v, (c, ci) in a.committed_upto.items():
+    for v, (c, ci) in a.reported_upto.items():
         inv = a.invalid_from.get(v)
         if inv is not None and inv[0] <= c:
             s, ii = inv
@@ -195,7 +218,7 @@ def status_lattice(a: Analysis) -> list[Violation]:
             if v not in lowest or s < lowest[v][0]:
                 lowest[v] = (s, i)
     best: tuple[int, int, int] | None = None  # (seqno, view, index): largest Committed seqno in lower views
-    for v in sorted(set(lowest) | set(a.committed_upto)):
+    for v in sorted(set(lowest) | set(a.reported_upto)):
         low = lowest.get(v)
         if low is not None and best is not None and best[0] >= low[0]:
             out.append(Violation(
@@ -203,7 +226,7 @@ def status_lattice(a: Analysis) -> list[Violation]:
                 f"{v}.{low[0]} and {best[1]}.{best[0]} are both Committed (an earlier view past a later one)",
                 tuple(sorted((a.ln(best[2]), a.ln(low[1])))), (), ((best[1], best[0]), (v, low[0])),
             ))  # fmt: skip
-        c, ci = a.committed_upto[v]
+        c, ci = a.reported_upto[v]
         if best is None or c > best[0]:
             best = (c, v, ci)
     return out
@@ -325,9 +348,29 @@ def committed_rw_serializable(a: Analysis) -> list[Violation]:
                          Edge(e.tx, x, "txid", f"{_txid_str(e.txid)} is not after {_txid_str(t)}")),
                         key,
                     ))  # fmt: skip
+            x = _disowned(a, key, lst, n, e.tx)
+            if x is not None:
+                out.append(Violation(
+                    "CommittedRwSerializable",
+                    f"{_txid_str(e.txid)} (request {e.tx}) observed {x}'s write on key {key!r}, "
+                    f"which {x}'s own response does not show",
+                    tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[x])})), (e.tx, x), (e.txid, a.txid_of[x]),
+                    key=key,
+                ))  # fmt: skip
             e.last_known = _last_known(a, lst, n, last)
             prev = e
     return out
+
+
+def _disowned(a: Analysis, key: str, lst: list[int], start: int, own: int) -> int | None:
+    """An id in ``lst[start:]`` whose own response lists ``key`` without itself (it did not write it)."""
+    obs, first = a.h.observed, a.first_resp
+    for x in lst[start:]:
+        if x != own and x in a.txid_of:
+            mine = obs[first[x]].get(key)  # type: ignore[union-attr]
+            if mine is not None and x not in mine:
+                return x
+    return None
 
 
 def _kind(src: Entry, dst: Entry) -> str:
@@ -376,7 +419,8 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
                 b = other[1]
                 out.append(Violation(
                     "CommittedRwRealTime",
-                    f"request {tx} sent after {b} responded at {_txid_str(other[0])}, yet got {_txid_str(mine)}",
+                    f"request {tx} sent after {b} responded at {_txid_str(other[0])}, "
+                    f"yet got {_txid_str(mine)}",
                     (a.ln(a.first_resp[b]), a.ln(i)), (b, tx), (other[0], mine),
                     (Edge(b, tx, "real-time", f"{b} responded before {tx} was requested"),
                      Edge(tx, b, "txid", f"{_txid_str(mine)} is not after {_txid_str(other[0])}")),
@@ -423,6 +467,15 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
                         key,
                     ))  # fmt: skip
                     continue
+            x = _disowned(a, key, lst, len(base), -1)
+            if x is not None:
+                out.append(Violation(
+                    name,
+                    f"read {_txid_str(t)} (request {tx}) observed {x}'s write on key {key!r}, "
+                    f"which {x}'s own response does not show",
+                    tuple(sorted({a.ln(i), a.ln(a.first_resp[x])})), (tx, x), (t, a.txid_of[x]), key=key,
+                ))  # fmt: skip
+                continue
             last = p.last_known if p is not None else _NONE
             j = _known_ok(a, lst, len(base), last, t, True)
             if j >= 0:

@@ -169,9 +169,9 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
         client = _client(d, src, line, True)
         observed = _observed(d, src, line)
         at = h.request_at.get(tx)
-        if at is None or h.kind[at] != _REQUEST_KIND[kind]:
+        if at is None or h.kind[at] != _REQUEST_KIND[kind] or h.client[at] != client:
             want = TYPE_NAME[_REQUEST_KIND[kind]]
-            msg = f"response to request {tx} without an earlier {want}"
+            msg = f"response to request {tx} without an earlier {want} of client {client!r}"
             if strict:
                 raise _bad(src, line, Field.TX.value, msg)
             h.structural.append(Structural("ResponseFollowsRequest", [line], msg, tx))

@@ -56,7 +56,9 @@ class _Model:
         self.lists: dict[str, list[int]] = {}
         self.commit = 0  # ledger positions 1..commit are committed
         self.since_sig = 0
-        self.deposed: tuple[tuple[int, int], dict[str, list[int]], int] | None = None  # txid, lists, reads left
+        self.deposed: tuple[tuple[int, int], dict[str, list[int]], int] | None = (
+            None  # txid, lists, reads left
+        )
         self.history: dict[tuple[int, int], bool] = {}  # every TxID ever assigned -> still on the branch
 
     def last_txid(self) -> tuple[int, int]:
@@ -123,6 +125,14 @@ class _Model:
 
 def generate(seed: int, cfg: GenConfig | None = None) -> list[dict[str, Any]]:
     """A valid history of about ``cfg.events`` events (decoded), the same for the same seed."""
+    return generate_with_truth(seed, cfg)[0]
+
+
+def generate_with_truth(
+    seed: int, cfg: GenConfig | None = None
+) -> tuple[list[dict[str, Any]], dict[tuple[int, int], str]]:
+    """The history and, for every TxID assigned, its fate at the end: ``committed``, ``invalid`` (rolled
+    back: it can never commit) or ``undecided`` (on the branch, not committed yet)."""
     cfg = cfg or GenConfig()
     rng = random.Random(seed)
     m = _Model(cfg, rng)
@@ -187,7 +197,11 @@ def generate(seed: int, cfg: GenConfig | None = None) -> list[dict[str, Any]]:
         out.append({_T: kind, _TX: tx, _C: c.name})
         flight[tx] = [c.name, kind, None, None, ks]
         c.busy = tx
-    return out
+    truth = {}
+    for t, alive in m.history.items():
+        on = alive and t[1] <= len(m.ledger) and m.ledger[t[1] - 1][:2] == t
+        truth[t] = ("committed" if t[1] <= m.commit else "undecided") if on else "invalid"
+    return out, truth
 
 
 def write_history(path: str | Path, events: list[dict[str, Any]]) -> None:

@@ -12,17 +12,28 @@ TYPES = [t.value for t in EventType]
 STATUSES = [s.value for s in HistoryStatus]
 
 
+OPS = ["tx", "tx_id", "status", "client", "type", "observed", "observed", "swap", "swap_far", "drop"]
+
+
 def _ids(events: list[dict[str, Any]]) -> list[int]:
     return sorted({e["tx"] for e in events if "tx" in e}) or [0]
 
 
 def mutate(events: list[dict[str, Any]], rng: random.Random) -> tuple[list[dict[str, Any]], str]:
-    """One random mutation of ``events`` (a new list) and what it did."""
-    ev = copy.deepcopy(events)
+    """One random mutation of ``events`` (a new list) and what it did (never a no-op if one is found)."""
+    for _ in range(20):
+        ev, what = _mutate(events, rng)
+        if what != "noop":
+            return ev, what
+    return ev, what
+
+
+def _mutate(events: list[dict[str, Any]], rng: random.Random) -> tuple[list[dict[str, Any]], str]:
+    ev = list(events)
     n = len(ev)
     i = rng.randrange(n)
-    e = ev[i]
-    op = rng.choice(["tx", "tx_id", "status", "client", "type", "observed", "observed", "swap", "swap_far", "drop"])
+    e = ev[i] = copy.deepcopy(ev[i])  # only the event a field of which may change
+    op = rng.choice(OPS)
     if op == "swap" and n > 1:
         j = i + 1 if i + 1 < n else i - 1
         ev[i], ev[j] = ev[j], ev[i]
@@ -71,8 +82,8 @@ def mutate(events: list[dict[str, Any]], rng: random.Random) -> tuple[list[dict[
         elif how == "add":
             lst.insert(rng.randrange(len(lst) + 1), rng.choice(_ids(events)))
         elif how == "truncate" and lst:
-            del lst[rng.randrange(len(lst)):]
+            del lst[rng.randrange(len(lst)) :]
         else:
             return ev, "noop"
-        return ev, f"observed {how} {i + 1}"
+        return ev, f"observed {how} {i + 1}" + (f" {key}" if key is not None else "")
     return ev, "noop"

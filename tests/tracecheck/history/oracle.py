@@ -48,8 +48,22 @@ class Oracle:
         self.txid = {tx: _t(ev[i]) for tx, i in self.first_resp.items() if ev[i]["type"] == RWP}
         self.statuses = [(i, _t(e), e["status"]) for i, e in enumerate(ev) if e["type"] == ST]
 
+        self.commits = {u for _, u, s in self.statuses if s == "CommittedStatus"}
+        while True:  # what committed read-write transactions observed is committed too
+            more = {
+                self.txid[x]
+                for i in self.resp
+                if self.ev[i]["type"] == RWP and self.committed(_t(self.ev[i]))
+                for lst in _obs(self.ev[i]).values()
+                for x in lst
+                if x in self.txid and not self.committed(self.txid[x])
+            }
+            if not more:
+                break
+            self.commits |= more
+
     def committed(self, t: tuple[int, int]) -> bool:
-        return any(s == "CommittedStatus" and u[0] == t[0] and u[1] >= t[1] for _, u, s in self.statuses)
+        return any(u[0] == t[0] and u[1] >= t[1] for u in self.commits)
 
     def invalid(self, t: tuple[int, int]) -> bool:
         return any(s == "InvalidStatus" and u[0] == t[0] and u[1] <= t[1] for _, u, s in self.statuses)
@@ -60,7 +74,12 @@ class Oracle:
         ev = self.ev
         for i in self.resp:
             j = self.first_req.get(ev[i]["tx"])
-            if j is None or j > i or ev[j]["type"] != REQ_OF[ev[i]["type"]]:
+            if (
+                j is None
+                or j > i
+                or ev[j]["type"] != REQ_OF[ev[i]["type"]]
+                or ev[j]["client"] != ev[i]["client"]
+            ):
                 return False
         return True
 
@@ -122,12 +141,15 @@ class Oracle:
                 cur, last = state.get(key, ([], (-1, -1)))
                 if not prefix(cur, lst):
                     return None
-                extra = lst[len(cur):]
+                extra = lst[len(cur) :]
                 w = _writes(key, tx, lst)
                 if w and (not lst or lst[-1] != tx):
                     return None
                 for x in extra:
                     if x in placed_txs and x not in done and x != tx:
+                        return None
+                    own = _obs(ev[self.first_resp[x]]).get(key) if x in self.txid else None
+                    if x != tx and own is not None and x not in own:
                         return None
                     u = self.txid.get(x)
                     if u is None:
@@ -153,11 +175,15 @@ class Oracle:
         return search(entries, {}, set())
 
     def committed_rw_real_time(self) -> bool:
-        ev = self.ev
         com = [tx for tx, t in self.txid.items() if self.committed(t)]
         for a in com:
             for b in com:
-                if a != b and b in self.first_req and self.first_resp[a] < self.first_req[b] and not self.txid[a] < self.txid[b]:
+                if (
+                    a != b
+                    and b in self.first_req
+                    and self.first_resp[a] < self.first_req[b]
+                    and not self.txid[a] < self.txid[b]
+                ):
                     return False
         return True
 
@@ -188,7 +214,8 @@ class Oracle:
                     u = self.txid.get(x)
                     if u is None:
                         continue
-                    if u <= last or u > t:
+                    own = _obs(ev[self.first_resp[x]]).get(key)
+                    if u <= last or u > t or (own is not None and x not in own):
                         return False
                     last = u
         return True
@@ -229,9 +256,7 @@ class Oracle:
         if not self.committed_rw_serializable() or not self.committed_ro_serializable():
             return None
         ev = self.ev
-        writers = [
-            j for j in self._committed_rw() if self.first_resp[ev[j]["tx"]] == j
-        ]
+        writers = [j for j in self._committed_rw() if self.first_resp[ev[j]["tx"]] == j]
         for i in self.resp:
             e = ev[i]
             if e["type"] != ROP or not self.committed(_t(e)):

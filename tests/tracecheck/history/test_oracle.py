@@ -34,8 +34,16 @@ def _compare(events: list[dict]) -> None:
 )
 def test_fast_checker_agrees_with_oracle(seed: int, keys: int, events: int, mutations: int) -> None:
     rng = random.Random(seed)
-    ev = generate(seed, GenConfig(events=events, clients=rng.choice((1, 2, 3)), keys=keys,
-                                  elections=rng.choice((0, 1, 2)), signature_every=rng.choice((1, 2, 3))))
+    ev = generate(
+        seed,
+        GenConfig(
+            events=events,
+            clients=rng.choice((1, 2, 3)),
+            keys=keys,
+            elections=rng.choice((0, 1, 2)),
+            signature_every=rng.choice((1, 2, 3)),
+        ),
+    )
     for _ in range(mutations):
         if len(ev) > 1:
             ev, _what = mutate(ev, rng)
