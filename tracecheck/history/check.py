@@ -7,8 +7,10 @@ sort or a linear sweep over the events, O(n log n) with n the events plus the id
 Which TxIDs are committed follows the status lattice: ``v.s`` is committed if some ``v.s'`` with
 ``s' >= s`` was reported Committed or is the TxID of a write a committed read-write transaction observed
 (the committed prefix holds entries of earlier views too); ``v.s`` is Invalid if some ``v.s'`` with
-``s' <= s`` was reported Invalid. Sessions are the ``client`` field. A read served by a node in an older view than a session's
-committed observation is CCF's documented stale read: it is judged by ``RoLinearizable`` only.
+``s' <= s`` was reported Invalid. Sessions are the ``client`` field; read-your-writes and monotonic
+reads compare a response with the session's latest committed write, resp. observation, of each key
+answered before its request. A read served by a node in an older view than that is CCF's documented
+stale read: it is judged by ``RoLinearizable`` only.
 """
 
 from __future__ import annotations
@@ -348,13 +350,13 @@ def committed_rw_serializable(a: Analysis) -> list[Violation]:
                          Edge(e.tx, x, "txid", f"{_txid_str(e.txid)} is not after {_txid_str(t)}")),
                         key,
                     ))  # fmt: skip
-            x = _disowned(a, key, lst, n, e.tx)
-            if x is not None:
+            d = _disowned(a, key, lst, n, e.tx)
+            if d is not None:
                 out.append(Violation(
                     "CommittedRwSerializable",
-                    f"{_txid_str(e.txid)} (request {e.tx}) observed {x}'s write on key {key!r}, "
-                    f"which {x}'s own response does not show",
-                    tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[x])})), (e.tx, x), (e.txid, a.txid_of[x]),
+                    f"{_txid_str(e.txid)} (request {e.tx}) observed {d}'s write on key {key!r}, "
+                    f"which {d}'s own response does not show",
+                    tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[d])})), (e.tx, d), (e.txid, a.txid_of[d]),
                     key=key,
                 ))  # fmt: skip
             e.last_known = _last_known(a, lst, n, last)
