@@ -15,9 +15,11 @@ stale read: it is judged by ``RoLinearizable`` only.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -498,68 +500,73 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
 # ---------------------------------------------------------------- sessions
 
 
-@dataclass
-class _Seen:
-    """A session's committed observations of one key, in response order."""
-
-    idx: list[int] = field(default_factory=list)
-    entries: list[tuple[TxId, int, list[int]]] = field(default_factory=list)
-
-    def before(self, i: int, view: int) -> tuple[TxId, int, list[int]] | None:
-        """The latest observation answered before event ``i`` by a node in ``view`` or an older one."""
-        at = bisect_left(self.idx, i)
-        while at:
-            at -= 1
-            e = self.entries[at]
-            if e[0][0] <= view:
-                return e
-        return None
+def _before(idx: list[int], entries: list[tuple[TxId, int, list[int]]], i: int, view: int) -> Any:
+    """The latest observation answered before event ``i`` by a node in ``view`` or an older one."""
+    at = len(idx) if idx[-1] < i else bisect_left(idx, i)  # a sequential session: the last one
+    while at:
+        at -= 1
+        e = entries[at]
+        if e[0][0] <= view:
+            return e
+    return None
 
 
 def _sessions(a: Analysis, writes: bool) -> list[Violation]:
     h, out = a.h, []
     name = "ReadYourWrites" if writes else "MonotonicReads"
-    seen: dict[tuple[Any, str], _Seen] = defaultdict(_Seen)
-    for i, k in enumerate(h.kind):
-        if k != RW_RESP and k != RO_RESP:
+    # client -> key -> (event indices, (TxID, request id, list)) of its committed observations
+    seen: dict[Any, dict[str, tuple[list[int], list[tuple[TxId, int, list[int]]]]]] = {}
+    upto, first_resp, request_at = a.committed_upto, a.first_resp, h.request_at
+    kinds, txs, txids, clients, observed = h.kind, h.tx, h.txid, h.client, h.observed
+    for i, k in enumerate(kinds):
+        if k != RW_RESP and k != RO_RESP:  # noqa: PLR1714
             continue
-        tx, t, c = h.tx[i], h.txid[i], h.client[i]
-        q = h.request_at.get(tx, i)
-        obs = h.observed[i]
-        for key, lst in obs.items():  # type: ignore[union-attr]
-            # A node in an older view than the observation is CCF's stale read: RoLinearizable's case.
-            prior = seen[(c, key)].before(q, t[0]) if (c, key) in seen else None  # type: ignore[index]
-            if prior is None:
-                continue
-            pt, ptx, plst = prior
-            if writes:
-                if ptx not in lst:
+        tx, t, c = txs[i], txids[i], clients[i]
+        obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
+        mine = seen.get(c)
+        if mine is None:
+            mine = seen[c] = {}
+        elif mine:
+            q = request_at.get(tx, i)
+            for key, lst in obs.items():
+                got = mine.get(key)
+                # A node in an older view than the observation is CCF's stale read: RoLinearizable's.
+                prior = _before(got[0], got[1], q, t[0]) if got else None  # type: ignore[index]
+                if prior is None:
+                    continue
+                pt, ptx, plst = prior
+                if writes:
+                    if ptx not in lst:
+                        out.append(Violation(
+                            name,
+                            f"client {c!r}: request {tx} ({_txid_str(t)}) misses its own committed write "
+                            f"{ptx} ({_txid_str(pt)}) on key {key!r}",
+                            (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+                            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+                             Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
+                            key,
+                        ))  # fmt: skip
+                elif lst[: len(plst)] != plst:
                     out.append(Violation(
                         name,
-                        f"client {c!r}: request {tx} ({_txid_str(t)}) misses its own committed write "
-                        f"{ptx} ({_txid_str(pt)}) on key {key!r}",
-                        (a.ln(a.first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+                        f"client {c!r}: request {tx} ({_txid_str(t)}) observed less than request {ptx} "
+                        f"({_txid_str(pt)}) before it on key {key!r}",
+                        (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
                         (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                         Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
+                         Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
                         key,
                     ))  # fmt: skip
-            elif lst[: len(plst)] != plst:
-                out.append(Violation(
-                    name,
-                    f"client {c!r}: request {tx} ({_txid_str(t)}) observed less than request {ptx} "
-                    f"({_txid_str(pt)}) before it on key {key!r}",
-                    (a.ln(a.first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                    (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                     Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
-                    key,
-                ))  # fmt: skip
-        if a.first_resp.get(tx) == i and a.committed(t):
-            for key, lst in obs.items():  # type: ignore[union-attr]
-                if writes and (k != RW_RESP or not _writes(key, tx, lst)):
-                    continue
-                s = seen[(c, key)]
-                s.idx.append(i)
-                s.entries.append((t, tx, lst))  # type: ignore[arg-type]
+        cu = upto.get(t[0])  # type: ignore[index]
+        if cu is None or t[1] > cu or first_resp.get(tx) != i or (writes and k != RW_RESP):  # type: ignore[index]
+            continue
+        for key, lst in obs.items():
+            if writes and not (key == SINGLE_KEY or tx in lst):
+                continue
+            got = mine.get(key)
+            if got is None:
+                got = mine[key] = ([], [])
+            got[0].append(i)
+            got[1].append((t, tx, lst))  # type: ignore[arg-type]
     return out
 
 
@@ -636,13 +643,28 @@ assert set(CHECKS) == set(PROPERTIES), "one check per property"
 
 def check_history(h: History, *, strict_reads: bool = False) -> HistoryReport:
     """Check every property on a parsed history."""
-    a = analyse(h)
-    report = HistoryReport(h.source, len(h), strict_reads=strict_reads)
-    for fn in CHECKS.values():
-        report.violations.extend(fn(a))
-    return report
+    with _no_gc():
+        a = analyse(h)
+        report = HistoryReport(h.source, len(h), strict_reads=strict_reads)
+        for fn in CHECKS.values():
+            report.violations.extend(fn(a))
+        return report
 
 
 def check_file(path: str | Path, *, strict_reads: bool = False) -> HistoryReport:
     """Parse ``path`` strictly (BadInput on the first bad line) and check it."""
-    return check_history(read_file(path), strict_reads=strict_reads)
+    with _no_gc():
+        return check_history(read_file(path), strict_reads=strict_reads)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic collector off while millions of small lists are built: it would rescan them all,
+    again and again, for cycles that none of them form (a third of the time on long histories)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -31,6 +31,9 @@ class GenConfig:
     events: int = 200
     clients: int = 4
     keys: int = 1  # 1: one key, ``observed`` as a plain list (CCF's model)
+    #: Retire a key once it holds this many appends, a fresh one taking its place (0: never). As in
+    #: Elle's list-append workloads, it keeps lists short, so a history's size grows linearly.
+    key_appends: int = 0
     elections: int = 2
     signature_every: int = 3  # about one signature per this many transactions
     ro_share: float = 0.4
@@ -137,6 +140,8 @@ def generate_with_truth(
     rng = random.Random(seed)
     m = _Model(cfg, rng)
     keys = [SINGLE_KEY] if cfg.keys == 1 else [f"k{i}" for i in range(cfg.keys)]
+    slot = {k: i for i, k in enumerate(keys)}
+    fresh = len(keys)
     clients = [_Client(f"c{i}") for i in range(cfg.clients)]
     out: list[dict[str, Any]] = []
     # A request in flight: request id -> (client, kind, TxID or None, observed or None, keys)
@@ -164,6 +169,11 @@ def generate_with_truth(
             tx = c.busy
             if f[1] == _RW_REQ and f[2] is None:  # the primary executes it
                 f[2] = m.execute(tx, f[4])
+                for k in f[4] if cfg.key_appends and cfg.keys > 1 else ():
+                    if len(m.lists[k]) >= cfg.key_appends and k in slot:
+                        keys[slot[k]] = new = f"k{fresh}"
+                        slot[new] = slot.pop(k)
+                        fresh += 1
                 f[3] = observed(m.lists, f[4])
                 continue
             c.busy = None
