@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyccf.formats.history import PROPERTIES
+from pyccf.formats.history import CONSISTENCY_BUGS, PROPERTIES
 from tests.tracecheck.history.builders import committed, invalid, ro, ro_ok, rw, rw_ok
 from tracecheck.history import check_history, from_events
 from tracecheck.history.check import CHECKS
@@ -130,3 +130,34 @@ def test_cross_view_commits_contradict() -> None:
     v = check_history(from_events(h)).violations
     assert [x.property for x in v] == ["StatusLattice"]
     assert v[0].tx_ids == ((2, 7), (3, 5))
+
+
+# Each seeded service bug of CONSISTENCY_BUGS, as the history it leaves, caught by its properties.
+BUG_HISTORIES = {
+    "StaleReadDeposedPrimary": BAD["RoLinearizable"],
+    "StatusFromSeqnoOnly": [
+        rw(0), rw_ok(0, 2, 1, [0]), committed(2, 1), rw(1), rw_ok(1, 2, 2, [0, 1]),
+        rw(2, "b"), rw_ok(2, 3, 2, [0, 2], "b"), committed(3, 2), committed(2, 2),
+    ],
+    "InvalidWithoutEvidence": [
+        rw(0), rw_ok(0, 2, 1, [0]), invalid(2, 1), rw(1), rw_ok(1, 2, 2, [0, 1]), committed(2, 2),
+    ],
+    "WrongSuffixOnElection": [
+        rw(0), rw_ok(0, 2, 1, [0]), committed(2, 1), rw(1, "b"), rw_ok(1, 3, 2, [1], "b"), committed(3, 2),
+    ],
+    "DuplicateTxId": BAD["UniqueTxs"],
+    "LostUpdate": BAD["CommittedRwSerializable"],
+    "RetryAppendedTwice": [rw(0), rw_ok(0, 2, 1, [0]), rw(1), rw_ok(1, 2, 3, [0, 0, 1])],
+    "BackupMissesOwnWrite": BAD["ReadYourWrites"],
+    "TxIdMismatchObserved": [
+        rw(0), rw_ok(0, 2, 2, [0]), rw(1, "b"), rw_ok(1, 2, 1, [0, 1], "b"), committed(2, 2),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("bug", sorted(CONSISTENCY_BUGS))
+def test_each_seeded_bug_is_caught_by_its_properties(bug: str) -> None:
+    found = check_history(from_events(BUG_HISTORIES[bug])).violated()
+    assert CONSISTENCY_BUGS[bug].caught_by <= found, found
+    if bug == "StaleReadDeposedPrimary":
+        assert found == {"RoLinearizable"}  # the documented case only
