@@ -42,7 +42,7 @@ from tracecheck.history.report import Edge, HistoryReport, Violation
 _NONE: TxId = (-1, -1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """A committed response's list for one key, in that key's chain (sorted by TxID)."""
 
@@ -64,6 +64,7 @@ class Analysis:
     first_resp: dict[int, int]  # request id -> index of its first response
     txid_of: dict[int, TxId]  # read-write request id -> TxID of its first response
     chains: dict[str, list[Entry]] = field(default_factory=dict)
+    all_rw: dict[str, list[Entry]] = field(default_factory=dict)  # every read-write response, by key
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)
@@ -138,18 +139,25 @@ def _writes(key: str, tx: int, lst: list[int]) -> bool:
 
 def _build_chains(a: Analysis) -> None:
     """Every key's committed read-write responses in TxID order (readers of the key included)."""
-    h = a.h
-    chains: dict[str, list[Entry]] = defaultdict(list)
-    committed = a.committed
-    for i, k in enumerate(h.kind):
-        if k == RW_RESP and committed(h.txid[i]):
-            tx = h.tx[i]
-            t = h.txid[i]
-            for key, lst in h.observed[i].items():  # type: ignore[union-attr]
-                chains[key].append(Entry(t, i, tx, lst, _writes(key, tx, lst)))  # type: ignore[arg-type]
-    for chain in chains.values():
-        chain.sort(key=lambda e: (e.txid, e.idx))
-    a.chains = dict(chains)
+    if not a.all_rw:
+        h = a.h
+        every: dict[str, list[Entry]] = defaultdict(list)
+        txids, txs, observed = h.txid, h.tx, h.observed
+        for i, k in enumerate(h.kind):
+            if k == RW_RESP:
+                tx, t = txs[i], txids[i]
+                for key, lst in observed[i].items():  # type: ignore[union-attr]
+                    every[key].append(Entry(t, i, tx, lst, key == SINGLE_KEY or tx in lst))  # type: ignore[arg-type]
+        for chain in every.values():
+            chain.sort(key=lambda e: (e.txid, e.idx))
+        a.all_rw = dict(every)
+    upto = a.committed_upto
+    chains = {}
+    for key, every_ in a.all_rw.items():
+        chain = [e for e in every_ if e.txid[1] <= upto.get(e.txid[0], -1)]
+        if chain:
+            chains[key] = chain
+    a.chains = chains
     a.chain_keys = {key: [e.txid for e in chain] for key, chain in chains.items()}
 
 
