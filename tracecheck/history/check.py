@@ -109,27 +109,40 @@ def analyse(h: History) -> Analysis:
                     txid_of[tx] = txids[i]  # type: ignore[assignment]
     a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of)
     a.committed_upto = {v: c[0] for v, c in committed_upto.items()}
+    _build_chains(a, every_only=True)
+    _observed_commits(a)  # a committed write's list is committed: its TxIDs too (other views')
     _build_chains(a)
-    while _observed_commits(a):  # a committed write's list is committed: its TxIDs too (other views')
-        _build_chains(a)
     return a
 
 
-def _observed_commits(a: Analysis) -> bool:
-    """Raise the commit point of each view to the TxIDs committed chains observed; True if one rose."""
-    upto, txid_of, rose = a.committed_upto, a.txid_of, False
-    for chain in a.chains.values():
-        prev: list[int] = []
-        for e in chain:
-            lst = e.lst
-            n = len(prev) if lst[: len(prev)] == prev else 0
-            for x in lst[n:]:
-                t = txid_of.get(x)
-                if t is not None and t[1] > upto.get(t[0], -1):
-                    upto[t[0]] = t[1]
-                    rose = True
-            prev = lst
-    return rose
+def _observed_commits(a: Analysis) -> None:
+    """Raise each view's commit point to the TxIDs that committed read-write transactions observed.
+
+    Views from the last down: a view's commit point only rises through later views (or, out of order,
+    its own or earlier ones: then once more), so one pass usually settles every view."""
+    upto, txid_of = a.committed_upto, a.txid_of
+    by_view: dict[int, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
+    for key, every in a.all_rw.items():
+        for e in every:
+            by_view[e.txid[0]][key].append(e)
+    again = True
+    while again:
+        again = False
+        for v in sorted(by_view, reverse=True):
+            c = upto.get(v, -1)
+            for entries in by_view[v].values():
+                prev: list[int] = []
+                for e in entries:
+                    if e.txid[1] > c:
+                        break
+                    lst = e.lst
+                    n = len(prev) if lst[: len(prev)] == prev else 0
+                    for x in lst[n:]:
+                        t = txid_of.get(x)
+                        if t is not None and t[1] > upto.get(t[0], -1):
+                            upto[t[0]] = t[1]
+                            again = again or t[0] >= v
+                    prev = lst
 
 
 def _writes(key: str, tx: int, lst: list[int]) -> bool:
@@ -137,7 +150,7 @@ def _writes(key: str, tx: int, lst: list[int]) -> bool:
     return key == SINGLE_KEY or tx in lst
 
 
-def _build_chains(a: Analysis) -> None:
+def _build_chains(a: Analysis, every_only: bool = False) -> None:
     """Every key's committed read-write responses in TxID order (readers of the key included)."""
     if not a.all_rw:
         h = a.h
@@ -151,6 +164,8 @@ def _build_chains(a: Analysis) -> None:
         for chain in every.values():
             chain.sort(key=lambda e: (e.txid, e.idx))
         a.all_rw = dict(every)
+    if every_only:
+        return
     upto = a.committed_upto
     chains = {}
     for key, every_ in a.all_rw.items():
