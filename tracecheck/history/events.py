@@ -91,9 +91,12 @@ def _txid(d: dict[str, Any], src: str, line: int) -> TxId:
     return (v[0], v[1])
 
 
+_INT = {int}
+
+
 def _ids(v: Any) -> bool:
     """A list of naturals (type checks in C: per-element Python code is the cost of a long history)."""
-    return type(v) is list and (not v or (set(map(type, v)) == {int} and min(v) >= 0))
+    return type(v) is list and (not v or (set(map(type, v)) == _INT and min(v) >= 0))
 
 
 def _observed(d: dict[str, Any], src: str, line: int) -> Observed:
@@ -194,8 +197,9 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
     request_at, kinds = h.request_at, h.kind
     a_line, a_kind, a_tx, a_txid = h.line.append, h.kind.append, h.tx.append, h.txid.append
     a_status, a_client, a_obs = h.status.append, h.client.append, h.observed.append
-    f_type, f_tx, f_txid, f_client, f_obs = (f.value for f in (Field.TYPE, Field.TX, Field.TX_ID,
-                                                               Field.CLIENT, Field.OBSERVED))  # fmt: skip
+    f_type, f_tx, f_txid, f_client, f_obs, f_status = (
+        f.value for f in (Field.TYPE, Field.TX, Field.TX_ID, Field.CLIENT, Field.OBSERVED, Field.STATUS)
+    )
     for n, text in enumerate(lines, 1):
         try:
             d, end = scan(text, 0)
@@ -208,7 +212,19 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
                 d = json.loads(text)
             except ValueError as exc:
                 raise _bad(source, n, None, f"not JSON: {exc}") from None
-        kind = KIND_OF.get(d.get(f_type)) if type(d) is dict else None  # type: ignore[arg-type]
+        t = d.get(f_type) if type(d) is dict else None
+        kind = KIND_OF.get(t) if type(t) is str else None
+        if kind == STATUS:
+            v, st, c = d.get(f_txid), d.get(f_status), d.get(f_client)
+            st = STATUS_OF.get(st) if type(st) is str else None
+            if (
+                st is not None and type(v) is list and len(v) == 2 and type(v[0]) is int
+                and type(v[1]) is int and v[0] >= 0 and v[1] >= 0
+                and (c is None or type(c) is str or type(c) is int)
+            ):  # fmt: skip
+                a_line(n), a_kind(kind), a_tx(-1), a_txid((v[0], v[1])), a_status(st), a_client(c)
+                a_obs(None)
+                continue
         tx = d.get(f_tx) if kind is not None else None
         c = d.get(f_client) if tx is not None else None
         if kind in (RW_REQ, RO_REQ) and type(tx) is int and tx >= 0 and tx not in request_at:

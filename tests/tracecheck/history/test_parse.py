@@ -86,3 +86,20 @@ def test_structural_faults_are_violations_in_memory() -> None:
     h = from_events([json.loads(OK_RW), json.loads(OK_RW)])
     assert [s.property for s in h.structural] == ["UniqueRequests"]
     assert h.structural[0].lines == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"type": ["RwTxRequest"], "tx": 1, "client": "a"}',
+        '{"type": "TxStatusReceived", "tx_id": [2, 1], "status": ["CommittedStatus"]}',
+        '{"type": "TxStatusReceived", "tx_id": [2, 1], "status": {"a": 1}}',
+        '{"type": {"x": 1}}',
+    ],
+)
+def test_unhashable_values_are_bad_input_not_a_crash(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "h.ndjson"
+    path.write_text(line + "\n")
+    with pytest.raises(BadInput) as exc:
+        read_file(path)
+    assert exc.value.line == 1 and exc.value.field in ("type", "status")
