@@ -65,6 +65,7 @@ class Analysis:
     txid_of: dict[int, TxId]  # read-write request id -> TxID of its first response
     chains: dict[str, list[Entry]] = field(default_factory=dict)
     all_rw: dict[str, list[Entry]] = field(default_factory=dict)  # every read-write response, by key
+    session_results: tuple[list[Violation], list[Violation]] | None = None
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)
@@ -494,6 +495,8 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
                         key,
                     ))  # fmt: skip
                     continue
+            if len(lst) == len(base):
+                continue  # exactly the state at or before it: nothing more to judge
             x = _disowned(a, key, lst, len(base), -1)
             if x is not None:
                 out.append(Violation(
@@ -534,11 +537,13 @@ def _before(idx: list[int], entries: list[tuple[TxId, int, list[int]]], i: int, 
     return None
 
 
-def _sessions(a: Analysis, writes: bool) -> list[Violation]:
-    h, out = a.h, []
-    name = "ReadYourWrites" if writes else "MonotonicReads"
-    # client -> key -> (event indices, (TxID, request id, list)) of its committed observations
-    seen: dict[Any, dict[str, tuple[list[int], list[tuple[TxId, int, list[int]]]]]] = {}
+def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
+    """Read-your-writes and monotonic reads in one sweep (computed once, kept on the analysis)."""
+    if a.session_results is not None:
+        return a.session_results
+    h, ryw, mr = a.h, [], []
+    # client -> key -> [indices, (TxID, request id, list) of committed observations, the same of writes]
+    seen: dict[Any, dict[str, tuple[list[int], list[Any], list[int], list[Any]]]] = {}
     upto, first_resp, request_at = a.committed_upto, a.first_resp, h.request_at
     kinds, txs, txids, clients, observed = h.kind, h.tx, h.txid, h.client, h.observed
     for i, k in enumerate(kinds):
@@ -553,25 +558,14 @@ def _sessions(a: Analysis, writes: bool) -> list[Violation]:
             q = request_at.get(tx, i)
             for key, lst in obs.items():
                 got = mine.get(key)
-                # A node in an older view than the observation is CCF's stale read: RoLinearizable's.
-                prior = _before(got[0], got[1], q, t[0]) if got else None  # type: ignore[index]
-                if prior is None:
+                if got is None:
                     continue
-                pt, ptx, plst = prior
-                if writes:
-                    if ptx not in lst:
-                        out.append(Violation(
-                            name,
-                            f"client {c!r}: request {tx} ({_txid_str(t)}) misses its own committed write "
-                            f"{ptx} ({_txid_str(pt)}) on key {key!r}",
-                            (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                             Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
-                            key,
-                        ))  # fmt: skip
-                elif lst[: len(plst)] != plst:
-                    out.append(Violation(
-                        name,
+                # A node in an older view than the observation is CCF's stale read: RoLinearizable's.
+                prior = _before(got[0], got[1], q, t[0])  # type: ignore[index]
+                if prior is not None and lst[: len(prior[2])] != prior[2]:
+                    pt, ptx, _ = prior
+                    mr.append(Violation(
+                        "MonotonicReads",
                         f"client {c!r}: request {tx} ({_txid_str(t)}) observed less than request {ptx} "
                         f"({_txid_str(pt)}) before it on key {key!r}",
                         (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
@@ -579,26 +573,40 @@ def _sessions(a: Analysis, writes: bool) -> list[Violation]:
                          Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
                         key,
                     ))  # fmt: skip
+                prior = _before(got[2], got[3], q, t[0]) if got[2] else None  # type: ignore[index]
+                if prior is not None and prior[1] not in lst:
+                    pt, ptx, _ = prior
+                    ryw.append(Violation(
+                        "ReadYourWrites",
+                        f"client {c!r}: request {tx} ({_txid_str(t)}) misses its own committed write "
+                        f"{ptx} ({_txid_str(pt)}) on key {key!r}",
+                        (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+                        (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+                         Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
+                        key,
+                    ))  # fmt: skip
         cu = upto.get(t[0])  # type: ignore[index]
-        if cu is None or t[1] > cu or first_resp.get(tx) != i or (writes and k != RW_RESP):  # type: ignore[index]
+        if cu is None or t[1] > cu or first_resp.get(tx) != i:  # type: ignore[index]
             continue
         for key, lst in obs.items():
-            if writes and not (key == SINGLE_KEY or tx in lst):
-                continue
             got = mine.get(key)
             if got is None:
-                got = mine[key] = ([], [])
+                got = mine[key] = ([], [], [], [])
             got[0].append(i)
-            got[1].append((t, tx, lst))  # type: ignore[arg-type]
-    return out
+            got[1].append((t, tx, lst))
+            if k == RW_RESP and (key == SINGLE_KEY or tx in lst):
+                got[2].append(i)
+                got[3].append((t, tx, lst))
+    a.session_results = (ryw, mr)
+    return a.session_results
 
 
 def read_your_writes(a: Analysis) -> list[Violation]:
-    return _sessions(a, True)
+    return _sessions(a)[0]
 
 
 def monotonic_reads(a: Analysis) -> list[Violation]:
-    return _sessions(a, False)
+    return _sessions(a)[1]
 
 
 def ro_linearizable(a: Analysis) -> list[Violation]:
