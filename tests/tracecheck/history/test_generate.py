@@ -22,7 +22,7 @@ def test_generated_histories_show_ccf_behaviour_and_pass() -> None:
         assert report.ok, [v.describe() for v in report.failing()]
         seen["documented"] += bool(report.documented())
         rw_ids = [tuple(e["tx_id"]) for e in events if e["type"] == "RwTxResponse"]
-        seqnos = {}
+        seqnos: dict[int, set[int]] = {}
         for v, s in rw_ids:
             seqnos.setdefault(s, set()).add(v)
         seen["reuse"] += any(len(vs) > 1 for vs in seqnos.values())
