@@ -2,32 +2,32 @@
 
 No search: TxIDs give committed read-write transactions their order, and list-append gives every key's
 version order (each committed list must extend the one before it, in TxID order), so each property is a
-sort or a linear sweep over the events, O(n log n) with n the events plus the ids the lists hold.
-
-Which TxIDs are committed follows the status lattice: ``v.s`` is committed if some ``v.s'`` with
-``s' >= s`` was reported Committed or is the TxID of a write a committed read-write transaction observed
-(the committed prefix holds entries of earlier views too); ``v.s`` is Invalid if some ``v.s'`` with
-``s' <= s`` was reported Invalid. Sessions are the ``client`` field; read-your-writes and monotonic
-reads compare a response with the session's latest committed write, resp. observation, of each key
-answered before its request. A read served by a node in an older view than that is CCF's documented
-stale read: it is judged by ``RoLinearizable`` only.
+sort or a linear sweep over the events, O(n log n) with n the events plus the ids the lists hold. What
+the properties share is in :mod:`tracecheck.history.analysis`; the session ones are in
+:mod:`tracecheck.history.sessions`.
 """
 
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pyccf.formats.history import PROPERTIES, SINGLE_KEY
+from pyccf.formats.history import PROPERTIES
+from tracecheck.history.analysis import (
+    NO_TXID,
+    Analysis,
+    Entry,
+    analyse,
+    disowned,
+    first_out_of_order,
+    last_known_txid,
+    txid_str,
+)
 from tracecheck.history.events import (
     COMMITTED,
-    INVALID,
     RO_REQ,
     RO_RESP,
     RW_REQ,
@@ -38,144 +38,9 @@ from tracecheck.history.events import (
     read_file,
 )
 from tracecheck.history.report import Edge, HistoryReport, Violation
+from tracecheck.history.sessions import monotonic_reads, read_your_writes, ro_linearizable
 
-_NONE: TxId = (-1, -1)
-
-
-@dataclass(slots=True)
-class Entry:
-    """A committed response's list for one key, in that key's chain (sorted by TxID)."""
-
-    txid: TxId
-    idx: int  # event index of the response
-    tx: int
-    lst: list[int]
-    writer: bool
-    last_known: TxId = _NONE  # the largest TxID among the list's ids, once checked
-
-
-@dataclass
-class Analysis:
-    """What every property needs, computed once."""
-
-    h: History
-    reported_upto: dict[int, tuple[int, int]]  # view -> (largest seqno reported Committed, its index)
-    invalid_from: dict[int, tuple[int, int]]  # view -> (smallest seqno reported Invalid, its index)
-    first_resp: dict[int, int]  # request id -> index of its first response
-    txid_of: dict[int, TxId]  # read-write request id -> TxID of its first response
-    chains: dict[str, list[Entry]] = field(default_factory=dict)
-    all_rw: dict[str, list[Entry]] = field(default_factory=dict)  # every read-write response, by key
-    session_results: tuple[list[Violation], list[Violation]] | None = None
-    chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
-    #: view -> largest committed seqno: reported, or a write a committed transaction observed
-    committed_upto: dict[int, int] = field(default_factory=dict)
-
-    def committed(self, t: TxId | None) -> bool:
-        if t is None:
-            return False
-        c = self.committed_upto.get(t[0])
-        return c is not None and t[1] <= c
-
-    def invalid(self, t: TxId) -> bool:
-        i = self.invalid_from.get(t[0])
-        return i is not None and t[1] >= i[0]
-
-    def ln(self, i: int) -> int:
-        return self.h.line[i]
-
-
-def analyse(h: History) -> Analysis:
-    committed_upto: dict[int, tuple[int, int]] = {}
-    invalid_from: dict[int, tuple[int, int]] = {}
-    first_resp: dict[int, int] = {}
-    txid_of: dict[int, TxId] = {}
-    kind, txs, txids, status = h.kind, h.tx, h.txid, h.status
-    for i in range(len(kind)):
-        k = kind[i]
-        if k == STATUS:
-            v, s = txids[i]  # type: ignore[misc]
-            if status[i] == COMMITTED:
-                c = committed_upto.get(v)
-                if c is None or s > c[0]:
-                    committed_upto[v] = (s, i)
-            elif status[i] == INVALID:
-                c = invalid_from.get(v)
-                if c is None or s < c[0]:
-                    invalid_from[v] = (s, i)
-        elif k in (RW_RESP, RO_RESP):
-            tx = txs[i]
-            if tx not in first_resp:
-                first_resp[tx] = i
-                if k == RW_RESP:
-                    txid_of[tx] = txids[i]  # type: ignore[assignment]
-    a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of)
-    a.committed_upto = {v: c[0] for v, c in committed_upto.items()}
-    _build_chains(a, every_only=True)
-    _observed_commits(a)  # a committed write's list is committed: its TxIDs too (other views')
-    _build_chains(a)
-    return a
-
-
-def _observed_commits(a: Analysis) -> None:
-    """Raise each view's commit point to the TxIDs that committed read-write transactions observed.
-
-    Views from the last down: a view's commit point only rises through later views (or, out of order,
-    its own or earlier ones: then once more), so one pass usually settles every view."""
-    upto, txid_of = a.committed_upto, a.txid_of
-    by_view: dict[int, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
-    for key, every in a.all_rw.items():
-        for e in every:
-            by_view[e.txid[0]][key].append(e)
-    again = True
-    while again:
-        again = False
-        for v in sorted(by_view, reverse=True):
-            c = upto.get(v, -1)
-            for entries in by_view[v].values():
-                prev: list[int] = []
-                for e in entries:
-                    if e.txid[1] > c:
-                        break
-                    lst = e.lst
-                    n = len(prev) if lst[: len(prev)] == prev else 0
-                    for x in lst[n:]:
-                        t = txid_of.get(x)
-                        if t is not None and t[1] > upto.get(t[0], -1):
-                            upto[t[0]] = t[1]
-                            again = again or t[0] >= v
-                    prev = lst
-
-
-def _writes(key: str, tx: int, lst: list[int]) -> bool:
-    """A read-write transaction writes ``key`` if its own id is in the list (always, with one key)."""
-    return key == SINGLE_KEY or tx in lst
-
-
-def _build_chains(a: Analysis, every_only: bool = False) -> None:
-    """Every key's committed read-write responses in TxID order (readers of the key included)."""
-    if not a.all_rw:
-        h = a.h
-        every: dict[str, list[Entry]] = defaultdict(list)
-        txids, txs, observed = h.txid, h.tx, h.observed
-        for i, k in enumerate(h.kind):
-            if k == RW_RESP:
-                tx, t = txs[i], txids[i]
-                for key, lst in observed[i].items():  # type: ignore[union-attr]
-                    every[key].append(Entry(t, i, tx, lst, key == SINGLE_KEY or tx in lst))  # type: ignore[arg-type]
-        for chain in every.values():
-            chain.sort(key=lambda e: (e.txid, e.idx))
-        a.all_rw = dict(every)
-    if every_only:
-        return
-    upto = a.committed_upto
-    chains = {}
-    for key, every_ in a.all_rw.items():
-        chain = [e for e in every_ if e.txid[1] <= upto.get(e.txid[0], -1)]
-        if chain:
-            chains[key] = chain
-    a.chains = chains
-    a.chain_keys = {key: [e.txid for e in chain] for key, chain in chains.items()}
-
+__all__ = ["CHECKS", "analyse", "check_file", "check_history"]
 
 # ---------------------------------------------------------------- well-formedness
 
@@ -317,33 +182,6 @@ def only_observe_requested(a: Analysis) -> list[Violation]:
     return out
 
 
-def _known_ok(a: Analysis, lst: list[int], start: int, last: TxId, below: TxId, inclusive: bool) -> int:
-    """The index of the first id in ``lst[start:]`` whose TxID is known and not ascending after ``last``
-    and below ``below`` (or ``-1``)."""
-    txid_of = a.txid_of
-    for j in range(start, len(lst)):
-        t = txid_of.get(lst[j])
-        if t is None:
-            continue
-        if t <= last or t > below or (t == below and not inclusive):
-            return j
-        last = t
-    return -1
-
-
-def _last_known(a: Analysis, lst: list[int], start: int, last: TxId) -> TxId:
-    txid_of = a.txid_of
-    for j in range(len(lst) - 1, start - 1, -1):
-        t = txid_of.get(lst[j])
-        if t is not None:
-            return t
-    return last
-
-
-def _txid_str(t: TxId | None) -> str:
-    return "?" if t is None else f"{t[0]}.{t[1]}"
-
-
 def committed_rw_serializable(a: Analysis) -> list[Violation]:
     out = []
     for key, chain in a.chains.items():
@@ -351,54 +189,43 @@ def committed_rw_serializable(a: Analysis) -> list[Violation]:
         for e in chain:
             lst = e.lst
             base: list[int] = prev.lst if prev is not None else []
-            last = prev.last_known if prev is not None else _NONE
+            last = prev.last_known if prev is not None else NO_TXID
             n = len(base)
             if prev is not None and lst[:n] != base:
                 out.append(_break(a, key, prev, e))
-                n, last = 0, _NONE  # judge e on its own from here
+                n, last = 0, NO_TXID  # judge e on its own from here
             if e.writer and (not lst or lst[-1] != e.tx):
                 out.append(Violation(
                     "CommittedRwSerializable",
-                    f"{_txid_str(e.txid)} (request {e.tx}) does not end its list with its own write",
+                    f"{txid_str(e.txid)} (request {e.tx}) does not end its list with its own write",
                     (a.ln(e.idx),), (e.tx,), (e.txid,), key=key,
                 ))  # fmt: skip
             else:
-                j = _known_ok(a, lst, n, last, e.txid, e.writer)
+                j = first_out_of_order(a, lst, n, last, e.txid, e.writer)
                 if j >= 0:
                     x = lst[j]
                     t = a.txid_of[x]
                     out.append(Violation(
                         "CommittedRwSerializable",
-                        f"{_txid_str(e.txid)} (request {e.tx}) observed request {x} at {_txid_str(t)}, "
+                        f"{txid_str(e.txid)} (request {e.tx}) observed request {x} at {txid_str(t)}, "
                         "out of TxID order",
                         tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[x])})), (e.tx, x), (e.txid, t),
                         (Edge(x, e.tx, "wr", f"{e.tx} observed {x}'s write"),
-                         Edge(e.tx, x, "txid", f"{_txid_str(e.txid)} is not after {_txid_str(t)}")),
+                         Edge(e.tx, x, "txid", f"{txid_str(e.txid)} is not after {txid_str(t)}")),
                         key,
                     ))  # fmt: skip
-            d = _disowned(a, key, lst, n, e.tx)
+            d = disowned(a, key, lst, n, e.tx)
             if d is not None:
                 out.append(Violation(
                     "CommittedRwSerializable",
-                    f"{_txid_str(e.txid)} (request {e.tx}) observed {d}'s write on key {key!r}, "
+                    f"{txid_str(e.txid)} (request {e.tx}) observed {d}'s write on key {key!r}, "
                     f"which {d}'s own response does not show",
                     tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[d])})), (e.tx, d), (e.txid, a.txid_of[d]),
                     key=key,
                 ))  # fmt: skip
-            e.last_known = _last_known(a, lst, n, last)
+            e.last_known = last_known_txid(a, lst, n, last)
             prev = e
     return out
-
-
-def _disowned(a: Analysis, key: str, lst: list[int], start: int, own: int) -> int | None:
-    """An id in ``lst[start:]`` whose own response lists ``key`` without itself (it did not write it)."""
-    obs, first = a.h.observed, a.first_resp
-    for x in lst[start:]:
-        if x != own and x in a.txid_of:
-            mine = obs[first[x]].get(key)  # type: ignore[union-attr]
-            if mine is not None and x not in mine:
-                return x
-    return None
 
 
 def _kind(src: Entry, dst: Entry) -> str:
@@ -410,10 +237,10 @@ def _break(a: Analysis, key: str, p: Entry, e: Entry) -> Violation:
     what = f"{p.tx}'s write" if p.writer else f"the list {p.tx} read"
     return Violation(
         "CommittedRwSerializable",
-        f"{_txid_str(e.txid)} (request {e.tx}) does not extend the list of {_txid_str(p.txid)} "
+        f"{txid_str(e.txid)} (request {e.tx}) does not extend the list of {txid_str(p.txid)} "
         f"(request {p.tx}) on key {key!r}",
         tuple(sorted({a.ln(p.idx), a.ln(e.idx)})), (p.tx, e.tx), (p.txid, e.txid),
-        (Edge(p.tx, e.tx, _kind(p, e), f"{_txid_str(p.txid)} precedes {_txid_str(e.txid)}"),
+        (Edge(p.tx, e.tx, _kind(p, e), f"{txid_str(p.txid)} precedes {txid_str(e.txid)}"),
          Edge(e.tx, p.tx, "rw", f"{e.tx} read a version without {what}")),
         key,
     )  # fmt: skip
@@ -447,11 +274,11 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
                 b = other[1]
                 out.append(Violation(
                     "CommittedRwRealTime",
-                    f"request {tx} sent after {b} responded at {_txid_str(other[0])}, "
-                    f"yet got {_txid_str(mine)}",
+                    f"request {tx} sent after {b} responded at {txid_str(other[0])}, "
+                    f"yet got {txid_str(mine)}",
                     (a.ln(a.first_resp[b]), a.ln(i)), (b, tx), (other[0], mine),
                     (Edge(b, tx, "real-time", f"{b} responded before {tx} was requested"),
-                     Edge(tx, b, "txid", f"{_txid_str(mine)} is not after {_txid_str(other[0])}")),
+                     Edge(tx, b, "txid", f"{txid_str(mine)} is not after {txid_str(other[0])}")),
                 ))  # fmt: skip
     return out
 
@@ -474,10 +301,10 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
             if lst[: len(base)] != base:
                 out.append(Violation(
                     name,
-                    f"read {_txid_str(t)} (request {tx}) does not extend {_txid_str(p.txid)} "  # type: ignore[union-attr]
+                    f"read {txid_str(t)} (request {tx}) does not extend {txid_str(p.txid)} "  # type: ignore[union-attr]
                     f"(request {p.tx}) on key {key!r}",  # type: ignore[union-attr]
                     tuple(sorted({a.ln(i), a.ln(p.idx)})), (p.tx, tx), (p.txid, t),  # type: ignore[union-attr]
-                    (Edge(p.tx, tx, "wr", f"{_txid_str(p.txid)} precedes {_txid_str(t)}"),  # type: ignore[union-attr]
+                    (Edge(p.tx, tx, "wr", f"{txid_str(p.txid)} precedes {txid_str(t)}"),  # type: ignore[union-attr]
                      Edge(tx, p.tx, "rw", f"{tx} read a version before {p.tx}'s")),  # type: ignore[union-attr]
                     key,
                 ))  # fmt: skip
@@ -487,168 +314,37 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
                 if len(lst) > len(top) or top[: len(lst)] != lst:
                     out.append(Violation(
                         name,
-                        f"read {_txid_str(t)} (request {tx}) is not a state before {_txid_str(q.txid)} "
+                        f"read {txid_str(t)} (request {tx}) is not a state before {txid_str(q.txid)} "
                         f"(request {q.tx}) on key {key!r}",
                         tuple(sorted({a.ln(i), a.ln(q.idx)})), (tx, q.tx), (t, q.txid),
-                        (Edge(tx, q.tx, "rw", f"{_txid_str(t)} precedes {_txid_str(q.txid)}"),
+                        (Edge(tx, q.tx, "rw", f"{txid_str(t)} precedes {txid_str(q.txid)}"),
                          Edge(q.tx, tx, "wr", f"{tx} saw a version {q.tx} did not")),
                         key,
                     ))  # fmt: skip
                     continue
             if len(lst) == len(base):
                 continue  # exactly the state at or before it: nothing more to judge
-            x = _disowned(a, key, lst, len(base), -1)
+            x = disowned(a, key, lst, len(base), -1)
             if x is not None:
                 out.append(Violation(
                     name,
-                    f"read {_txid_str(t)} (request {tx}) observed {x}'s write on key {key!r}, "
+                    f"read {txid_str(t)} (request {tx}) observed {x}'s write on key {key!r}, "
                     f"which {x}'s own response does not show",
                     tuple(sorted({a.ln(i), a.ln(a.first_resp[x])})), (tx, x), (t, a.txid_of[x]), key=key,
                 ))  # fmt: skip
                 continue
-            last = p.last_known if p is not None else _NONE
-            j = _known_ok(a, lst, len(base), last, t, True)
+            last = p.last_known if p is not None else NO_TXID
+            j = first_out_of_order(a, lst, len(base), last, t, True)
             if j >= 0:
                 x = lst[j]
                 tj = a.txid_of[x]
                 out.append(Violation(
                     name,
-                    f"read {_txid_str(t)} (request {tx}) observed request {x} at {_txid_str(tj)}, "
+                    f"read {txid_str(t)} (request {tx}) observed request {x} at {txid_str(tj)}, "
                     "out of TxID order",
                     tuple(sorted({a.ln(i), a.ln(a.first_resp[x])})), (tx, x), (t, tj),
                     (Edge(x, tx, "wr", f"{tx} observed {x}'s write"),
-                     Edge(tx, x, "txid", f"{_txid_str(t)} is not after {_txid_str(tj)}")),
-                    key,
-                ))  # fmt: skip
-    return out
-
-
-# ---------------------------------------------------------------- sessions
-
-
-def _before(idx: list[int], entries: list[tuple[TxId, int, list[int]]], i: int, view: int) -> Any:
-    """The latest observation answered before event ``i`` by a node in ``view`` or an older one."""
-    at = len(idx) if idx[-1] < i else bisect_left(idx, i)  # a sequential session: the last one
-    while at:
-        at -= 1
-        e = entries[at]
-        if e[0][0] <= view:
-            return e
-    return None
-
-
-def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
-    """Read-your-writes and monotonic reads in one sweep (computed once, kept on the analysis)."""
-    if a.session_results is not None:
-        return a.session_results
-    h, ryw, mr = a.h, [], []
-    # client -> key -> [indices, (TxID, request id, list) of committed observations, the same of writes]
-    seen: dict[Any, dict[str, tuple[list[int], list[Any], list[int], list[Any]]]] = {}
-    upto, first_resp, request_at = a.committed_upto, a.first_resp, h.request_at
-    kinds, txs, txids, clients, observed = h.kind, h.tx, h.txid, h.client, h.observed
-    for i, k in enumerate(kinds):
-        if k != RW_RESP and k != RO_RESP:  # noqa: PLR1714
-            continue
-        tx, t, c = txs[i], txids[i], clients[i]
-        obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
-        mine = seen.get(c)
-        if mine is None:
-            mine = seen[c] = {}
-        elif mine:
-            q = request_at.get(tx, i)
-            for key, lst in obs.items():
-                got = mine.get(key)
-                if got is None:
-                    continue
-                # A node in an older view than the observation is CCF's stale read: RoLinearizable's.
-                prior = _before(got[0], got[1], q, t[0])  # type: ignore[index]
-                if prior is not None and lst[: len(prior[2])] != prior[2]:
-                    pt, ptx, _ = prior
-                    mr.append(Violation(
-                        "MonotonicReads",
-                        f"client {c!r}: request {tx} ({_txid_str(t)}) observed less than request {ptx} "
-                        f"({_txid_str(pt)}) before it on key {key!r}",
-                        (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                        (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                         Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
-                        key,
-                    ))  # fmt: skip
-                prior = _before(got[2], got[3], q, t[0]) if got[2] else None  # type: ignore[index]
-                if prior is not None and prior[1] not in lst:
-                    pt, ptx, _ = prior
-                    ryw.append(Violation(
-                        "ReadYourWrites",
-                        f"client {c!r}: request {tx} ({_txid_str(t)}) misses its own committed write "
-                        f"{ptx} ({_txid_str(pt)}) on key {key!r}",
-                        (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                        (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                         Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
-                        key,
-                    ))  # fmt: skip
-        cu = upto.get(t[0])  # type: ignore[index]
-        if cu is None or t[1] > cu or first_resp.get(tx) != i:  # type: ignore[index]
-            continue
-        for key, lst in obs.items():
-            got = mine.get(key)
-            if got is None:
-                got = mine[key] = ([], [], [], [])
-            got[0].append(i)
-            got[1].append((t, tx, lst))
-            if k == RW_RESP and (key == SINGLE_KEY or tx in lst):
-                got[2].append(i)
-                got[3].append((t, tx, lst))
-    a.session_results = (ryw, mr)
-    return a.session_results
-
-
-def read_your_writes(a: Analysis) -> list[Violation]:
-    return _sessions(a)[0]
-
-
-def monotonic_reads(a: Analysis) -> list[Violation]:
-    return _sessions(a)[1]
-
-
-def ro_linearizable(a: Analysis) -> list[Violation]:
-    """A committed read misses a committed write that responded before the read was sent (CCF documents
-    this as possible: a deposed primary may still serve reads)."""
-    h, out = a.h, []
-    # Per key: committed writers in response order, with the running largest TxID among them.
-    by_key: dict[str, tuple[list[int], list[tuple[TxId, int]]]] = {}
-    for key, chain in a.chains.items():
-        ws = sorted(
-            (a.first_resp[e.tx], e.txid, e.tx) for e in chain if e.writer and a.first_resp[e.tx] == e.idx
-        )
-        idx, top = [], []
-        best: tuple[TxId, int] | None = None
-        for r, t, tx in ws:
-            if best is None or t > best[0]:
-                best = (t, tx)
-            idx.append(r)
-            top.append(best)
-        by_key[key] = (idx, top)
-    for i, k in enumerate(h.kind):
-        if k != RO_RESP or not a.committed(h.txid[i]):
-            continue
-        tx = h.tx[i]
-        q = h.request_at.get(tx, i)
-        for key, lst in h.observed[i].items():  # type: ignore[union-attr]
-            if key not in by_key:
-                continue
-            idx, top = by_key[key]
-            at = bisect_left(idx, q)
-            if not at:
-                continue
-            wt, w = top[at - 1]
-            if w not in lst:
-                rt = h.txid[i]
-                out.append(Violation(
-                    "RoLinearizable",
-                    f"read {_txid_str(rt)} (request {tx}) misses {w} ({_txid_str(wt)}), committed and "
-                    f"answered before the read was sent, on key {key!r}",
-                    (a.ln(a.first_resp[w]), a.ln(q), a.ln(i)), (w, tx), (wt, rt),  # type: ignore[arg-type]
-                    (Edge(w, tx, "real-time", f"{w} responded before {tx} was requested"),
-                     Edge(tx, w, "rw", f"{tx} read a version without {w}'s write")),
+                     Edge(tx, x, "txid", f"{txid_str(t)} is not after {txid_str(tj)}")),
                     key,
                 ))  # fmt: skip
     return out
