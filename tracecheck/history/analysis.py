@@ -40,12 +40,18 @@ class Analysis:
     invalid_from: dict[int, tuple[int, int]]  # view -> (smallest seqno reported Invalid, its index)
     first_resp: dict[int, int]  # request id -> index of its first response
     txid_of: dict[int, TxId]  # read-write request id -> TxID of its first response
+    responses: list[int]  # indices of the response events
     chains: dict[str, list[Entry]] = field(default_factory=dict)
     all_rw: dict[str, list[Entry]] = field(default_factory=dict)  # every read-write response, by key
     session_results: tuple[list[Violation], list[Violation]] | None = None
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)
+
+    def committed_reads(self) -> list[int]:
+        """Indices of the read-only responses whose TxID is committed."""
+        kind, txid, committed = self.h.kind, self.h.txid, self.committed
+        return [i for i in self.responses if kind[i] == RO_RESP and committed(txid[i])]
 
     def committed(self, t: TxId | None) -> bool:
         if t is None:
@@ -66,6 +72,7 @@ def analyse(h: History) -> Analysis:
     invalid_from: dict[int, tuple[int, int]] = {}
     first_resp: dict[int, int] = {}
     txid_of: dict[int, TxId] = {}
+    responses: list[int] = []
     kind, txs, txids, status = h.kind, h.tx, h.txid, h.status
     for i in range(len(kind)):
         k = kind[i]
@@ -80,12 +87,13 @@ def analyse(h: History) -> Analysis:
                 if c is None or s < c[0]:
                     invalid_from[v] = (s, i)
         elif k in (RW_RESP, RO_RESP):
+            responses.append(i)
             tx = txs[i]
             if tx not in first_resp:
                 first_resp[tx] = i
                 if k == RW_RESP:
                     txid_of[tx] = txids[i]  # type: ignore[assignment]
-    a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of)
+    a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of, responses)
     a.committed_upto = {v: c[0] for v, c in committed_upto.items()}
     _build_chains(a, every_only=True)
     _observed_commits(a)  # a committed write's list is committed: its TxIDs too (other views')

@@ -63,15 +63,14 @@ def unique_requests(a: Analysis) -> list[Violation]:
 
 def unique_tx_ids(a: Analysis) -> list[Violation]:
     h, out = a.h, []
-    for i, k in enumerate(h.kind):
-        if k in (RW_RESP, RO_RESP):
-            f = a.first_resp[h.tx[i]]
-            if f != i and h.txid[f] != h.txid[i]:
-                out.append(Violation(
-                    "UniqueTxIds",
-                    f"request {h.tx[i]} answered with two TxIDs",
-                    (a.ln(f), a.ln(i)), (h.tx[i],), (h.txid[f], h.txid[i]),  # type: ignore[arg-type]
-                ))  # fmt: skip
+    for i in a.responses:
+        f = a.first_resp[h.tx[i]]
+        if f != i and h.txid[f] != h.txid[i]:
+            out.append(Violation(
+                "UniqueTxIds",
+                f"request {h.tx[i]} answered with two TxIDs",
+                (a.ln(f), a.ln(i)), (h.tx[i],), (h.txid[f], h.txid[i]),  # type: ignore[arg-type]
+            ))  # fmt: skip
     return out
 
 
@@ -133,8 +132,8 @@ def invalid_not_observed_by_committed(a: Analysis) -> list[Violation]:
     if not bad:
         return []
     out = []
-    for i, k in enumerate(h.kind):
-        if (k in (RW_RESP, RO_RESP)) and a.committed(h.txid[i]):
+    for i in a.responses:
+        if a.committed(h.txid[i]):
             for key, lst in h.observed[i].items():  # type: ignore[union-attr]
                 if not bad.isdisjoint(lst):
                     x = next(x for x in lst if x in bad)
@@ -287,9 +286,7 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
     """A committed read's list on a key sits between its neighbours in the key's chain at its TxID."""
     h, out = a.h, []
     name = "CommittedRoSerializable"
-    for i, k in enumerate(h.kind):
-        if k != RO_RESP or not a.committed(h.txid[i]):
-            continue
+    for i in a.committed_reads():
         t: TxId = h.txid[i]  # type: ignore[assignment]
         tx = h.tx[i]
         for key, lst in h.observed[i].items():  # type: ignore[union-attr]

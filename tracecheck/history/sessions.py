@@ -13,7 +13,7 @@ from typing import Any
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.analysis import Analysis, txid_str
-from tracecheck.history.events import RO_RESP, RW_RESP, TxId
+from tracecheck.history.events import RW_RESP, TxId
 from tracecheck.history.report import Edge, Violation
 
 
@@ -37,9 +37,8 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
     seen: dict[Any, dict[str, tuple[list[int], list[Any], list[int], list[Any]]]] = {}
     upto, first_resp, request_at = a.committed_upto, a.first_resp, h.request_at
     kinds, txs, txids, clients, observed = h.kind, h.tx, h.txid, h.client, h.observed
-    for i, k in enumerate(kinds):
-        if k != RW_RESP and k != RO_RESP:  # noqa: PLR1714
-            continue
+    for i in a.responses:
+        k = kinds[i]
         tx, t, c = txs[i], txids[i], clients[i]
         obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
         mine = seen.get(c)
@@ -52,7 +51,10 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
                 if got is None:
                     continue
                 # A node in an older view than the observation is CCF's stale read: RoLinearizable's.
-                prior = _before(got[0], got[1], q, t[0])  # type: ignore[index]
+                idx, ent = got[0], got[1]
+                prior = ent[-1] if idx[-1] < q else None  # a sequential session: the last one
+                if prior is None or prior[0][0] > t[0]:  # type: ignore[index]
+                    prior = _before(idx, ent, q, t[0])  # type: ignore[index]
                 if prior is not None and lst[: len(prior[2])] != prior[2]:
                     pt, ptx, _ = prior
                     mr.append(Violation(
@@ -64,7 +66,10 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
                          Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
                         key,
                     ))  # fmt: skip
-                prior = _before(got[2], got[3], q, t[0]) if got[2] else None  # type: ignore[index]
+                idx, ent = got[2], got[3]
+                prior = ent[-1] if idx and idx[-1] < q else None
+                if idx and (prior is None or prior[0][0] > t[0]):  # type: ignore[index]
+                    prior = _before(idx, ent, q, t[0])  # type: ignore[index]
                 if prior is not None and prior[1] not in lst:
                     pt, ptx, _ = prior
                     ryw.append(Violation(
@@ -118,9 +123,7 @@ def ro_linearizable(a: Analysis) -> list[Violation]:
             idx.append(r)
             top.append(best)
         by_key[key] = (idx, top)
-    for i, k in enumerate(h.kind):
-        if k != RO_RESP or not a.committed(h.txid[i]):
-            continue
+    for i in a.committed_reads():
         tx = h.tx[i]
         q = h.request_at.get(tx, i)
         for key, lst in h.observed[i].items():  # type: ignore[union-attr]
