@@ -240,9 +240,14 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
                 and v[0] >= 0 and v[1] >= 0 and (type(c) is str or type(c) is int)
                 and at is not None and kinds[at] == _REQUEST_KIND[kind] and h.client[at] == c
             ):  # fmt: skip
-                if type(o) is list and _ids(o):
+                if type(o) is dict:
+                    for x in o.values():
+                        if type(x) is not list or (x and (set(map(type, x)) != _INT or min(x) < 0)):
+                            o = None
+                            break
+                elif type(o) is list and _ids(o):
                     o = {SINGLE_KEY: o}
-                elif not (type(o) is dict and all(_ids(x) for x in o.values())):
+                else:
                     o = None
                 if o is not None:
                     a_line(n), a_kind(kind), a_tx(tx), a_txid((v[0], v[1])), a_status(-1), a_client(c)
