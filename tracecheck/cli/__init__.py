@@ -26,6 +26,7 @@ from tracecheck.cli.common import (
     output_path,
 )
 from tracecheck.cli.diff import diff
+from tracecheck.cli.history import history
 from tracecheck.cli.report import report
 from tracecheck.cli.validate import validate
 from tracecheck.errors import BadInput
@@ -249,3 +250,4 @@ main.add_command(validate)
 main.add_command(diff)
 main.add_command(audit)
 main.add_command(report)
+main.add_command(history)

@@ -1,0 +1,96 @@
+"""The Python history checker on long histories: events/s, peak memory, growth from 10^5 to 10^6.
+
+    .venv/bin/python bench/bench_history.py [--sizes 10000 100000 1000000] [--seed 1] [--repeat 1]
+        [--keep DIR]
+
+Histories come from the seeded generator (tracecheck.history.generate): 16 clients, 1,000 keys live at
+any time (each retired after 32 appends, a fresh one taking its place, as Elle's list-append workloads
+do: without it the lists, and so the file, grow with the square of the length), at least 5 view
+changes (one more per 100,000 events), signatures leaving seqno gaps, status polling, a deposed primary
+serving reads. Each is written once to a file (``--keep`` keeps and reuses them);
+``tracecheck.history.check_file`` then parses and checks it in a fresh child process (one core), which
+reports its CPU and wall time and its peak resident set (VmHWM). Each figure is the best of
+``--repeat`` runs by CPU time (the machine may be shared: wall time is printed too, with the load
+average). Targets: 10^6 events in <= 10 s on one core with <= 2 GB, growth <= 12x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tracecheck.history.generate import GenConfig, generate, write_history  # noqa: E402
+
+KEY_APPENDS = 32  # a key is retired after this many appends (Elle's workloads do the same)
+
+_CHILD = """
+import json, sys, time
+sys.path.insert(0, {repo!r})
+from tracecheck.history import check_file
+t, c = time.perf_counter(), time.process_time()
+report = check_file({path!r})
+wall, cpu = time.perf_counter() - t, time.process_time() - c
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+out = {{"wall": wall, "cpu": cpu, "hwm_kb": hwm, "ok": report.ok, "violations": len(report.violations)}}
+print(json.dumps(out))
+"""
+
+
+def _config(events: int) -> GenConfig:
+    return GenConfig(
+        events=events, clients=16, keys=1000, key_appends=KEY_APPENDS, elections=max(5, events // 100_000 + 5)
+    )
+
+
+def _check(path: Path) -> dict:
+    code = _CHILD.format(repo=str(REPO), path=str(path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--keep", type=Path, help="Keep the histories in this folder (and reuse them).")
+    args = ap.parse_args()
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in args.sizes:
+            path = folder / f"history-{n}-seed{args.seed}.ndjson"
+            t = time.perf_counter()
+            if not path.exists():
+                write_history(path, generate(args.seed, _config(n)))
+            made = time.perf_counter() - t
+            views = len({line.split('"tx_id":[', 1)[1].split(",", 1)[0]
+                         for line in path.open() if '"tx_id":[' in line})  # fmt: skip
+            runs = [_check(path) for _ in range(args.repeat)]
+            best = min(runs, key=lambda r: r["cpu"])
+            rows[n] = best
+            size = path.stat().st_size / 1e6
+            print(
+                f"{n:>9,} events ({size:,.0f} MB, {views} views, made in {made:.1f} s): "
+                f"CPU {best['cpu']:.2f} s, {n / best['cpu']:,.0f} events/s (wall {best['wall']:.2f} s), "
+                f"peak RSS {best['hwm_kb'] / 1024:,.0f} MB, ok={best['ok']} ({best['violations']} reported)",
+                flush=True,
+            )
+    if 100_000 in rows and 1_000_000 in rows:
+        growth = rows[1_000_000]["cpu"] / rows[100_000]["cpu"]
+        print(f"growth 10^5 -> 10^6 (CPU): {growth:.1f}x (target <= 12x)")
+    print(f"load average after the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
