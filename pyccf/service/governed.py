@@ -1,0 +1,254 @@
+"""A governed multi-node service: CCF's members run it by signed requests under CCF's own constitution.
+
+The service-creating transaction (seqno 1) holds, besides the service and the first node, what CCF's
+``/create`` writes for governance: the constitution, the initial members (``Accepted``), the service
+config, and the genesis node's virtual measurement and host data on the allowlists. Every governance
+request (acknowledgement, proposal, ballot, withdrawal) is then one transaction of the primary: the
+engine runs it on the primary's store, and its write set travels through the consensus core as an
+ordinary entry, so every node's ledger holds it and the auditor replays it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyccf.consensus.node import Node
+from pyccf.errors import PyccfError, ScenarioAssertionFailed
+from pyccf.formats.governance import GovTable
+from pyccf.formats.ledger import SINGLETON_KEY, Table
+from pyccf.formats.raft_trace import EntryType
+from pyccf.governance.constitution import constitution_source
+from pyccf.governance.engine import Governance
+from pyccf.governance.engine import genesis_writes as governance_genesis_writes
+from pyccf.governance.network import network_effects
+from pyccf.governance.requests import Member, member_from_seed
+from pyccf.governance.script import Command as ScriptCommand
+from pyccf.governance.script import Runner, ScriptError, load
+from pyccf.kv.store import Transaction
+from pyccf.kv.writeset import WriteSet
+from pyccf.ledger.entry import read_entry, serialise_entry
+from pyccf.service.replicated import ReplicatedLedgers, write_set_of
+from pyccf.service.signing import Writes
+from pyccf.service.writer import entry_input
+from pyccf.sim.commands import (
+    Command,
+    DispatchAll,
+    EmitSignature,
+    LoopUntilSync,
+    Replicate,
+    StartNode,
+    TrustNodes,
+)
+from pyccf.sim.driver import ScenarioDriver
+from pyccf.sim.tracing import TraceWriter
+from pyccf.tee import QuoteInfo, verify_quote
+from pyccf.tee import genesis_writes as attestation_genesis_writes
+
+#: Where CCF's sample constitutions are (``default/``, ``virtual/``, ``veto/``) unless given: in the
+#: shared reference data (``$PYCCF_SHARED``, by default ``../shared``, as the tests find it).
+DEFAULT_CONSTITUTIONS = Path(os.environ.get("PYCCF_SHARED", "../shared")) / "ccf_constitutions"
+#: The data of the consensus entries that carry governance transactions (in the raft trace only).
+GOVERNANCE_DATA = "governance"
+#: The first ``created_at`` of the members' requests (a fixed clock: runs replay byte for byte).
+GOVERNANCE_CLOCK = 1_700_000_000
+
+
+class GovernanceRunError(PyccfError):
+    """A governed run that cannot go on: no primary for a request, or its entry not appended."""
+
+
+def merge_writes(ws: WriteSet, extra: Writes) -> WriteSet:
+    """``ws`` with ``extra``'s tables added (a table in both: ``extra``'s keys win)."""
+    changes: dict[str, dict[bytes, bytes | None]] = {}
+    for m in [*ws.public, *ws.private]:
+        values: dict[bytes, bytes | None] = dict(m.writes)
+        values.update((k, None) for k in m.removes)
+        changes[m.name] = values
+    for table, kvs in extra.items():
+        changes.setdefault(str(table), {}).update(kvs)
+    return WriteSet.of({t: dict(sorted(v.items())) for t, v in changes.items()})
+
+
+@dataclass
+class GovernedLedgers(ReplicatedLedgers):
+    """Replicated ledgers whose genesis also creates governance, and whose entries can carry governance
+    transactions: ``pending`` is the write set the next governance entry of the primary serialises."""
+
+    genesis_extra: Writes = field(default_factory=dict)
+    pending: WriteSet | None = None
+
+    def payload(self, leader: Node, kind: EntryType, data: str, nodes: tuple[str, ...]) -> bytes:
+        view, seqno = leader.current_view, leader.last_idx + 1
+        if self.pending is not None and kind is EntryType.RAW and data == GOVERNANCE_DATA:
+            self.ledger(leader.node_id).sync(leader.log[: leader.last_idx], leader.commit_idx)
+            ws, self.pending = self.pending, None
+            return serialise_entry(entry_input(view, seqno, ws), self.keys.secret)[0].data
+        raw = super().payload(leader, kind, data, nodes)
+        if seqno != 1 or not self.genesis_extra:
+            return raw
+        entry = read_entry(raw, 0, "genesis", self.keys.secret)  # what the service writes, plus governance
+        ws = merge_writes(write_set_of(entry), self.genesis_extra)
+        return serialise_entry(entry_input(view, seqno, ws, entry.flags), self.keys.secret)[0].data
+
+    def genesis_governance(self, constitution: str, members: list[Member], node_id: str) -> None:
+        """Governance's part of the create transaction, as CCF's ``/create``: constitution, members and
+        config, and the first node's own attestation on the allowlists."""
+        quote = QuoteInfo.from_json(self.keys.info(node_id)["quote_info"])
+        self.genesis_extra = {
+            **governance_genesis_writes(constitution, members),
+            **attestation_genesis_writes(verify_quote(quote)),
+        }
+
+
+@dataclass
+class GovernedRun:
+    """A governed run's outputs and its live state (the primary's store at the end)."""
+
+    out: Path
+    ledgers: GovernedLedgers
+    gov: Governance
+    members: dict[str, Member]
+    primary: str
+    failure: ScenarioAssertionFailed | None = None
+    requests: int = 0  # governance transactions written
+    outcomes: list[tuple[ScriptCommand, Any]] = field(default_factory=list)
+
+
+@dataclass
+class GovernedService:
+    """The driver, the ledgers and the governance engine of one run; each request is one transaction
+    of the primary, signed every ``signature_every`` requests."""
+
+    driver: ScenarioDriver
+    ledgers: GovernedLedgers
+    signature_every: int = 3
+    lineno: int = 0
+    requests: int = 0
+    on_command: Callable[[Command], None] | None = None
+
+    def run(self, command: Command) -> None:
+        self.lineno += 1
+        self.driver.run(command, self.lineno, "governed service")
+        if self.on_command is not None:
+            self.on_command(command)
+
+    def primary(self) -> str:
+        leader = self.driver.leader_of("latest")
+        if leader is None:
+            raise GovernanceRunError("no primary to take a governance request")
+        return leader
+
+    def primary_store_synced(self) -> Any:
+        leader = self.primary()
+        node, ledger = self.driver.nodes[leader], self.ledgers.ledger(leader)
+        ledger.sync(node.log[: node.last_idx], node.commit_idx)
+        return ledger.store
+
+    def execute(self, body: Callable[[Transaction], object]) -> None:
+        """``Governance.execute``: ``body`` in a transaction of the primary's store, its write set
+        replicated as the primary's next entry (a read-only request writes nothing)."""
+        tx = self.primary_store_synced().begin()
+        body(tx)
+        ws = tx.write_set()
+        if ws.empty:
+            return
+        self.ledgers.pending = ws
+        self.run(Replicate("latest", GOVERNANCE_DATA))
+        if self.ledgers.pending is not None:
+            self.ledgers.pending = None
+            raise GovernanceRunError("the primary did not append the governance transaction")
+        self.run(DispatchAll())
+        self.requests += 1
+        if self.requests % self.signature_every == 0:
+            self.sign()
+
+    def sign(self) -> None:
+        self.run(EmitSignature("latest"))
+        self.run(DispatchAll())
+
+
+def run_governed(
+    out: Path,
+    script: Path,
+    *,
+    nodes: int = 3,
+    members: int = 3,
+    seed: int = 0,
+    signature_every: int = 3,
+    constitutions: Path = DEFAULT_CONSTITUTIONS,
+) -> GovernedRun:
+    """Start a governed service of ``nodes`` nodes and ``members`` members (``m0``...; each acknowledges
+    the genesis state and becomes ``Active``), run ``script`` (docs/governance.md), sign and sync, and
+    write ``ledgers/``, ``service_cert.pem``, ``raft_trace.ndjson`` and ``governance.json`` into ``out``.
+    A malformed or failing script is a ScriptError naming its line."""
+    commands = load(script)  # parse first: a malformed script runs nothing
+    source = constitution_source(constitutions)
+    out.mkdir(parents=True, exist_ok=True)
+    ledgers = GovernedLedgers(out / "ledgers", seed=seed)
+    material = f"pyccf governed seed {seed}".encode()
+    initial = {f"m{i}": member_from_seed(material, f"m{i}") for i in range(members)}
+    ledgers.genesis_governance(source, list(initial.values()), "0")
+    with open(out / "raft_trace.ndjson", "w") as trace_file:
+        driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
+        service = GovernedService(driver, ledgers, signature_every)
+        gov = Governance(ledgers.ledger("0").store, effects=network_effects(ledgers.keys.service))
+        gov.execute = service.execute
+        result = GovernedRun(out, ledgers, gov, dict(initial), "0")
+        runner = Runner(
+            gov, material, values={"service.cert": ledgers.keys.service.cert_pem}, clock=GOVERNANCE_CLOCK
+        )
+        runner.members.update(initial)
+        runner.on_outcome = lambda cmd, outcome: result.outcomes.append((cmd, outcome))
+        try:
+            service.run(StartNode("0"))
+            service.run(EmitSignature(2))
+            service.run(DispatchAll())
+            if nodes > 1:  # joiners while Opening are trusted at once
+                service.run(TrustNodes(2, tuple(str(i) for i in range(1, nodes))))
+                service.sign()
+            acks = [ScriptCommand(str(script), 0, "ack", (name,)) for name in initial]
+            for group in (acks, commands):
+                for cmd in group:
+                    gov.store = service.primary_store_synced()
+                    runner.run([cmd])
+            service.sign()
+            service.run(LoopUntilSync())
+            driver.finish()
+        except ScenarioAssertionFailed as failure:
+            result.failure = failure
+        finally:
+            result.requests = service.requests
+            result.members = dict(runner.members)
+            leader = driver.leader_of("latest")
+            if leader is not None:
+                result.primary = leader
+                gov.store = ledgers.ledger(leader).store
+    (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
+    (out / "governance.json").write_text(json.dumps(live_state(result), indent=1, sort_keys=True) + "\n")
+    return result
+
+
+def live_state(run: GovernedRun) -> dict[str, Any]:
+    """The primary's governance state: members, nodes, service status, proposals (what the auditor's
+    replay must equal)."""
+    state = run.gov.store.state()
+
+    def table(name: str) -> dict[str, Any]:
+        return {k.decode(): json.loads(v) for k, v in state.get(name, {}).items()}
+
+    service = state.get(Table.SERVICE_INFO, {}).get(SINGLETON_KEY)
+    return {
+        "members": {k: v["status"] for k, v in table(GovTable.MEMBERS_INFO).items()},
+        "nodes": {k: v["status"] for k, v in table(Table.NODES_INFO).items()},
+        "service": None if service is None else json.loads(service)["status"],
+        "proposals": {k: v["state"] for k, v in table(GovTable.PROPOSALS_INFO).items()},
+        "requests": run.requests,
+    }
+
+
+__all__ = ["GovernedLedgers", "GovernedRun", "GovernedService", "ScriptError", "run_governed"]
