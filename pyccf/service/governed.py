@@ -15,12 +15,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pyccf.consensus.node import Node
 from pyccf.errors import PyccfError, ScenarioAssertionFailed
+from pyccf.formats.attestation import VIRTUAL_MEASUREMENT
 from pyccf.formats.governance import GovTable
-from pyccf.formats.ledger import SINGLETON_KEY, Table
+from pyccf.formats.ledger import SINGLETON_KEY, NodeStatus, Table
 from pyccf.formats.raft_trace import EntryType
 from pyccf.governance.constitution import constitution_source
 from pyccf.governance.engine import Governance
@@ -32,9 +33,11 @@ from pyccf.governance.script import Runner, ScriptError, load
 from pyccf.kv.store import Transaction
 from pyccf.kv.writeset import WriteSet
 from pyccf.ledger.entry import read_entry, serialise_entry
+from pyccf.service.identity import spki_der
+from pyccf.service.join import JOIN_OPTIONS, check_join, join_writes, trusted_after, virtual_quote
 from pyccf.service.replicated import ReplicatedLedgers, write_set_of
 from pyccf.service.signing import Writes
-from pyccf.service.writer import entry_input
+from pyccf.service.writer import entry_input, writes_to_write_set
 from pyccf.sim.commands import (
     Command,
     DispatchAll,
@@ -42,6 +45,7 @@ from pyccf.sim.commands import (
     LoopUntilSync,
     Replicate,
     StartNode,
+    SwapNodes,
     TrustNodes,
 )
 from pyccf.sim.driver import ScenarioDriver
@@ -54,6 +58,8 @@ from pyccf.tee import genesis_writes as attestation_genesis_writes
 DEFAULT_CONSTITUTIONS = Path(os.environ.get("PYCCF_SHARED", "../shared")) / "ccf_constitutions"
 #: The data of the consensus entries that carry governance transactions (in the raft trace only).
 GOVERNANCE_DATA = "governance"
+#: Scenario node ids a script may name (``$node.<n>.id``): 0 to 8, as ``service run --nodes``.
+MAX_NODES = 9
 #: The first ``created_at`` of the members' requests (a fixed clock: runs replay byte for byte).
 GOVERNANCE_CLOCK = 1_700_000_000
 
@@ -80,13 +86,13 @@ class GovernedLedgers(ReplicatedLedgers):
     transactions: ``pending`` is the write set the next governance entry of the primary serialises."""
 
     genesis_extra: Writes = field(default_factory=dict)
-    pending: WriteSet | None = None
+    pending: tuple[EntryType, WriteSet] | None = None  # the entry kind that carries it
 
     def payload(self, leader: Node, kind: EntryType, data: str, nodes: tuple[str, ...]) -> bytes:
         view, seqno = leader.current_view, leader.last_idx + 1
-        if self.pending is not None and kind is EntryType.RAW and data == GOVERNANCE_DATA:
+        if self.pending is not None and kind is self.pending[0]:
             self.ledger(leader.node_id).sync(leader.log[: leader.last_idx], leader.commit_idx)
-            ws, self.pending = self.pending, None
+            ws, self.pending = self.pending[1], None
             return serialise_entry(entry_input(view, seqno, ws), self.keys.secret)[0].data
         raw = super().payload(leader, kind, data, nodes)
         if seqno != 1 or not self.genesis_extra:
@@ -114,6 +120,7 @@ class GovernedRun:
     gov: Governance
     members: dict[str, Member]
     primary: str
+    driver: ScenarioDriver
     failure: ScenarioAssertionFailed | None = None
     requests: int = 0  # governance transactions written
     outcomes: list[tuple[ScriptCommand, Any]] = field(default_factory=list)
@@ -155,10 +162,22 @@ class GovernedService:
         tx = self.primary_store_synced().begin()
         body(tx)
         ws = tx.write_set()
-        if ws.empty:
-            return
-        self.ledgers.pending = ws
-        self.run(Replicate("latest", GOVERNANCE_DATA))
+        if not ws.empty:
+            self.replicate(ws)
+
+    def replicate(self, ws: WriteSet) -> None:
+        """Append ``ws`` as the primary's next entry: a reconfiguration if it changes the trusted nodes
+        (CCF's configuration-change hook), else an ordinary entry."""
+        store = self.primary_store_synced()
+        ids = {identity.node_id: n for n, identity in self.ledgers.keys.nodes.items()}
+        trusted = trusted_after(store, ws, ids)
+        config = set(self.driver.nodes[self.primary()].configurations[-1].nodes)
+        if trusted != config:
+            self.ledgers.pending = (EntryType.RECONFIGURATION, ws)
+            self.run(reconfiguration(trusted, config, set(self.driver.nodes)))
+        else:
+            self.ledgers.pending = (EntryType.RAW, ws)
+            self.run(Replicate("latest", GOVERNANCE_DATA))
         if self.ledgers.pending is not None:
             self.ledgers.pending = None
             raise GovernanceRunError("the primary did not append the governance transaction")
@@ -167,9 +186,55 @@ class GovernedService:
         if self.requests % self.signature_every == 0:
             self.sign()
 
+    def join(self, node_id: str, quote: QuoteInfo | None = None) -> NodeStatus:
+        """Node ``node_id`` joins presenting ``quote`` (by default a genuine virtual quote over its key):
+        verified against the primary's allowlists, written Trusted (a reconfiguration) or Pending;
+        RequestRefused with CCF's code if refused (nothing is written)."""
+        node = self.ledgers.keys.node(node_id)
+        if quote is None:
+            quote = virtual_quote(spki_der(node.key.public_key()))
+        status = check_join(self.primary_store_synced(), quote, node)
+        info = {**self.ledgers.keys.info(node_id), "quote_info": quote.to_json()}
+        self.replicate(writes_to_write_set(join_writes(info, node, status)))
+        return status
+
+    def join_command(self, cmd: ScriptCommand) -> NodeStatus:
+        """The script's ``join <node> [{"measurement", "host_data", "quoted_key_of"}]``."""
+        (node_id,), (options,) = cmd.args, cmd.actions
+        unknown = set(options) - set(JOIN_OPTIONS)
+        if unknown:
+            raise cmd.error("options", f"unknown {sorted(unknown)} (known: {', '.join(JOIN_OPTIONS)})")
+        bound = self.ledgers.keys.node(str(options.get("quoted_key_of", node_id)))
+        quote = virtual_quote(
+            spki_der(bound.key.public_key()),
+            measurement=str(options.get("measurement", VIRTUAL_MEASUREMENT)),
+            host_data=str(options.get("host_data", "")),
+        )
+        return self.join(node_id, quote)
+
+    def expect_node(self, cmd: ScriptCommand) -> None:
+        node_id, want = cmd.args
+        raw = self.primary_store_synced().get(
+            Table.NODES_INFO, self.ledgers.keys.node(node_id).node_id.encode()
+        )
+        actual = "absent" if raw is None else str(json.loads(raw)["status"])
+        if actual != want:
+            raise cmd.error(cmd.name, f"node {node_id}: expected {want}, actual {actual}")
+
     def sign(self) -> None:
         self.run(EmitSignature("latest"))
         self.run(DispatchAll())
+
+
+def reconfiguration(trusted: set[str], config: set[str], known: set[str]) -> Command:
+    """The core's reconfiguration to ``trusted``: as CCF's driver, every known node not listed out is
+    in the new configuration."""
+    into = tuple(sorted(trusted - config, key=int))
+    out = tuple(sorted(known - trusted, key=int))
+    if not out:
+        return TrustNodes("latest", into)
+    groups: tuple[tuple[Literal["in", "out"], tuple[str, ...]], ...] = (("out", out),)
+    return SwapNodes("latest", (*groups, ("in", into)) if into else groups)
 
 
 def run_governed(
@@ -198,19 +263,20 @@ def run_governed(
         service = GovernedService(driver, ledgers, signature_every)
         gov = Governance(ledgers.ledger("0").store, effects=network_effects(ledgers.keys.service))
         gov.execute = service.execute
-        result = GovernedRun(out, ledgers, gov, dict(initial), "0")
-        runner = Runner(
-            gov, material, values={"service.cert": ledgers.keys.service.cert_pem}, clock=GOVERNANCE_CLOCK
-        )
+        result = GovernedRun(out, ledgers, gov, dict(initial), "0", driver)
+        values = {"service.cert": ledgers.keys.service.cert_pem}
+        values.update((f"node.{n}.id", ledgers.keys.node(str(n)).node_id) for n in range(MAX_NODES))
+        runner = Runner(gov, material, values=values, clock=GOVERNANCE_CLOCK)
         runner.members.update(initial)
         runner.on_outcome = lambda cmd, outcome: result.outcomes.append((cmd, outcome))
+        runner.hooks.update(join=service.join_command, expect_node=service.expect_node)
         try:
             service.run(StartNode("0"))
             service.run(EmitSignature(2))
             service.run(DispatchAll())
-            if nodes > 1:  # joiners while Opening are trusted at once
-                service.run(TrustNodes(2, tuple(str(i) for i in range(1, nodes))))
-                service.sign()
+            for n in range(1, nodes):  # joiners while Opening are trusted at once
+                service.join(str(n))
+            service.sign()
             acks = [ScriptCommand(str(script), 0, "ack", (name,)) for name in initial]
             for group in (acks, commands):
                 for cmd in group:
