@@ -44,9 +44,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "expect_service": ("status",),
     "join": ("node", "[options]"),
     "expect_node": ("node", "status"),
+    "share": ("member", "[how]"),
 }
-#: Commands only a service runs (``Runner.hooks``): a node joining, and a node's status.
-SERVICE_COMMANDS = ("join", "expect_node")
+#: Commands only a service runs (``Runner.hooks``): a node joining, a node's status, a member's
+#: recovery share (``share <member> [corrupt]``).
+SERVICE_COMMANDS = ("join", "expect_node", "share")
 
 #: The expectations and the vocabulary their last argument must come from.
 _CHECKED: dict[str, tuple[str, type[StrEnum]]] = {
@@ -143,6 +145,11 @@ def parse(text: str, file: str = "<script>", *, labels: Iterable[str] = ()) -> l
             commands.append(Command(file, number, name, (node,), (opts,)))
             continue
         args = tuple(rest.split())
+        if name == "share":
+            if len(args) not in (1, 2) or args[1:] not in ((), ("corrupt",)):
+                raise ScriptError(file, number, "arguments", "share <member> [corrupt]")
+            commands.append(Command(file, number, name, args))
+            continue
         expected = COMMANDS[name]
         if len(args) != len(expected):
             usage = " ".join(f"<{a}>" for a in expected)

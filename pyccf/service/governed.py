@@ -10,6 +10,7 @@ ordinary entry, so every node's ledger holds it and the auditor replays it.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Callable
@@ -20,21 +21,37 @@ from typing import Any, Literal
 from pyccf.consensus.node import Node
 from pyccf.errors import PyccfError, ScenarioAssertionFailed
 from pyccf.formats.attestation import VIRTUAL_MEASUREMENT
-from pyccf.formats.governance import GovTable
-from pyccf.formats.ledger import SINGLETON_KEY, NodeStatus, Table
+from pyccf.formats.governance import GovTable, MsgType
+from pyccf.formats.ledger import SINGLETON_KEY, NodeStatus, ServiceStatus, Table
 from pyccf.formats.raft_trace import EntryType
 from pyccf.governance.constitution import constitution_source
 from pyccf.governance.engine import Governance
 from pyccf.governance.engine import genesis_writes as governance_genesis_writes
 from pyccf.governance.network import network_effects
-from pyccf.governance.requests import Member, member_from_seed
+from pyccf.governance.requests import Member, member_from_seed, verify_request
 from pyccf.governance.script import Command as ScriptCommand
 from pyccf.governance.script import Runner, ScriptError, load
 from pyccf.kv.store import Transaction
 from pyccf.kv.writeset import WriteSet
 from pyccf.ledger.entry import read_entry, serialise_entry
+from pyccf.ledger.sharing import PRIME, RecoveryShares, Share, decrypt_share
 from pyccf.service.identity import spki_der
-from pyccf.service.join import JOIN_OPTIONS, check_join, join_writes, trusted_after, virtual_quote
+from pyccf.service.join import (
+    JOIN_OPTIONS,
+    check_join,
+    join_writes,
+    service_status,
+    trusted_after,
+    virtual_quote,
+)
+from pyccf.service.recovery import (
+    Recovery,
+    issue_shares,
+    public_pem,
+    recovery_create_writes,
+    rsa_key_from_seed,
+    state_at_last_signature,
+)
 from pyccf.service.replicated import ReplicatedLedgers, write_set_of
 from pyccf.service.signing import Writes
 from pyccf.service.writer import entry_input, writes_to_write_set
@@ -101,14 +118,27 @@ class GovernedLedgers(ReplicatedLedgers):
         ws = merge_writes(write_set_of(entry), self.genesis_extra)
         return serialise_entry(entry_input(view, seqno, ws, entry.flags), self.keys.secret)[0].data
 
-    def genesis_governance(self, constitution: str, members: list[Member], node_id: str) -> None:
+    def genesis_governance(
+        self, constitution: str, members: list[Member], node_id: str, threshold: int | None = None
+    ) -> None:
         """Governance's part of the create transaction, as CCF's ``/create``: constitution, members and
         config, and the first node's own attestation on the allowlists."""
-        quote = QuoteInfo.from_json(self.keys.info(node_id)["quote_info"])
         self.genesis_extra = {
-            **governance_genesis_writes(constitution, members),
-            **attestation_genesis_writes(verify_quote(quote)),
+            **governance_genesis_writes(constitution, members, recovery_threshold=threshold or 1),
+            **self._own_attestation(node_id),
         }
+
+    def genesis_recovery(self, old_public: dict[str, dict[bytes, bytes]], node_id: str) -> None:
+        """The recovering service's create transaction: the old public domain, old nodes retired,
+        ``Recovering``, and the first node's own attestation."""
+        writes = recovery_create_writes(old_public, self.keys.service)
+        for table, kvs in self._own_attestation(node_id).items():
+            writes.setdefault(table, {}).update(kvs)
+        self.genesis_extra = writes
+
+    def _own_attestation(self, node_id: str) -> Writes:
+        quote = QuoteInfo.from_json(self.keys.info(node_id)["quote_info"])
+        return attestation_genesis_writes(verify_quote(quote))
 
 
 @dataclass
@@ -137,6 +167,10 @@ class GovernedService:
     lineno: int = 0
     requests: int = 0
     on_command: Callable[[Command], None] | None = None
+    material: bytes = b""  # the members' key material (their encryption keys derive from it)
+    gov: Governance | None = None
+    recovery: Recovery | None = None  # set on a recovering service
+    principal: Callable[[str], Member] | None = None  # a script's member by name
 
     def run(self, command: Command) -> None:
         self.lineno += 1
@@ -169,6 +203,8 @@ class GovernedService:
         """Append ``ws`` as the primary's next entry: a reconfiguration if it changes the trusted nodes
         (CCF's configuration-change hook), else an ordinary entry."""
         store = self.primary_store_synced()
+        if opens(store, ws):  # the opening transaction issues the recovery shares, as CCF's
+            ws = merge_writes(ws, issue_shares(store, self.ledgers.keys.secret, self.material))
         ids = {identity.node_id: n for n, identity in self.ledgers.keys.nodes.items()}
         trusted = trusted_after(store, ws, ids)
         config = set(self.driver.nodes[self.primary()].configurations[-1].nodes)
@@ -212,6 +248,33 @@ class GovernedService:
         )
         return self.join(node_id, quote)
 
+    def share(self, cmd: ScriptCommand) -> dict[str, Any]:
+        """The script's ``share <member> [corrupt]``: the member decrypts its share of the recovery
+        shares in the store and submits it, signed (``corrupt``: one limb changed, still well-formed)."""
+        if self.recovery is None or self.gov is None or self.principal is None:
+            raise cmd.error("share", "only a recovering service takes recovery shares (--recover-from)")
+        name, how = cmd.args[0], cmd.args[1] if len(cmd.args) > 1 else ""
+        m, store = self.principal(name), self.primary_store_synced()
+        record = RecoveryShares.from_json(
+            json.loads(store.get(Table.RECOVERY_SHARES, SINGLETON_KEY) or b"{}")
+        )
+        if m.id not in record.encrypted_shares:
+            raise cmd.error("member", f"{name} has no recovery share")
+        share = decrypt_share(rsa_key_from_seed(self.material, name), record.encrypted_shares[m.id], name)
+        if how == "corrupt":
+            share = Share(share.x, ((share.y[0] + 1) % PRIME, *share.y[1:]))
+        body = json.dumps({"share": base64.b64encode(share.to_bytes()).decode()}).encode()
+        raw = m.sign(MsgType.RECOVERY_SHARE, body, created_at=GOVERNANCE_CLOCK + 2 * 10**6 + self.requests)
+        certs = store.state().get(GovTable.MEMBERS_CERTS, {})
+        request = verify_request(
+            raw, lambda mid: (certs.get(mid.encode()) or b"").decode() or None, MsgType.RECOVERY_SHARE
+        )
+        writes, response = self.recovery.submit(
+            store, request.member_id, json.loads(request.payload)["share"]
+        )
+        self.replicate(writes_to_write_set(writes))
+        return response
+
     def expect_node(self, cmd: ScriptCommand) -> None:
         node_id, want = cmd.args
         raw = self.primary_store_synced().get(
@@ -224,6 +287,16 @@ class GovernedService:
     def sign(self) -> None:
         self.run(EmitSignature("latest"))
         self.run(DispatchAll())
+
+
+def opens(store: Any, ws: WriteSet) -> bool:
+    """Whether ``ws`` takes the service in ``store`` from Opening to Open."""
+    for m in ws.public:
+        value = dict(m.writes).get(SINGLETON_KEY) if m.name == Table.SERVICE_INFO else None
+        if value is not None:
+            now = json.loads(value).get("status")
+            return now == ServiceStatus.OPEN and service_status(store) == ServiceStatus.OPENING
+    return False
 
 
 def reconfiguration(trusted: set[str], config: set[str], known: set[str]) -> Command:
@@ -246,42 +319,61 @@ def run_governed(
     seed: int = 0,
     signature_every: int = 3,
     constitutions: Path = DEFAULT_CONSTITUTIONS,
+    threshold: int | None = None,
+    client_writes: int = 0,
+    recover_from: Path | None = None,
 ) -> GovernedRun:
     """Start a governed service of ``nodes`` nodes and ``members`` members (``m0``...; each acknowledges
-    the genesis state and becomes ``Active``), run ``script`` (docs/governance.md), sign and sync, and
-    write ``ledgers/``, ``service_cert.pem``, ``raft_trace.ndjson`` and ``governance.json`` into ``out``.
-    A malformed or failing script is a ScriptError naming its line."""
+    the genesis state and becomes ``Active``), run ``script`` (docs/governance.md), then ``client_writes``
+    client transactions, sign and sync, and write ``ledgers/``, ``service_cert.pem``,
+    ``raft_trace.ndjson`` and ``governance.json`` into ``out``. ``threshold``: members are recovery
+    members with encryption keys, and shares of that threshold are issued when the service opens.
+    ``recover_from``: the output folder of an earlier run; this service recovers it (its members, their
+    seed, the old ledger; ``members`` and ``threshold`` are the old service's). A malformed or failing
+    script is a ScriptError naming its line."""
     commands = load(script)  # parse first: a malformed script runs nothing
-    source = constitution_source(constitutions)
     out.mkdir(parents=True, exist_ok=True)
     ledgers = GovernedLedgers(out / "ledgers", seed=seed)
-    material = f"pyccf governed seed {seed}".encode()
-    initial = {f"m{i}": member_from_seed(material, f"m{i}") for i in range(members)}
-    ledgers.genesis_governance(source, list(initial.values()), "0")
+    previous = None if recover_from is None else Previous.load(recover_from, seed)
+    member_seed = seed if previous is None else previous.seed
+    material = f"pyccf governed seed {member_seed}".encode()
+    initial = {f"m{i}": member(material, f"m{i}", threshold is not None) for i in range(members)}
+    if previous is None:
+        ledgers.genesis_governance(constitution_source(constitutions), list(initial.values()), "0", threshold)
+    else:
+        ledgers.genesis_recovery(previous.public, "0")
     with open(out / "raft_trace.ndjson", "w") as trace_file:
         driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
-        service = GovernedService(driver, ledgers, signature_every)
+        service = GovernedService(driver, ledgers, signature_every, material=material)
         gov = Governance(ledgers.ledger("0").store, effects=network_effects(ledgers.keys.service))
         gov.execute = service.execute
+        service.gov = gov
         result = GovernedRun(out, ledgers, gov, dict(initial), "0", driver)
         values = {"service.cert": ledgers.keys.service.cert_pem}
         values.update((f"node.{n}.id", ledgers.keys.node(str(n)).node_id) for n in range(MAX_NODES))
-        runner = Runner(gov, material, values=values, clock=GOVERNANCE_CLOCK)
+        if previous is not None:
+            values["previous_service.cert"] = previous.cert
+            service.recovery = Recovery(previous.ledger, ledgers.keys.service, ledgers.keys.secret, material)
+        runner = Runner(gov, material, values=values, clock=GOVERNANCE_CLOCK + (previous is not None) * 10**6)
         runner.members.update(initial)
         runner.on_outcome = lambda cmd, outcome: result.outcomes.append((cmd, outcome))
-        runner.hooks.update(join=service.join_command, expect_node=service.expect_node)
+        runner.hooks.update(join=service.join_command, expect_node=service.expect_node, share=service.share)
+        service.principal = runner.principal
         try:
             service.run(StartNode("0"))
             service.run(EmitSignature(2))
             service.run(DispatchAll())
-            for n in range(1, nodes):  # joiners while Opening are trusted at once
+            for n in range(1, nodes):  # joiners while Opening (or Recovering) are trusted at once
                 service.join(str(n))
             service.sign()
-            acks = [ScriptCommand(str(script), 0, "ack", (name,)) for name in initial]
+            acks = [] if previous else [ScriptCommand(str(script), 0, "ack", (name,)) for name in initial]
             for group in (acks, commands):
                 for cmd in group:
                     gov.store = service.primary_store_synced()
                     runner.run([cmd])
+            for i in range(client_writes):
+                service.run(Replicate("latest", f"client:tx{i}"))
+                service.run(DispatchAll())
             service.sign()
             service.run(LoopUntilSync())
             driver.finish()
@@ -295,8 +387,49 @@ def run_governed(
                 result.primary = leader
                 gov.store = ledgers.ledger(leader).store
     (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
-    (out / "governance.json").write_text(json.dumps(live_state(result), indent=1, sort_keys=True) + "\n")
+    doc = {**live_state(result), "seed": member_seed}
+    (out / "governance.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return result
+
+
+def member(material: bytes, name: str, recovery: bool) -> Member:
+    """Member ``name``; a recovery member has an encryption key (both from ``material``)."""
+    if not recovery:
+        return member_from_seed(material, name)
+    return member_from_seed(material, name, encryption_pub_key=public_pem(rsa_key_from_seed(material, name)))
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The service a recovery starts from: its members' seed, identity, ledger and public state."""
+
+    seed: int
+    cert: str
+    ledger: Path
+    public: dict[str, dict[bytes, bytes]]
+
+    @classmethod
+    def load(cls, folder: Path, seed: int) -> Previous:
+        try:
+            doc = json.loads((folder / "governance.json").read_text())
+            old_seed = int(doc["seed"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise GovernanceRunError(
+                f"{folder / 'governance.json'}: seed: not a governed run's ({error})"
+            ) from None
+        if old_seed == seed:
+            raise GovernanceRunError(
+                f"--seed {seed}: a recovered service needs keys of its own (another seed)"
+            )
+        ledgers = sorted((folder / "ledgers").iterdir()) if (folder / "ledgers").is_dir() else []
+        if not ledgers:
+            raise GovernanceRunError(f"{folder / 'ledgers'}: no ledgers to recover from")
+        found = [(state_at_last_signature(p), p) for p in ledgers]
+        (public, _), ledger = max(
+            found, key=lambda f: f[0][1]
+        )  # the longest signed ledger, as operators pick
+        info = json.loads(public[Table.SERVICE_INFO][SINGLETON_KEY])
+        return cls(old_seed, str(info["cert"]), ledger, public)
 
 
 def live_state(run: GovernedRun) -> dict[str, Any]:
