@@ -45,6 +45,25 @@ def governance_options(command: F) -> F:
                 show_default=True,
                 help="With --governance: CCF's sample constitutions (default/ and virtual/ are used).",
             ),
+            click.option(
+                "--recovery-threshold",
+                type=click.IntRange(min=1, max=254),
+                default=None,
+                help="With --governance: recovery members; opening the service issues shares of this threshold.",
+            ),
+            click.option(
+                "--client-writes",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="With --governance: client writes (public and private) after the script.",
+            ),
+            click.option(
+                "--recover-from",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="With --governance: recover the governed run in this folder (use another --seed).",
+            ),
         ]
     ):
         command = option(command)
@@ -60,6 +79,9 @@ def run_governance(
     governance: Path,
     members: int,
     constitutions: Path,
+    recovery_threshold: int | None,
+    client_writes: int,
+    recover_from: Path | None,
 ) -> int:
     """Run the governed service; the exit code (a bad script or input: one located error line)."""
     from pyccf.service.governed import run_governed
@@ -73,6 +95,9 @@ def run_governance(
             seed=seed,
             signature_every=signature_every,
             constitutions=constitutions,
+            threshold=recovery_threshold,
+            client_writes=client_writes,
+            recover_from=recover_from,
         )
     except PyccfError as error:
         click.echo(f"error: {error}", err=True)

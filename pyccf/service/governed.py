@@ -28,7 +28,7 @@ from pyccf.governance.constitution import constitution_source
 from pyccf.governance.engine import Governance
 from pyccf.governance.engine import genesis_writes as governance_genesis_writes
 from pyccf.governance.network import network_effects
-from pyccf.governance.requests import Member, member_from_seed, verify_request
+from pyccf.governance.requests import Member, RequestRefused, member_from_seed, verify_request
 from pyccf.governance.script import Command as ScriptCommand
 from pyccf.governance.script import Runner, ScriptError, load
 from pyccf.kv.store import Transaction
@@ -248,7 +248,7 @@ class GovernedService:
         )
         return self.join(node_id, quote)
 
-    def share(self, cmd: ScriptCommand) -> dict[str, Any]:
+    def _share(self, cmd: ScriptCommand) -> dict[str, Any]:
         """The script's ``share <member> [corrupt]``: the member decrypts its share of the recovery
         shares in the store and submits it, signed (``corrupt``: one limb changed, still well-formed)."""
         if self.recovery is None or self.gov is None or self.principal is None:
@@ -274,6 +274,18 @@ class GovernedService:
         )
         self.replicate(writes_to_write_set(writes))
         return response
+
+    def share(self, cmd: ScriptCommand) -> dict[str, Any] | RequestRefused:
+        """``share <member> corrupt`` expects its corrupted share refused (and the run goes on)."""
+        if cmd.args[1:] != ("corrupt",):
+            return self._share(cmd)
+        try:
+            self._share(cmd)
+        except RequestRefused as refused:
+            return refused
+        raise cmd.error(
+            "share", "the corrupted share was not refused (it must be the one reaching the threshold)"
+        )
 
     def expect_node(self, cmd: ScriptCommand) -> None:
         node_id, want = cmd.args

@@ -18,6 +18,7 @@ that makes the combination fail is refused alone, keeping the good ones (CCF cle
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import random
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from pyccf.formats.governance import GovTable
 from pyccf.formats.ledger import PUBLIC_PREFIX, SINGLETON_KEY, NodeStatus, ServiceStatus, Table
 from pyccf.governance.requests import RequestRefused
 from pyccf.kv.store import Store
@@ -53,8 +55,18 @@ SUBMITTED_SHARES = "public:ccf.internal.encrypted_submitted_shares"
 #: The new identity's endorsement of the previous one (PEM), pyccf's name for it; receipts of the old
 #: service carry it as ``service_endorsements``.
 PREVIOUS_IDENTITY_ENDORSEMENT = "public:ccf.internal.previous_service_identity_endorsement"
-#: Old public tables a recovered service does not take over: the old ledger's own signatures and tree.
-NOT_REPLAYED = ("public:ccf.internal.signatures", "public:ccf.internal.cose_signatures", Table.TREE)
+#: Old public tables a recovered service does not take over: the old ledger's own signatures and tree,
+#: and the members' signed requests and the proposals they decided (their evidence, the signed requests,
+#: is in the old ledger, where an auditor checks them; a proposal left open is not carried over).
+NOT_REPLAYED = (
+    "public:ccf.internal.signatures",
+    "public:ccf.internal.cose_signatures",
+    Table.TREE,
+    GovTable.COSE_HISTORY,
+    GovTable.MEMBERS_ACKS,
+    GovTable.PROPOSALS,
+    GovTable.PROPOSALS_INFO,
+)
 _MR_ROUNDS = 40
 
 
@@ -85,6 +97,7 @@ def _prime(rng: random.Random, bits: int) -> int:
             return candidate
 
 
+@functools.lru_cache(maxsize=64)
 def rsa_key_from_seed(seed: bytes, name: str, bits: int = 2048) -> rsa.RSAPrivateKey:
     """A member's RSA encryption key derived from ``seed`` and ``name`` (the library cannot derive one,
     so the primes are searched from a seeded generator): runs replay byte for byte."""
