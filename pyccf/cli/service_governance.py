@@ -49,7 +49,7 @@ def governance_options(command: F) -> F:
                 "--recovery-threshold",
                 type=click.IntRange(min=1, max=254),
                 default=None,
-                help="With --governance: recovery members; opening the service issues shares of this threshold.",
+                help="With --governance: recovery members; opening issues shares of this threshold.",
             ),
             click.option(
                 "--client-writes",
