@@ -255,8 +255,12 @@ class Recovery:
             name: dict(kvs) for name, kvs in state.items() if not name.startswith(PUBLIC_PREFIX)
         }
         previous = x509.load_pem_x509_certificate(store.get(PREVIOUS_SERVICE_IDENTITY, SINGLETON_KEY) or b"")
+        cert = self.new_service.cert  # the endorsement is valid as long as the new identity
         endorsement = endorse_previous_service(
-            previous, self.new_service, not_before=self.new_service.cert.not_valid_before_utc
+            previous,
+            self.new_service,
+            not_before=cert.not_valid_before_utc,
+            validity=cert.not_valid_after_utc - cert.not_valid_before_utc,
         )
         writes[PREVIOUS_IDENTITY_ENDORSEMENT] = {
             SINGLETON_KEY: endorsement.public_bytes(serialization.Encoding.PEM)
