@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives import serialization
+
 from pyccf.consensus.node import Node
 from pyccf.errors import PyccfError, ScenarioAssertionFailed
 from pyccf.formats.attestation import VIRTUAL_MEASUREMENT
@@ -399,9 +401,23 @@ def run_governed(
                 result.primary = leader
                 gov.store = ledgers.ledger(leader).store
     (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
+    if threshold is not None:
+        write_member_keys(out / "member_keys", material, list(initial))
     doc = {**live_state(result), "seed": member_seed}
     (out / "governance.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return result
+
+
+def write_member_keys(folder: Path, material: bytes, names: list[str]) -> None:
+    """``<name>_enc_privk.pem``: the recovery members' encryption keys, as CCF's members keep them (what
+    ``tracecheck audit ledger --member-keys`` reads)."""
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        key = rsa_key_from_seed(material, name)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        (folder / f"{name}_enc_privk.pem").write_bytes(pem)
 
 
 def member(material: bytes, name: str, recovery: bool) -> Member:

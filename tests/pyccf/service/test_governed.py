@@ -14,7 +14,9 @@ from pyccf.cli import main
 from pyccf.formats.attestation import VIRTUAL_MEASUREMENT
 from pyccf.formats.governance import GovTable
 from pyccf.formats.ledger import SINGLETON_KEY, Table
-from pyccf.governance.script import ScriptError
+from pyccf.governance.engine import Governance
+from pyccf.governance.script import Runner, ScriptError, parse
+from pyccf.kv.store import Store
 from pyccf.service.governed import GovernedRun, live_state, run_governed
 from tests.oracle import read_ledger
 from tests.paths import CCF_CONSTITUTIONS, REPO
@@ -118,3 +120,25 @@ def test_cli_runs_a_governance_script(tmp_path: Path) -> None:
     assert done.exit_code == 2
     assert "bad.governance:1: label: no proposal labelled 'nowhere'" in done.output
     assert "Traceback" not in done.output
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("share m0 gently", "arguments"),
+        ("share", "arguments"),
+        ("expect_node 3 Busy", "status"),
+        ("join", "arguments"),
+        ("join 3 [1]", "options"),
+        ("join 3 {nope", "options"),
+    ],
+)
+def test_service_commands_parse_strictly(line: str, field: str) -> None:
+    with pytest.raises(ScriptError, match=rf"s.governance:1: {field}: "):
+        parse(line + "\n", "s.governance")
+
+
+def test_service_commands_need_a_service() -> None:
+    runner = Runner(Governance(Store()), b"seed")
+    with pytest.raises(ScriptError, match=r"s:1: join: needs a service"):
+        runner.run(parse("join 3\n", "s"))

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -30,6 +31,7 @@ from tests.paths import CCF_CONSTITUTIONS, REPO
 from tests.pyccf.governance.helpers import needs_constitutions
 from tracecheck.audit.governance import replay_governance
 from tracecheck.audit.receipts import ReceiptInvalid, verify_json
+from tracecheck.cli import main as tracecheck_main
 
 pytestmark = needs_constitutions
 EXAMPLES = REPO / "tests" / "data" / "governance"
@@ -170,3 +172,18 @@ def test_member_encryption_keys_derive_from_the_seed() -> None:
     assert key.private_numbers() != rsa_key_from_seed(b"seed", "m1").private_numbers()
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
     assert key.decrypt(key.public_key().encrypt(b"secret", oaep), oaep) == b"secret"
+
+
+def test_the_auditor_recovers_the_old_ledger_secret_with_the_members_keys(runs: Runs) -> None:
+    old, _ = runs
+    args = ["audit", "ledger", str(old.out / "ledgers" / "0"), "--member-keys", str(old.out / "member_keys")]
+    done = CliRunner().invoke(tracecheck_main, args)
+    assert done.exit_code == 0, done.output
+    assert "1 ledger secret(s)" in done.output and "3 private domains" in done.output
+
+
+@pytest.mark.tlc
+def test_the_raft_traces_of_both_services_are_accepted(runs: Runs) -> None:
+    traces = [str(run.out / "raft_trace.ndjson") for run in runs]
+    done = CliRunner().invoke(tracecheck_main, ["validate", "-j", "1", *traces])
+    assert done.exit_code == 0, done.output
