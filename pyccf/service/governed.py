@@ -58,6 +58,7 @@ from pyccf.service.replicated import ReplicatedLedgers, write_set_of
 from pyccf.service.signing import Writes
 from pyccf.service.writer import entry_input, writes_to_write_set
 from pyccf.sim.commands import (
+    CleanupNodes,
     Command,
     DispatchAll,
     EmitSignature,
@@ -298,9 +299,31 @@ class GovernedService:
         if actual != want:
             raise cmd.error(cmd.name, f"node {node_id}: expected {want}, actual {actual}")
 
+    def retired_committed(self) -> None:
+        """Once the retirements are committed, CCF marks the retired nodes ``retired_committed`` (the
+        core's ``cleanup_nodes``), then signs it."""
+        store = self.primary_store_synced()
+        retired = sorted(
+            (
+                n
+                for n in self.driver.nodes
+                if node_status(store, self.ledgers.keys.node(n).node_id) == "Retired"
+            ),
+            key=int,
+        )
+        if retired:
+            self.run(CleanupNodes("latest", tuple(retired)))
+            self.sign()
+            self.run(LoopUntilSync())
+
     def sign(self) -> None:
         self.run(EmitSignature("latest"))
         self.run(DispatchAll())
+
+
+def node_status(store: Any, node_id: str) -> str | None:
+    raw = store.get(Table.NODES_INFO, node_id.encode())
+    return None if raw is None else str(json.loads(raw).get("status"))
 
 
 def opens(store: Any, ws: WriteSet) -> bool:
@@ -390,6 +413,7 @@ def run_governed(
                 service.run(DispatchAll())
             service.sign()
             service.run(LoopUntilSync())
+            service.retired_committed()
             driver.finish()
         except ScenarioAssertionFailed as failure:
             result.failure = failure

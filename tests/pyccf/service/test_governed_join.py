@@ -71,10 +71,16 @@ def test_on_an_open_service_the_joiner_waits_pending_and_the_configuration_is_un
 def test_remove_node_retires_and_reconfigures(run: GovernedRun) -> None:
     log = run.driver.nodes["0"].log
     retired = [s for s, w in node_writes(run) if w.get("2") == "Retired"]
-    assert len(retired) == 1
+    assert len(retired) == 2  # the retirement, then retired_committed
     assert log[retired[0] - 1].kind is EntryType.RECONFIGURATION
     assert set(log[retired[0] - 1].nodes) == {"0", "1", "3"}
     assert sorted(live_state(run)["nodes"].values()) == ["Retired", "Trusted", "Trusted", "Trusted"]
+    # once the retirement is committed, the node is marked retired_committed (the core's cleanup_nodes)
+    cleanup = [e for e in log if e.kind is EntryType.RETIRED_COMMITTED]
+    assert [(e.index, e.nodes) for e in cleanup] == [(retired[1], ("2",))]
+    gov = replay_governance(run.out / "ledgers" / "0", uncommitted=True)
+    assert gov.nodes[run.ledgers.keys.node("2").node_id].retired_committed
+    assert not gov.nodes[run.ledgers.keys.node("0").node_id].retired_committed
 
 
 @pytest.mark.parametrize("node", ["0", "1", "3"])
