@@ -80,6 +80,10 @@ def test_auditor_replay_equals_the_live_state(run: GovernedRun) -> None:
         assert gov.service_status == state["service"] == "Open"
         live = {pid: s for pid, s in state["proposals"].items()}
         assert {pid: gov.proposals[pid].state for pid in live} == live
+        for key, raw in run.gov.store.state()[GovTable.PROPOSALS_INFO].items():  # and their ballots
+            info = json.loads(raw)
+            assert gov.proposals[key.decode()].final_votes == info.get("final_votes")
+            assert set(gov.proposals[key.decode()].ballots) == set(info["ballots"])
         assert gov.service_cert == run.ledgers.keys.service.cert_pem
 
 
