@@ -84,7 +84,7 @@ def run_governance(
     recover_from: Path | None,
 ) -> int:
     """Run the governed service; the exit code (a bad script or input: one located error line)."""
-    from pyccf.service.governed import run_governed
+    from pyccf.service.governed_run import run_governed
 
     try:
         result = run_governed(

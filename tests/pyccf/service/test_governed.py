@@ -17,7 +17,7 @@ from pyccf.formats.ledger import SINGLETON_KEY, Table
 from pyccf.governance.engine import Governance
 from pyccf.governance.script import Runner, ScriptError, parse
 from pyccf.kv.store import Store
-from pyccf.service.governed import GovernedRun, live_state, run_governed
+from pyccf.service.governed_run import GovernedRun, live_state, run_governed
 from tests.oracle import read_ledger
 from tests.paths import CCF_CONSTITUTIONS, REPO
 from tests.pyccf.governance.helpers import needs_constitutions

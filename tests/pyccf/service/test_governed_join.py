@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pyccf.formats.ledger import Table
 from pyccf.formats.raft_trace import EntryType
 from pyccf.governance.script import ScriptError
-from pyccf.service.governed import GovernedRun, live_state, run_governed
+from pyccf.service.governed_run import GovernedRun, live_state, run_governed
 from tests.oracle import read_ledger
 from tests.paths import CCF_CONSTITUTIONS, REPO
 from tests.pyccf.governance.helpers import needs_constitutions

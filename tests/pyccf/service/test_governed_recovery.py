@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from pyccf.formats.ledger import SINGLETON_KEY, ZERO_DIGEST, Table
 from pyccf.governance.requests import RequestRefused
 from pyccf.governance.script import ScriptError
-from pyccf.service.governed import GovernanceRunError, GovernedRun, live_state, run_governed
+from pyccf.service.governed import GovernanceRunError
+from pyccf.service.governed_run import GovernedRun, live_state, run_governed
 from pyccf.service.receipts import LeafComponents, json_receipt
 from pyccf.service.recovery import (
     PREVIOUS_IDENTITY_ENDORSEMENT,
