@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from pyccf.cli.service_governance import governance_options, run_governance
 from pyccf.service.run import run_service
 
 
@@ -30,14 +32,24 @@ def service() -> None:
 )
 @click.option("--signature-every", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@governance_options
 def run(
-    nodes: int, clients: int, txs: int, seed: int, faults: float, signature_every: int, out_dir: Path
+    nodes: int,
+    clients: int,
+    txs: int,
+    seed: int,
+    faults: float,
+    signature_every: int,
+    out_dir: Path,
+    **governed: Any,
 ) -> None:
     """Write OUT/ledgers/<node id>/, OUT/service_cert.pem, OUT/receipts/<txid>.{json,cose} and
     OUT/raft_trace.ndjson."""
     if out_dir.exists() and any(out_dir.iterdir()):
         click.echo(f"{out_dir}: error: --out: the folder is not empty", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    if governed["governance"] is not None:
+        sys.exit(run_governance(out_dir, nodes=nodes, seed=seed, signature_every=signature_every, **governed))
     try:
         result = run_service(
             out_dir,

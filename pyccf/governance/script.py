@@ -24,7 +24,7 @@ from typing import Any
 
 from pyccf.errors import PyccfError
 from pyccf.formats.governance import GovTable, MemberStatus, MsgType, ProposalState
-from pyccf.formats.ledger import SINGLETON_KEY, ServiceStatus, Table
+from pyccf.formats.ledger import SINGLETON_KEY, NodeStatus, ServiceStatus, Table
 from pyccf.governance.engine import Governance
 from pyccf.governance.requests import Member, RequestRefused, member_from_seed
 
@@ -42,13 +42,20 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "expect": ("label", "state"),
     "expect_member": ("member", "status"),
     "expect_service": ("status",),
+    "join": ("node", "[options]"),
+    "expect_node": ("node", "status"),
+    "share": ("member", "[how]"),
 }
+#: Commands only a service runs (``Runner.hooks``): a node joining, a node's status, a member's
+#: recovery share (``share <member> [corrupt]``).
+SERVICE_COMMANDS = ("join", "expect_node", "share")
 
 #: The expectations and the vocabulary their last argument must come from.
 _CHECKED: dict[str, tuple[str, type[StrEnum]]] = {
     "expect": ("state", ProposalState),
     "expect_member": ("status", MemberStatus),
     "expect_service": ("status", ServiceStatus),
+    "expect_node": ("status", NodeStatus),
 }
 
 
@@ -128,7 +135,21 @@ def parse(text: str, file: str = "<script>", *, labels: Iterable[str] = ()) -> l
             known.add(label)
             commands.append(Command(file, number, name, (member, label), _actions(file, number, tail)))
             continue
+        if name == "join":
+            node, _, options = rest.partition(" ")
+            if not node:
+                raise ScriptError(file, number, "arguments", "join <node> [<JSON options>]")
+            opts = _json(file, number, options.strip(), "options") if options.strip() else {}
+            if not isinstance(opts, dict):
+                raise ScriptError(file, number, "options", "must be a JSON object")
+            commands.append(Command(file, number, name, (node,), (opts,)))
+            continue
         args = tuple(rest.split())
+        if name == "share":
+            if len(args) not in (1, 2) or args[1:] not in ((), ("corrupt",)):
+                raise ScriptError(file, number, "arguments", "share <member> [corrupt]")
+            commands.append(Command(file, number, name, args))
+            continue
         expected = COMMANDS[name]
         if len(args) != len(expected):
             usage = " ".join(f"<{a}>" for a in expected)
@@ -170,6 +191,7 @@ class Runner:
     members: dict[str, Member] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # label -> proposal id
     on_outcome: Callable[[Command, Any], None] | None = None
+    hooks: dict[str, Callable[[Command], Any]] = field(default_factory=dict)  # SERVICE_COMMANDS
 
     def principal(self, name: str) -> Member:
         if name not in self.members:
@@ -214,6 +236,10 @@ class Runner:
         return str(json.loads(raw)["state"])
 
     def _run(self, cmd: Command) -> Any:
+        if cmd.name in SERVICE_COMMANDS:
+            if cmd.name not in self.hooks:
+                raise cmd.error(cmd.name, "needs a service (pyccf service run --governance SCRIPT)")
+            return self.hooks[cmd.name](cmd)
         g, at = self.gov, self._tick()
         if cmd.name == "propose":
             member, label = cmd.args
