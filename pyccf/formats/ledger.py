@@ -65,6 +65,10 @@ class Table(StrEnum):
     MEMBERS_ENCRYPTION_PUBLIC_KEYS = "public:ccf.gov.members.encryption_public_keys"  # member id -> RSA PEM
     RECOVERY_SHARES = "public:ccf.internal.recovery_shares"  # singleton JSON: wrapped secret, shares
     HISTORICAL_LEDGER_SECRET = "public:ccf.internal.historical_encrypted_ledger_secret"  # the rekey chain
+    PREVIOUS_SERVICE_IDENTITY = "public:ccf.gov.service.previous_service_identity"  # singleton raw PEM
+    ENCRYPTED_SUBMITTED_SHARES = "public:ccf.internal.encrypted_submitted_shares"  # member id -> sealed share
+    #: The new identity's endorsement of the previous one (PEM): pyccf's name, not CCF's.
+    PREVIOUS_IDENTITY_ENDORSEMENT = "public:ccf.internal.previous_service_identity_endorsement"
 
 
 class NodeStatus(StrEnum):

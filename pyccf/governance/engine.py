@@ -125,7 +125,7 @@ def open_service(view: KvView, args: list[Any]) -> None:
     if status in (ServiceStatus.OPEN, ServiceStatus.WAITING_FOR_RECOVERY_SHARES):
         return
     if status == ServiceStatus.RECOVERING:
-        known = view.get("public:ccf.gov.service.previous_service_identity", SINGLETON_KEY)
+        known = view.get(Table.PREVIOUS_SERVICE_IDENTITY, SINGLETON_KEY)
         if previous is None or (known is not None and known.decode() != previous):
             raise ValueError("Unable to open service: previous service identity does not match")
         info["status"] = str(ServiceStatus.WAITING_FOR_RECOVERY_SHARES)

@@ -49,12 +49,12 @@ from pyccf.service.identity import Identity, endorse_previous_service
 from pyccf.service.signing import Writes, json_bytes
 
 #: Where the previous identity is kept (CCF's ``service.previous_service_identity``: raw PEM).
-PREVIOUS_SERVICE_IDENTITY = "public:ccf.gov.service.previous_service_identity"
+PREVIOUS_SERVICE_IDENTITY = Table.PREVIOUS_SERVICE_IDENTITY
 #: Each submitted share, encrypted under the new ledger secret (member id -> nonce | ciphertext).
-SUBMITTED_SHARES = "public:ccf.internal.encrypted_submitted_shares"
-#: The new identity's endorsement of the previous one (PEM), pyccf's name for it; receipts of the old
-#: service carry it as ``service_endorsements``.
-PREVIOUS_IDENTITY_ENDORSEMENT = "public:ccf.internal.previous_service_identity_endorsement"
+SUBMITTED_SHARES = Table.ENCRYPTED_SUBMITTED_SHARES
+#: The new identity's endorsement of the previous one (PEM); receipts of the old service carry it as
+#: ``service_endorsements``.
+PREVIOUS_IDENTITY_ENDORSEMENT = Table.PREVIOUS_IDENTITY_ENDORSEMENT
 #: Old public tables a recovered service does not take over: the old ledger's own signatures and tree,
 #: and the members' signed requests and the proposals they decided (their evidence, the signed requests,
 #: is in the old ledger, where an auditor checks them; a proposal left open is not carried over).
