@@ -60,8 +60,10 @@ class ListAppend:
         public: dict[bytes, bytes] = {}
         for key in keys:
             base = self.read(node_id, store, key)
-            if self.bug == "LostUpdate" and base and store.version_of(APP_PUBLIC_MAP, _store_key(key)) == (
-                store.version
+            if (
+                self.bug == "LostUpdate"
+                and base
+                and store.version_of(APP_PUBLIC_MAP, _store_key(key)) == (store.version)
             ):
                 base = base[:-1]  # as if read before the previous entry, which appended to this key
             public[_store_key(key)] = json.dumps([*base, tx], separators=(",", ":")).encode()

@@ -63,7 +63,8 @@ class Session:
     txid: TxID | None = None
     observed: Observed | None = None
     node: str = ""
-    seen: TxID | None = None  # the latest TxID a response gave the session
+    seen: TxID | None = None  # the latest TxID a response gave the session, unless reported Invalid
+    before: TxID | None = None  # ``seen`` before the current response
 
 
 class Sessions:
@@ -191,12 +192,14 @@ class Sessions:
         s.phase = Phase.SENT
 
     def execute(self, s: Session) -> None:
-        """A write runs on a node that believes it is primary (none: the client waits and resends)."""
-        primaries = sorted(nid for nid, n in self.driver.nodes.items() if n.is_leader)
+        """A write runs on a node that believes it is primary and holds the session's last TxID (none:
+        the client waits and resends)."""
+        nodes = self.driver.nodes
+        primaries = sorted(nid for nid, n in nodes.items() if n.is_leader and self._serves(nid, s))
         if not primaries:
             return
         nid = self.rng.choice(primaries)
-        node = self.driver.nodes[nid]
+        node = nodes[nid]
         view, data = node.current_view, entry_data(s.tx, s.keys)
         txid = self._replicate(node, view, data)
         if txid is None:
@@ -229,18 +232,22 @@ class Sessions:
         if not live:
             return
         nid = self._read_target(live)
-        if nid is None:
+        if nid is None or (self.bug != "BackupMissesOwnWrite" and not self._serves(nid, s)):
             nid = self.rng.choice(live)
-            if s.seen is not None and not _holds(nodes[nid], s.seen):
-                primary = self.driver.leader_of("latest")
-                if primary is None:
-                    return  # no primary to forward to: the client waits
-                nid = primary
+        if not self._serves(nid, s) and self.bug != "BackupMissesOwnWrite":
+            primary = self.driver.leader_of("latest")
+            if primary is None or not self._serves(primary, s):
+                return  # nowhere to forward to yet: the client waits
+            nid = primary
         node = nodes[nid]
         s.txid = TxID(node.term_of(node.last_idx), node.last_idx)
         s.node, s.observed = nid, self.observe(nid, s.keys)
         self.on_read(s.client, json.dumps(s.observed))
         s.phase = Phase.EXECUTED
+
+    def _serves(self, nid: str, s: Session) -> bool:
+        """Whether the node may serve the session: its log holds the session's last TxID."""
+        return s.seen is None or _holds(self.driver.nodes[nid], s.seen)
 
     def _read_target(self, live: list[str]) -> str | None:
         """The node a seeded bug sends a read to, skipping the session check (None: no bug applies)."""
@@ -262,7 +269,7 @@ class Sessions:
         kind = EventType.RW_RESPONSE if s.kind is EventType.RW_REQUEST else EventType.RO_RESPONSE
         fields = {Field.TX: s.tx, Field.TX_ID: [s.txid.view, s.txid.seqno], Field.OBSERVED: observed}
         self.emit(kind, s, {**fields, Field.NODE: s.node})
-        s.seen = s.txid if s.seen is None else max(s.seen, s.txid)
+        s.before, s.seen = s.seen, s.txid if s.seen is None else max(s.seen, s.txid)
         s.phase = Phase.POLLING
 
     def poll(self, s: Session) -> None:
@@ -276,6 +283,8 @@ class Sessions:
         )
         if status in FINAL_STATUSES:
             s.phase = Phase.IDLE
+        if status is HistoryStatus.INVALID:
+            s.seen = s.before  # nothing of that response survives: the session's order is as before it
 
     # ------------------------------------------------------------------ what nodes answer
 
@@ -310,4 +319,3 @@ class Sessions:
 
 def _holds(node: Node, txid: TxID) -> bool:
     return node.term_of(txid.seqno) == txid.view
-

@@ -75,7 +75,11 @@ def response_follows_request(h: History) -> list[str]:
             seen[e[Field.TX]] = e
         elif t in REQUEST_OF:
             req = seen.get(e[Field.TX])
-            if req is None or req[Field.TYPE] != REQUEST_OF[EventType(t)] or req[Field.CLIENT] != e[Field.CLIENT]:
+            if (
+                req is None
+                or req[Field.TYPE] != REQUEST_OF[EventType(t)]
+                or req[Field.CLIENT] != e[Field.CLIENT]
+            ):
                 bad.append(f"line {i + 1}: response of tx {e[Field.TX]} without its request")
     return bad
 
@@ -148,9 +152,7 @@ def observed_once_and_requested(h: History) -> list[str]:
 
 def invalid_not_observed_by_committed(h: History) -> list[str]:
     invalid = {t for t, s in h.statuses().items() if HistoryStatus.INVALID in s}
-    invalid_txs = {
-        r[Field.TX] for r in h.rw(committed=False) if tuple(r[Field.TX_ID]) in invalid
-    }
+    invalid_txs = {r[Field.TX] for r in h.rw(committed=False) if tuple(r[Field.TX_ID]) in invalid}
     bad = []
     for tx, r in h.responses.items():
         if h.committed(tuple(r[Field.TX_ID])):
@@ -177,6 +179,43 @@ def read_your_writes(h: History) -> list[str]:
     return bad
 
 
+def monotonic_reads(h: History) -> list[str]:
+    """Per session, a committed response's lists extend those of its earlier committed responses."""
+    bad = []
+    last: dict[tuple[int, str], list[int]] = {}
+    for i, e in enumerate(h.events):
+        if e[Field.TYPE] not in (EventType.RW_RESPONSE, EventType.RO_RESPONSE):
+            continue
+        if not h.committed(tuple(e[Field.TX_ID])):
+            continue
+        for key, got in h.lists(e).items():
+            before = last.get((e[Field.CLIENT], key), [])
+            if got[: len(before)] != before:
+                bad.append(f"line {i + 1}: tx {e[Field.TX]} key {key} saw {got} after {before}")
+            last[e[Field.CLIENT], key] = got
+    return bad
+
+
+def ro_linearizable(h: History) -> list[str]:
+    """A committed read observes every committed write that responded before the read was sent (CCF
+    documents this as not guaranteed)."""
+    bad = []
+    done: list[dict[str, Any]] = []
+    for i, e in enumerate(h.events):
+        if e[Field.TYPE] == EventType.RW_RESPONSE and h.committed(tuple(e[Field.TX_ID])):
+            done.append(e)
+        elif e[Field.TYPE] == EventType.RO_REQUEST:
+            r = h.responses.get(e[Field.TX])
+            if r is None or not h.committed(tuple(r[Field.TX_ID])):
+                continue
+            lists = h.lists(r)
+            for w in done:
+                for key in h.lists(w):
+                    if key in lists and w[Field.TX] not in lists[key]:
+                        bad.append(f"read {e[Field.TX]} (line {i + 1}) misses committed {w[Field.TX]}")
+    return bad
+
+
 ALL_CHECKS = (
     response_follows_request,
     unique_rw_txids,
@@ -186,6 +225,8 @@ ALL_CHECKS = (
     observed_once_and_requested,
     invalid_not_observed_by_committed,
     read_your_writes,
+    monotonic_reads,
+    ro_linearizable,
 )
 
 
