@@ -41,7 +41,10 @@ CLIENT_SHARE = 0.5  # of scheduler steps: a session's step (else a scenario line
 POLL_SHARE = 0.3  # of a polling session's steps: a status request (a client waits between polls)
 ISOLATE = 0.03  # chance per scenario step of isolating the primary (when none is isolated)
 ISOLATED_STEPS = (10, 40)  # how many scenario steps an isolation lasts
-TICKS = (10, 10, 30, 50)  # ms per clock step
+TICKS = (10, 10, 20, 30)  # ms per clock step (below the election timeout, with delivery after)
+FAULT_SHARE = 0.3  # times ``faults``: the chance of a random generator line per scenario step
+WAIT_LIMIT = 50  # see Sessions._serves
+STEPS_PER_REQUEST = 200  # most scheduler steps per request
 DRAIN_ROUNDS = 300  # after healing: rounds for the sessions to finish what they started
 Observed = list[int] | dict[str, list[int]]
 
@@ -65,6 +68,7 @@ class Session:
     node: str = ""
     seen: TxID | None = None  # the latest TxID a response gave the session, unless reported Invalid
     before: TxID | None = None  # ``seen`` before the current response
+    waited: int = 0  # steps the current request waited for a node to serve it
 
 
 class Sessions:
@@ -95,6 +99,7 @@ class Sessions:
         self.signature_every = signature_every
         self.on_write, self.on_read = on_write, on_read
         self.events: list[dict[str, Any]] = []
+        self.deposed_reads: list[int] = []  # reads a deposed primary served (not in the history)
         self.sent = 0
         self.writes = 0
         self.isolated: str | None = None
@@ -114,7 +119,9 @@ class Sessions:
 
     def workload(self, requests: int, faults: float) -> None:
         """Send ``requests`` requests, interleaved with scenario lines and faults."""
-        while self.sent < requests:
+        budget = STEPS_PER_REQUEST * requests  # sessions that can never go on do not hang the run
+        while self.sent < requests and budget > 0:
+            budget -= 1
             if self.rng.random() < CLIENT_SHARE:
                 session = self.rng.choice(self.sessions)
                 if session.phase is not Phase.IDLE or self.sent < requests:
@@ -134,11 +141,17 @@ class Sessions:
         elif len(self.driver.nodes) > 1 and self.rng.random() < self.isolate_chance:
             primary = self.driver.leader_of("latest")
             if primary is not None:
+                if self.bug == "StaleReadDeposedPrimary":  # its tip signed, so its stale reads can commit
+                    self.run(EmitSignature(self.driver.nodes[primary].current_view))
+                    for _ in range(3):  # sent on the next tick, acknowledged, commit known to the backups
+                        self.run(Periodic(None, 10))
+                        self.run(DispatchAll())
                 self.isolated = primary
                 self.isolation_left = self.rng.randint(*ISOLATED_STEPS)
                 self.run(NodeLinks(primary, verb="disconnect_node"))
                 return
-        if self.rng.random() < faults:
+        quiet = self.bug == "StaleReadDeposedPrimary" and self.isolated is not None  # no other faults
+        if self.rng.random() < faults * FAULT_SHARE and not quiet:
             self.run(self.gen.next_line(self.driver))
         elif self.isolated is None:
             self.run(Periodic(None, self.rng.choice(TICKS)))
@@ -168,6 +181,8 @@ class Sessions:
     # ------------------------------------------------------------------ one session's steps
 
     def step(self, s: Session) -> None:
+        if s.phase is Phase.SENT:
+            s.waited += 1
         if s.phase is Phase.IDLE:
             self.send(s)
         elif s.phase is Phase.SENT:
@@ -189,13 +204,15 @@ class Sessions:
             most = 2 if s.kind is EventType.RW_REQUEST else 3
             s.keys = tuple(sorted(self.rng.sample(self.keys, self.rng.randint(1, most)), key=int))
         self.emit(s.kind, s, {Field.TX: s.tx})
-        s.phase = Phase.SENT
+        s.phase, s.waited = Phase.SENT, 0
 
     def execute(self, s: Session) -> None:
         """A write runs on a node that believes it is primary and holds the session's last TxID (none:
         the client waits and resends)."""
         nodes = self.driver.nodes
         primaries = sorted(nid for nid, n in nodes.items() if n.is_leader and self._serves(nid, s))
+        if self.bug == "StaleReadDeposedPrimary":  # the deposed primary only reads, its tip stays valid
+            primaries = [nid for nid in primaries if nid == self.driver.leader_of("latest")]
         if not primaries:
             return
         nid = self.rng.choice(primaries)
@@ -231,7 +248,7 @@ class Sessions:
         live = sorted(nid for nid, n in nodes.items() if n.is_active and n.last_idx > 0)
         if not live:
             return
-        nid = self._read_target(live)
+        nid = self._read_target(live, s)
         if nid is None or (self.bug != "BackupMissesOwnWrite" and not self._serves(nid, s)):
             nid = self.rng.choice(live)
         if not self._serves(nid, s) and self.bug != "BackupMissesOwnWrite":
@@ -240,25 +257,39 @@ class Sessions:
                 return  # nowhere to forward to yet: the client waits
             nid = primary
         node = nodes[nid]
+        if node.is_leader and node.current_view < max(n.current_view for n in nodes.values() if n.is_leader):
+            self.deposed_reads.append(s.tx)
         s.txid = TxID(node.term_of(node.last_idx), node.last_idx)
         s.node, s.observed = nid, self.observe(nid, s.keys)
         self.on_read(s.client, json.dumps(s.observed))
         s.phase = Phase.EXECUTED
 
     def _serves(self, nid: str, s: Session) -> bool:
-        """Whether the node may serve the session: its log holds the session's last TxID."""
-        return s.seen is None or _holds(self.driver.nodes[nid], s.seen)
+        """Whether the node may serve the session: its log holds the session's last TxID. (A session
+        only sends once that TxID is Committed or Invalid, so the latest primary holds it; only a seeded
+        bug can make it wait for ever, and after WAIT_LIMIT steps the latest primary serves it.)"""
+        if s.seen is None or _holds(self.driver.nodes[nid], s.seen):
+            return True
+        return s.waited > WAIT_LIMIT and nid == self.driver.leader_of("latest")
 
-    def _read_target(self, live: list[str]) -> str | None:
+    def _read_target(self, live: list[str], s: Session) -> str | None:
         """The node a seeded bug sends a read to, skipping the session check (None: no bug applies)."""
         nodes = self.driver.nodes
         if self.bug == "StaleReadDeposedPrimary":
-            top = max((n.current_view for n in nodes.values() if n.is_leader), default=0)
-            deposed = [nid for nid in live if nodes[nid].is_leader and nodes[nid].current_view < top]
+            latest = self.driver.leader_of("latest")
+            new = nodes[latest] if latest is not None else None
+            deposed = [  # a deposed primary whose tip the new primary holds: the read's TxID can commit
+                nid
+                for nid in live
+                if nodes[nid].is_leader
+                and new is not None
+                and nodes[nid].current_view < new.current_view
+                and _holds(new, TxID(nodes[nid].term_of(nodes[nid].last_idx), nodes[nid].last_idx))
+            ]
             return self.rng.choice(deposed) if deposed else None
         if self.bug == "BackupMissesOwnWrite":
-            backups = [nid for nid in live if not nodes[nid].is_leader]
-            return min(backups, key=lambda nid: nodes[nid].last_idx) if backups else None
+            behind = [nid for nid in live if not nodes[nid].is_leader and not self._serves(nid, s)]
+            return self.rng.choice(behind) if behind else None  # a backup without the session's write
         return None
 
     def respond(self, s: Session) -> None:

@@ -63,6 +63,7 @@ class ServiceRun:
     txids: dict[int, TxID] = field(default_factory=dict)  # index in submitted -> TxID the primary gave
     statuses: dict[TxID, dict[str, TxStatus]] = field(default_factory=dict)  # per node, latest
     history: list[dict[str, Any]] = field(default_factory=list)  # the clients' events (history runs)
+    deposed_reads: list[int] = field(default_factory=list)  # tx of each read a deposed primary served
 
     def track(self, nodes: Mapping[str, Node]) -> None:
         """Each node's status of every submitted transaction; a forbidden change raises."""
@@ -189,7 +190,7 @@ def history_workload(
             result.txids[len(result.submitted)] = txid
         result.submitted.append((client, data))
 
-    return Sessions(
+    sessions = Sessions(
         driver,
         gen,
         result.ledgers,
@@ -202,6 +203,8 @@ def history_workload(
         on_write=on_write,
         on_read=lambda client, value: result.reads.append((client, value)),
     )
+    result.deposed_reads = sessions.deposed_reads
+    return sessions
 
 
 def accepted(nodes: Mapping[str, Node], data: str) -> TxID | None:
