@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from pyccf.formats.history import CONSISTENCY_BUGS
 from pyccf.service.run import run_service
 
 
@@ -30,13 +31,40 @@ def service() -> None:
 )
 @click.option("--signature-every", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Run concurrent list-append client sessions and write their history (ndjson) to this file.",
+)
+@click.option(
+    "--keys", type=click.IntRange(min=1), default=1, show_default=True, help="Keys of the list-append app."
+)
+@click.option(
+    "--bug", type=click.Choice(sorted(CONSISTENCY_BUGS)), default=None, help="A seeded consistency bug."
+)
 def run(
-    nodes: int, clients: int, txs: int, seed: int, faults: float, signature_every: int, out_dir: Path
+    nodes: int,
+    clients: int,
+    txs: int,
+    seed: int,
+    faults: float,
+    signature_every: int,
+    out_dir: Path,
+    history: Path | None,
+    keys: int,
+    bug: str | None,
 ) -> None:
     """Write OUT/ledgers/<node id>/, OUT/service_cert.pem, OUT/receipts/<txid>.{json,cose} and
-    OUT/raft_trace.ndjson."""
+    OUT/raft_trace.ndjson (and with --history, the clients' history)."""
     if out_dir.exists() and any(out_dir.iterdir()):
         click.echo(f"{out_dir}: error: --out: the folder is not empty", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if history is None and (keys != 1 or bug is not None):
+        click.echo("error: --keys and --bug need --history (they shape the history run's clients)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if history is not None and not history.parent.is_dir():
+        click.echo(f"{history}: error: --history: no folder {history.parent}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     try:
         result = run_service(
@@ -47,11 +75,16 @@ def run(
             seed=seed,
             faults=faults,
             signature_every=signature_every,
+            history=history,
+            keys=keys,
+            bug=bug,
         )
     except OSError as e:
         click.echo(f"{e.filename or out_dir}: error: {e.strerror or e}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     ledger = result.longest
+    if history is not None:
+        click.echo(f"{len(result.history)} history events in {history}")
     click.echo(
         f"{len(result.submitted)} writes, {len(result.reads)} reads, {len(result.receipts)} receipts; "
         f"commit {ledger.files.committed_seqno} on {len(result.ledgers.ledgers)} nodes"
