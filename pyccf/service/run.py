@@ -71,8 +71,9 @@ class ServiceRun:
             seen = self.statuses.setdefault(txid, {})
             for nid, node in nodes.items():
                 new = tx_status(node, txid)
-                if nid in seen:
-                    check_transition(seen[nid], new, f"{txid} on node {nid}")
+                old = seen.get(nid)
+                if old is not None and old is not new:  # the message is made only for a change
+                    check_transition(old, new, f"{txid} on node {nid}")
                 seen[nid] = new
 
     @property
