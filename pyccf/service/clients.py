@@ -10,8 +10,9 @@ other nodes' clocks run, so it still believes it leads, serves reads and takes w
 rolls back (Invalid, their seqnos reused). Every event is recorded as it happens, so the line order of
 the history is one global logical clock.
 
-Reads keep session order: a node serves a session only if its log holds the last TxID the session was
-given, else the read is forwarded to the latest primary (CCF's sticky forwarding). The seeded bugs
+Sessions keep their order: a node serves a session only if its log holds the last TxID the session was
+given (and not reported Invalid), else a read is forwarded to the latest primary and a write waits for a
+primary that holds it (CCF's session consistency). The seeded bugs
 (:data:`pyccf.formats.history.CONSISTENCY_BUGS`) not in :mod:`pyccf.service.app` are here.
 """
 
@@ -123,9 +124,7 @@ class Sessions:
         while self.sent < requests and budget > 0:
             budget -= 1
             if self.rng.random() < CLIENT_SHARE:
-                session = self.rng.choice(self.sessions)
-                if session.phase is not Phase.IDLE or self.sent < requests:
-                    self.step(session)
+                self.step(self.rng.choice(self.sessions))
             else:
                 self.scenario_step(faults)
         if self.isolated is not None:
