@@ -160,6 +160,8 @@ def run_service(
             run(LoopUntilSync())
             if sessions is not None:
                 sessions.drain()
+                for command in gen.healing(driver):  # the sessions' last steps may have needed a leader
+                    run(command)
                 run(LoopUntilSync())
             driver.finish()
         except ScenarioAssertionFailed as failure:  # e.g. CCF's stuck follower: outputs are still written
