@@ -226,3 +226,25 @@ def test_more_seeds_meet_ccf_s_guarantees(tmp_path: Path, seed: int) -> None:
     found = checks.violations(h)
     found.pop("ro_linearizable", None)
     assert not found, found
+
+
+def test_cli_runs_a_seeded_bug(tmp_path: Path) -> None:
+    path = tmp_path / "h.ndjson"
+    args = [
+        "service",
+        "run",
+        "--txs",
+        "12",
+        "--clients",
+        "3",
+        "--bug",
+        "DuplicateTxId",
+        "--history",
+        str(path),
+    ]
+    done = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert done.exit_code == 0, done.output
+    responses = [
+        e for e in map(json.loads, path.read_text().splitlines()) if e[Field.TYPE] == EventType.RW_RESPONSE
+    ]
+    assert len({tuple(e[Field.TX_ID]) for e in responses}) < len(responses)  # a TxID given twice
