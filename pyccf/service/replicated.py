@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -194,6 +194,9 @@ class ReplicatedLedgers:
     seed: int = 0
     policy: ChunkPolicy = SCENARIO_CHUNKS
     ledgers: dict[str, NodeLedger] = field(default_factory=dict)
+    #: An application's writes for a client entry's data, from the leader's store (None: the default
+    #: write of the data itself), e.g. :class:`pyccf.service.app.ListAppend`.
+    app: Callable[[str, Store, str], Writes | None] | None = None
 
     def __post_init__(self) -> None:
         self.keys = Keys(self.seed)
@@ -229,8 +232,9 @@ class ReplicatedLedgers:
         elif kind is EntryType.RETIRED_COMMITTED:
             writes = self._retired_committed(ledger.store, nodes)
         elif kind is EntryType.RAW:
+            app = None if self.app is None else self.app(leader.node_id, ledger.store, data)
             value = data.encode()
-            writes = {APP_PUBLIC_MAP: {APP_KEY: value}, APP_PRIVATE_MAP: {APP_KEY: value}}
+            writes = app or {APP_PUBLIC_MAP: {APP_KEY: value}, APP_PRIVATE_MAP: {APP_KEY: value}}
         else:
             writes = {}
         if seqno == 1:  # the service's first transaction creates it, whatever else it writes

@@ -7,22 +7,27 @@ primary's store and writes nothing; every ``signature_every`` writes the primary
 (:class:`pyccf.service.replicated.ReplicatedLedgers`) writes every node's ledger. At the end, the service
 certificate, a JSON and a COSE receipt of every committed client transaction, and the raft trace are
 written next to the ledgers.
+
+With ``history`` the clients are instead concurrent list-append sessions (:mod:`pyccf.service.clients`)
+that record what they see, in CCF's consistency-trace vocabulary, into that file.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pyccf.consensus.node import Node
 from pyccf.errors import ScenarioAssertionFailed
+from pyccf.formats.history import CONSISTENCY_BUGS
 from pyccf.formats.ledger import ZERO_DIGEST, TxStatus
 from pyccf.kv.status import check_transition, tx_status
 from pyccf.kv.txid import TxID
+from pyccf.service.clients import Sessions
 from pyccf.service.receipts import LeafComponents, SignatureTx, cose_receipt, json_receipt
 from pyccf.service.replicated import APP_KEY, APP_PUBLIC_MAP, NodeLedger, ReplicatedLedgers
 from pyccf.sim.commands import (
@@ -57,6 +62,8 @@ class ServiceRun:
     signed_by: dict[int, str] = field(default_factory=dict)  # seqno -> TxID of the signature covering it
     txids: dict[int, TxID] = field(default_factory=dict)  # index in submitted -> TxID the primary gave
     statuses: dict[TxID, dict[str, TxStatus]] = field(default_factory=dict)  # per node, latest
+    history: list[dict[str, Any]] = field(default_factory=list)  # the clients' events (history runs)
+    deposed_reads: list[int] = field(default_factory=list)  # tx of each read a deposed primary served
 
     def track(self, nodes: Mapping[str, Node]) -> None:
         """Each node's status of every submitted transaction; a forbidden change raises."""
@@ -64,8 +71,9 @@ class ServiceRun:
             seen = self.statuses.setdefault(txid, {})
             for nid, node in nodes.items():
                 new = tx_status(node, txid)
-                if nid in seen:
-                    check_transition(seen[nid], new, f"{txid} on node {nid}")
+                old = seen.get(nid)
+                if old is not None and old is not new:  # the message is made only for a change
+                    check_transition(old, new, f"{txid} on node {nid}")
                 seen[nid] = new
 
     @property
@@ -83,8 +91,15 @@ def run_service(
     seed: int = 0,
     faults: float = 0.3,
     signature_every: int = 3,
+    history: Path | None = None,
+    keys: int = 1,
+    bug: str | None = None,
 ) -> ServiceRun:
-    """Run the service into ``out`` (a new or empty folder) and write its outputs there."""
+    """Run the service into ``out`` (a new or empty folder) and write its outputs there; with
+    ``history``, the list-append sessions over ``keys`` keys (with the seeded ``bug``, a name of
+    :data:`pyccf.formats.history.CONSISTENCY_BUGS`) write their history there."""
+    if bug is not None and bug not in CONSISTENCY_BUGS:
+        raise ValueError(f"unknown consistency bug '{bug}' (known: {', '.join(CONSISTENCY_BUGS)})")
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     ledgers = ReplicatedLedgers(out / "ledgers", seed=seed)
@@ -93,6 +108,7 @@ def run_service(
     with open(out / "raft_trace.ndjson", "w") as trace_file:
         driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
         lineno = 0
+        sessions: Sessions | None = None
 
         def run(command: Command) -> None:
             nonlocal lineno
@@ -109,8 +125,13 @@ def run_service(
                 gen.next_id = nodes
                 run(EmitSignature(2))
                 run(DispatchAll())
+            if history is not None:
+                sessions = history_workload(
+                    result, driver, gen, run, seed, clients, keys, bug, signature_every
+                )
+                sessions.workload(txs, faults)
             writes = 0
-            for i in range(txs):
+            for i in range(txs if history is None else 0):
                 client = rng.randrange(clients)
                 if rng.random() < READ_ONLY_SHARE:
                     result.reads.append((client, read_at_primary(driver, ledgers)))
@@ -137,13 +158,56 @@ def run_service(
             run(EmitSignature("latest"))  # the last writes are signed, so they can commit and get receipts
             run(DispatchAll())
             run(LoopUntilSync())
+            if sessions is not None:
+                sessions.drain()
+                for command in gen.healing(driver):  # the sessions' last steps may have needed a leader
+                    run(command)
+                run(LoopUntilSync())
             driver.finish()
         except ScenarioAssertionFailed as failure:  # e.g. CCF's stuck follower: outputs are still written
             result.failure = failure
+        if sessions is not None and history is not None:
+            sessions.write(history)
+            result.history = sessions.events
     (out / "service_cert.pem").write_text(ledgers.keys.service.cert_pem)
     write_receipts(result)
     write_statuses(result)
     return result
+
+
+def history_workload(
+    result: ServiceRun,
+    driver: ScenarioDriver,
+    gen: ScenarioGenerator,
+    run: Callable[[Command], None],
+    seed: int,
+    clients: int,
+    keys: int,
+    bug: str | None,
+    signature_every: int,
+) -> Sessions:
+    """The list-append sessions, reporting their writes and reads to ``result`` as the plain clients do."""
+
+    def on_write(client: int, data: str, txid: TxID | None) -> None:
+        if txid is not None:
+            result.txids[len(result.submitted)] = txid
+        result.submitted.append((client, data))
+
+    sessions = Sessions(
+        driver,
+        gen,
+        result.ledgers,
+        run,
+        seed=seed,
+        clients=clients,
+        keys=keys,
+        bug=bug,
+        signature_every=signature_every,
+        on_write=on_write,
+        on_read=lambda client, value: result.reads.append((client, value)),
+    )
+    result.deposed_reads = sessions.deposed_reads
+    return sessions
 
 
 def accepted(nodes: Mapping[str, Node], data: str) -> TxID | None:

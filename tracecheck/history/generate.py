@@ -3,7 +3,9 @@
 A small model of CCF as its clients see it: one primary per view appending read-write transactions
 (list-append on its keys) and signatures (the seqno gaps) to its ledger branch; commit advancing to a
 signature; elections keeping a signed prefix at or past the commit point, so the rest is rolled back and
-its seqnos are reused in the new view; the deposed primary serving reads from its old branch for a while;
+its seqnos are reused in the new view; the deposed primary serving reads from its old branch for a while
+(to sessions that have seen nothing newer, as a node serves a session only if its log holds the session's
+last TxID);
 sequential clients, concurrent with each other, whose responses arrive late (or never); status polling
 answered from the true state (Pending or Unknown while a lagging node cannot say). Everything a client
 records is what CCF guarantees, so a correct checker accepts every history this makes.
@@ -38,7 +40,7 @@ class GenConfig:
     signature_every: int = 3  # about one signature per this many transactions
     ro_share: float = 0.4
     status_share: float = 0.3
-    deposed_reads: int = 6  # reads the deposed primary may serve after an election
+    deposed_reads: int = 12  # reads the deposed primary may serve after an election
     lose_response: float = 0.05
 
 
@@ -46,6 +48,7 @@ class GenConfig:
 class _Client:
     name: str
     busy: int | None = None  # the outstanding request id
+    last: tuple[int, int] = (0, 0)  # the largest TxID the session has seen: only a node holding it serves it
     unsettled: list[tuple[int, int]] = field(default_factory=list)  # own TxIDs not yet Committed/Invalid
 
 
@@ -94,9 +97,13 @@ class _Model:
 
     def elect(self) -> None:
         """A new view keeps a signed prefix at or past the commit point; the rest is rolled back."""
-        keep = [self.commit]
-        keep += [i + 1 for i in range(self.commit, len(self.ledger)) if self.ledger[i][2] is None]
-        p = self.rng.choice(keep)
+        if self.rng.random() < 0.5:  # the old primary signed its tip, which the new view keeps (CCF's
+            self.sign()  # documented stale read then answers with a TxID that commits)
+            p = len(self.ledger)
+        else:
+            keep = [self.commit]
+            keep += [i + 1 for i in range(self.commit, len(self.ledger)) if self.ledger[i][2] is None]
+            p = self.rng.choice(keep)
         old = {k: list(v) for k, v in self.lists.items()}
         self.deposed = (self.last_txid(), old, self.cfg.deposed_reads)
         for v, s, tx, keys in reversed(self.ledger[p:]):
@@ -183,14 +190,17 @@ def generate_with_truth(
             if f[1] == _RW_REQ:
                 out.append({_T: _RW_RESP, _TX: tx, _TXID: list(f[2]), _C: c.name, _OBS: f[3]})
                 c.unsettled.append(f[2])
+                c.last = max(c.last, f[2])
             else:
                 d = m.deposed
-                if d is not None and d[2] > 0 and rng.random() < 0.5:  # the deposed primary answers
+                # the deposed primary answers a session it can serve (its log holds what the session saw)
+                if d is not None and d[2] > 0 and d[0] >= c.last and rng.random() < 0.9:
                     m.deposed = (d[0], d[1], d[2] - 1)
                     t, obs = d[0], observed(d[1], f[4])
                 else:
                     t, obs = m.last_txid(), observed(m.lists, f[4])
                 out.append({_T: _RO_RESP, _TX: tx, _TXID: list(t), _C: c.name, _OBS: obs})
+                c.last = max(c.last, t)
                 if t[1] and rng.random() < 0.3:
                     c.unsettled.append(t)
             continue

@@ -1,9 +1,10 @@
 """The session properties and read-only linearizability: what a response owes what came before it.
 
 Sessions are the ``client`` field; read-your-writes and monotonic reads compare a response with the
-session's latest committed write, resp. observation, of each key answered before its request. A read
-served by a node in an older view than that is CCF's documented stale read (a deposed primary still
-serving): it is judged by ``RoLinearizable`` only.
+session's latest committed write, resp. observation, of each key answered before its request, whatever
+view the answering node is in: a node serves a session only if its log holds what the session has seen
+(as the spec's ``ReadYourWritesInv`` and ``MonotonicReadsInv`` say), so a deposed primary's stale read is
+CCF's documented case (``RoLinearizable``) only for a session that saw nothing newer.
 """
 
 from __future__ import annotations
@@ -17,15 +18,10 @@ from tracecheck.history.events import RW_RESP, TxId
 from tracecheck.history.report import Edge, Violation
 
 
-def _before(idx: list[int], entries: list[tuple[TxId, int, list[int]]], i: int, view: int) -> Any:
-    """The latest observation answered before event ``i`` by a node in ``view`` or an older one."""
+def _before(idx: list[int], entries: list[tuple[TxId, int, list[int]]], i: int) -> Any:
+    """The latest observation answered before event ``i``."""
     at = len(idx) if idx[-1] < i else bisect_left(idx, i)  # a sequential session: the last one
-    while at:
-        at -= 1
-        e = entries[at]
-        if e[0][0] <= view:
-            return e
-    return None
+    return entries[at - 1] if at else None
 
 
 def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
@@ -50,11 +46,8 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
                 got = mine.get(key)
                 if got is None:
                     continue
-                # A node in an older view than the observation is CCF's stale read: RoLinearizable's.
                 idx, ent = got[0], got[1]
-                prior = ent[-1] if idx[-1] < q else None  # a sequential session: the last one
-                if prior is None or prior[0][0] > t[0]:  # type: ignore[index]
-                    prior = _before(idx, ent, q, t[0])  # type: ignore[index]
+                prior = ent[-1] if idx[-1] < q else _before(idx, ent, q)  # sequential: the last one
                 if prior is not None and lst[: len(prior[2])] != prior[2]:
                     pt, ptx, _ = prior
                     mr.append(Violation(
@@ -67,9 +60,7 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
                         key,
                     ))  # fmt: skip
                 idx, ent = got[2], got[3]
-                prior = ent[-1] if idx and idx[-1] < q else None
-                if idx and (prior is None or prior[0][0] > t[0]):  # type: ignore[index]
-                    prior = _before(idx, ent, q, t[0])  # type: ignore[index]
+                prior = (ent[-1] if idx[-1] < q else _before(idx, ent, q)) if idx else None
                 if prior is not None and prior[1] not in lst:
                     pt, ptx, _ = prior
                     ryw.append(Violation(
