@@ -173,6 +173,124 @@ SafetyInv ==
     /\ NoneInv
 
 ------------------------------------------------------------------------------
+\* The ledger-wide invariants per step (see "Invariants per step" in
+\* docs/spec-decisions.md).  Each XStep is an action: given that every
+\* invariant of SafetyInv holds in the current state and the step Grows (it
+\* only extends ledgers, and raises no commit index or term downwards), XStep
+\* is equivalent to X'.  It looks only at what the step can change (new
+\* entries, new commit ranges, nodes whose commit index or configurations
+\* changed), so it costs time in the size of the change, not of the ledger.
+\* StepSafetyInv falls back to the primed invariants for the other steps.
+
+Min2(a, b) == IF a <= b THEN a ELSE b
+
+\* The step only extends ledgers and never lowers a commit index or a term.
+Grows ==
+    \A i \in Servers :
+        /\ IsPrefix(log[i], log'[i])
+        /\ commitIndex'[i] >= commitIndex[i]
+        /\ currentTerm'[i] >= currentTerm[i]
+
+\* The indices this step appended to i's ledger.
+NewIdx(i) == (Len(log[i]) + 1)..Len(log'[i])
+
+\* Agreement up to the old minimum carries over; the new range is compared.
+LogInvStep ==
+    \A i, j \in Servers :
+        LET m0 == Min2(Min2(commitIndex[i], commitIndex[j]), Min2(Len(log[i]), Len(log[j])))
+            m1 == Min2(Min2(commitIndex'[i], commitIndex'[j]), Min2(Len(log'[i]), Len(log'[j])))
+        IN m1 > m0 => SubSeq(log'[i], m0 + 1, m1) = SubSeq(log'[j], m0 + 1, m1)
+
+\* Only indices beyond both old ledgers can newly agree in term.  At the
+\* shorter old ledger's end k0 the prefixes agree iff the terms do (by the
+\* invariant before), so the new matching index needs k0's terms equal and
+\* the range after k0 equal.
+LogMatchingInvStep ==
+    \A i, j \in Servers :
+        LET k0 == Min2(Len(log[i]), Len(log[j]))
+            same == {k \in (k0 + 1)..Min2(Len(log'[i]), Len(log'[j])) : log'[i][k].term = log'[j][k].term}
+        IN same /= {} =>
+            /\ k0 = 0 \/ log[i][k0].term = log[j][k0].term
+            /\ SubSeq(log'[i], k0 + 1, Max(same)) = SubSeq(log'[j], k0 + 1, Max(same))
+
+\* A pair whose leader, term and commit index are unchanged held before.
+LeaderCompletenessInvStep ==
+    \A l, i \in Servers :
+        (/\ leadershipState'[l] = Leader
+         /\ commitIndex'[i] > 0
+         /\ log'[i][commitIndex'[i]].term < currentTerm'[l])
+            => \/ /\ leadershipState[l] = Leader /\ currentTerm[l] = currentTerm'[l]
+                  /\ commitIndex[i] = commitIndex'[i]
+               \/ AgreeUpTo(log'[i], log'[l], commitIndex'[i])
+
+\* Holders of an unchanged committed prefix stay holders.
+QuorumLogInvStep ==
+    \A i \in Servers :
+        (configurations'[i] /= <<>>
+         /\ (commitIndex'[i] /= commitIndex[i] \/ configurations'[i] /= configurations[i]))
+            => IsQuorumOf({j \in Servers : AgreeUpTo(log'[i], log'[j], commitIndex'[i])},
+                          configurations'[i][Min(DOMAIN configurations'[i])])
+
+\* The reconfigurations of log'[i] from the last one at or before the old
+\* commit index on (those of configurations[i], by ConfigurationsInv, and
+\* the new entries'): every configuration in force above that commit index.
+RecentConfigIdx(i) ==
+    DOMAIN configurations[i] \cup {k \in NewIdx(i) : IsReconfiguration(log'[i][k])}
+
+\* Common prefixes only grow, so only the newly committed signatures count.
+ReplicationInvStep ==
+    \A i \in Servers :
+        \A k \in SignaturesIn(log'[i], commitIndex[i], commitIndex'[i]) :
+            IsQuorumOf({j \in Servers : AgreeUpTo(log'[i], log'[j], k)},
+                       log'[i][Max({c \in RecentConfigIdx(i) : c <= k})].nodes)
+
+LogTermsInvStep ==
+    \A i \in Servers :
+        \A k \in NewIdx(i) :
+            k > 1 =>
+                /\ log'[i][k - 1].term <= log'[i][k].term
+                /\ log'[i][k - 1].term < log'[i][k].term => IsSignature(log'[i][k - 1])
+
+\* Old entries were at most the old term, which did not go down.
+TermOfLogInvStep ==
+    \A i \in Servers : \A k \in NewIdx(i) : log'[i][k].term <= currentTerm'[i]
+
+\* ActiveConfigsOf(log'[i], commitIndex'[i]) from the recent configurations.
+ConfigurationsInvStep ==
+    \A i \in Servers :
+        LET D == RecentConfigIdx(i)
+            from == MaxOr0({k \in D : k <= commitIndex'[i]})
+        IN configurations'[i] = [k \in {x \in D : x >= from} |-> log'[i][k].nodes]
+
+\* The invariants that cost time linear in the ledger, by name, per step.
+LedgerInvNames == <<"LogInv", "LogMatchingInv", "LeaderCompletenessInv", "QuorumLogInv",
+                    "ReplicationInv", "LogTermsInv", "TermOfLogInv", "ConfigurationsInv">>
+LedgerInvStep(name) ==
+    CASE name = "LogInv" -> LogInvStep
+      [] name = "LogMatchingInv" -> LogMatchingInvStep
+      [] name = "LeaderCompletenessInv" -> LeaderCompletenessInvStep
+      [] name = "QuorumLogInv" -> QuorumLogInvStep
+      [] name = "ReplicationInv" -> ReplicationInvStep
+      [] name = "LogTermsInv" -> LogTermsInvStep
+      [] name = "TermOfLogInv" -> TermOfLogInvStep
+      [] name = "ConfigurationsInv" -> ConfigurationsInvStep
+LedgerInv(name) ==
+    CASE name = "LogInv" -> LogInv
+      [] name = "LogMatchingInv" -> LogMatchingInv
+      [] name = "LeaderCompletenessInv" -> LeaderCompletenessInv
+      [] name = "QuorumLogInv" -> QuorumLogInv
+      [] name = "ReplicationInv" -> ReplicationInv
+      [] name = "LogTermsInv" -> LogTermsInv
+      [] name = "TermOfLogInv" -> TermOfLogInv
+      [] name = "ConfigurationsInv" -> ConfigurationsInv
+
+\* The ledger invariants after a step: per step if it Grows, else in full.
+StepLedgerInv(name) == IF Grows THEN LedgerInvStep(name) ELSE LedgerInv(name)'
+
+\* The invariants that cost constant time per state (checked as they are).
+CheapSafetyInv == CommitIndexInv /\ MoreThanOneLeaderInv /\ MembershipInv /\ NoneInv
+
+------------------------------------------------------------------------------
 \* Action properties.
 
 \* Committed ledgers only grow.
