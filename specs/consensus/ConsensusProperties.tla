@@ -287,6 +287,14 @@ LedgerInv(name) ==
 \* The ledger invariants after a step: per step if it Grows, else in full.
 StepLedgerInv(name) == IF Grows THEN LedgerInvStep(name) ELSE LedgerInv(name)'
 
+\* The claim behind the XStep: from a state satisfying SafetyInv, a step
+\* that Grows satisfies XStep iff it satisfies X' (checked by model checking
+\* in tests/specs/test_consensus.py, on correct and on seeded-bug models).
+StepInvEquivalentProp ==
+    [][(SafetyInv /\ Grows) =>
+         \A k \in DOMAIN LedgerInvNames :
+             LedgerInvStep(LedgerInvNames[k]) <=> LedgerInv(LedgerInvNames[k])']_vars
+
 \* The invariants that cost constant time per state (checked as they are).
 CheapSafetyInv == CommitIndexInv /\ MoreThanOneLeaderInv /\ MembershipInv /\ NoneInv
 
