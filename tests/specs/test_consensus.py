@@ -238,8 +238,9 @@ def test_bounded_liveness_logs_match_with_ccf_fix_7620() -> None:
 
 #: Models on which the per-step forms of the ledger invariants (ConsensusProperties' XStep, which trace
 #: validation checks instead of X in every state) are checked against the invariants themselves: correct
-#: models with entries, elections and reconfigurations, explored in full.
-STEP_EQUIVALENCE_MODELS = ["MCConsensusSwap.cfg", "MCConsensus2.cfg"]
+#: models with entries, elections and reconfigurations, explored in full (the reconfiguration one, ~40-75 s
+#: under load, only with -m slow).
+STEP_EQUIVALENCE_MODELS = [pytest.param("MCConsensusSwap.cfg", marks=pytest.mark.slow), "MCConsensus2.cfg"]
 
 
 def _with_property(tmp_path: Path, cfg: str, prop: str, *, keep: bool) -> Path:
@@ -268,6 +269,7 @@ def test_ledger_invariants_per_step_equal_the_invariants(tmp_path: Path, cfg: st
     assert result.distinct_states is not None and result.distinct_states >= 5_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("cfg", "caught_by", "length"), BUGS)
 def test_ledger_invariants_per_step_agree_up_to_a_seeded_bug(
     tmp_path: Path, cfg: str, caught_by: str, length: int
