@@ -67,8 +67,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folders = {f"before ({args.before})": folder_at(args.before, Path(tmp) / "before"),
                    "after": Path(shutil.copytree(CONSENSUS, Path(tmp) / "after"))}  # fmt: skip
-        head = "| cfg | spec | invariants | status | distinct states | JVM CPU s | states/CPU min | states/wall min |"
-        print(head)
+        print("| cfg | spec | invariants | status | distinct states | JVM CPU s", end="")
+        print(" | states/CPU min | states/wall min |")
         print("|---|---|---|---|---|---|---|---|")
         for cfg in args.cfgs:
             for label, folder in folders.items():
