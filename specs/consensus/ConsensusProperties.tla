@@ -59,8 +59,10 @@ TypeOK ==
 ------------------------------------------------------------------------------
 \* Safety invariants.
 
+Min2(a, b) == IF a <= b THEN a ELSE b
+
 \* (clamped to the ledger so that a broken variant is reported by CommitIndexInv, not by an error)
-Committed(i) == SubSeq(log[i], 1, Min({commitIndex[i], Len(log[i])}))
+Committed(i) == SubSeq(log[i], 1, Min2(commitIndex[i], Len(log[i])))
 
 \* The sequences agree on their first k elements (TLC compares SubSeqs
 \* natively: cheaper than CommonPrefixLen on long ledgers).
@@ -71,6 +73,9 @@ CommonPrefixLen(s, t) ==
     LET m == Min({Len(s), Len(t)})
     IN Min({k \in 1..m : s[k] /= t[k]} \cup {m + 1}) - 1
 
+\* The pair invariants below hold trivially for i = j and skip it (a third of
+\* the pairs of three nodes); Min2 replaces Min of a set literal (a CHOOSE).
+
 \* At most one leader per term.
 MoreThanOneLeaderInv ==
     \A i, j \in Servers :
@@ -80,21 +85,25 @@ MoreThanOneLeaderInv ==
 \* The committed prefixes of any two nodes are prefix-related.
 LogInv ==
     \A i, j \in Servers :
-        AgreeUpTo(log[i], log[j], Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])}))
+        i /= j =>
+            AgreeUpTo(log[i], log[j],
+                      Min2(Min2(commitIndex[i], commitIndex[j]), Min2(Len(log[i]), Len(log[j]))))
 
 \* Log matching: same index and term means the same prefix.  (Checked at the
 \* last index where the terms agree: the prefixes agreeing there implies it
 \* for every earlier index.)
 LogMatchingInv ==
     \A i, j \in Servers :
-        LET last == MaxOr0({k \in 1..Min({Len(log[i]), Len(log[j])}) : log[i][k].term = log[j][k].term})
-        IN AgreeUpTo(log[i], log[j], last)
+        i /= j =>
+            LET last == MaxOr0({k \in 1..Min2(Len(log[i]), Len(log[j])) : log[i][k].term = log[j][k].term})
+            IN AgreeUpTo(log[i], log[j], last)
 
 \* Leader completeness: a leader holds every entry committed (at any node)
 \* at a signature of an earlier term.
 LeaderCompletenessInv ==
     \A l, i \in Servers :
-        (/\ leadershipState[l] = Leader
+        (/\ l /= i
+         /\ leadershipState[l] = Leader
          /\ commitIndex[i] > 0
          /\ log[i][commitIndex[i]].term < currentTerm[l])
             => AgreeUpTo(log[i], log[l], commitIndex[i])
@@ -110,10 +119,9 @@ QuorumLogInv ==
 \* configuration in force at that signature.
 ReplicationInv ==
     \A i \in Servers :
-        LET cp == [j \in Servers |-> CommonPrefixLen(log[i], log[j])]
-            cfgs == ConfigsOfLog(log[i])
+        LET cfgs == ConfigsOfLog(log[i])
         IN \A k \in SignaturesIn(log[i], 0, commitIndex[i]) :
-               IsQuorumOf({j \in Servers : cp[j] >= k}, cfgs[Max({c \in DOMAIN cfgs : c <= k})])
+               IsQuorumOf({j \in Servers : AgreeUpTo(log[i], log[j], k)}, cfgs[Max({c \in DOMAIN cfgs : c <= k})])
 
 \* The commit index is 0 or a signature, and within the ledger.
 CommitIndexInv ==
@@ -173,13 +181,137 @@ SafetyInv ==
     /\ NoneInv
 
 ------------------------------------------------------------------------------
+\* The ledger-wide invariants per step (see "Invariants per step" in
+\* docs/spec-decisions.md).  Each XStep is an action: given that every
+\* invariant of SafetyInv holds in the current state and the step Grows (it
+\* only extends ledgers, and raises no commit index or term downwards), XStep
+\* is equivalent to X'.  It looks only at what the step can change (new
+\* entries, new commit ranges, nodes whose commit index or configurations
+\* changed), so it costs time in the size of the change, not of the ledger.
+\* StepSafetyInv falls back to the primed invariants for the other steps.
+
+\* The step only extends ledgers and never lowers a commit index or a term.
+Grows ==
+    \A i \in Servers :
+        /\ IsPrefix(log[i], log'[i])
+        /\ commitIndex'[i] >= commitIndex[i]
+        /\ currentTerm'[i] >= currentTerm[i]
+
+\* The indices this step appended to i's ledger.
+NewIdx(i) == (Len(log[i]) + 1)..Len(log'[i])
+
+\* Agreement up to the old minimum carries over; the new range is compared.
+LogInvStep ==
+    \A i, j \in Servers :
+        LET m0 == Min2(Min2(commitIndex[i], commitIndex[j]), Min2(Len(log[i]), Len(log[j])))
+            m1 == Min2(Min2(commitIndex'[i], commitIndex'[j]), Min2(Len(log'[i]), Len(log'[j])))
+        IN m1 > m0 => SubSeq(log'[i], m0 + 1, m1) = SubSeq(log'[j], m0 + 1, m1)
+
+\* Only indices beyond both old ledgers can newly agree in term.  At the
+\* shorter old ledger's end k0 the prefixes agree iff the terms do (by the
+\* invariant before), so the new matching index needs k0's terms equal and
+\* the range after k0 equal.
+LogMatchingInvStep ==
+    \A i, j \in Servers :
+        LET k0 == Min2(Len(log[i]), Len(log[j]))
+            same == {k \in (k0 + 1)..Min2(Len(log'[i]), Len(log'[j])) : log'[i][k].term = log'[j][k].term}
+        IN same /= {} =>
+            /\ k0 = 0 \/ log[i][k0].term = log[j][k0].term
+            /\ SubSeq(log'[i], k0 + 1, Max(same)) = SubSeq(log'[j], k0 + 1, Max(same))
+
+\* A pair whose leader, term and commit index are unchanged held before.
+LeaderCompletenessInvStep ==
+    \A l, i \in Servers :
+        (/\ leadershipState'[l] = Leader
+         /\ commitIndex'[i] > 0
+         /\ log'[i][commitIndex'[i]].term < currentTerm'[l])
+            => \/ /\ leadershipState[l] = Leader /\ currentTerm[l] = currentTerm'[l]
+                  /\ commitIndex[i] = commitIndex'[i]
+               \/ AgreeUpTo(log'[i], log'[l], commitIndex'[i])
+
+\* Holders of an unchanged committed prefix stay holders.
+QuorumLogInvStep ==
+    \A i \in Servers :
+        (configurations'[i] /= <<>>
+         /\ (commitIndex'[i] /= commitIndex[i] \/ configurations'[i] /= configurations[i]))
+            => IsQuorumOf({j \in Servers : AgreeUpTo(log'[i], log'[j], commitIndex'[i])},
+                          configurations'[i][Min(DOMAIN configurations'[i])])
+
+\* The reconfigurations of log'[i] from the last one at or before the old
+\* commit index on (those of configurations[i], by ConfigurationsInv, and
+\* the new entries'): every configuration in force above that commit index.
+RecentConfigIdx(i) ==
+    DOMAIN configurations[i] \cup {k \in NewIdx(i) : IsReconfiguration(log'[i][k])}
+
+\* Common prefixes only grow, so only the newly committed signatures count.
+ReplicationInvStep ==
+    \A i \in Servers :
+        \A k \in SignaturesIn(log'[i], commitIndex[i], commitIndex'[i]) :
+            IsQuorumOf({j \in Servers : AgreeUpTo(log'[i], log'[j], k)},
+                       log'[i][Max({c \in RecentConfigIdx(i) : c <= k})].nodes)
+
+LogTermsInvStep ==
+    \A i \in Servers :
+        \A k \in NewIdx(i) :
+            k > 1 =>
+                /\ log'[i][k - 1].term <= log'[i][k].term
+                /\ log'[i][k - 1].term < log'[i][k].term => IsSignature(log'[i][k - 1])
+
+\* Old entries were at most the old term, which did not go down.
+TermOfLogInvStep ==
+    \A i \in Servers : \A k \in NewIdx(i) : log'[i][k].term <= currentTerm'[i]
+
+\* ActiveConfigsOf(log'[i], commitIndex'[i]) from the recent configurations.
+ConfigurationsInvStep ==
+    \A i \in Servers :
+        LET D == RecentConfigIdx(i)
+            from == MaxOr0({k \in D : k <= commitIndex'[i]})
+        IN configurations'[i] = [k \in {x \in D : x >= from} |-> log'[i][k].nodes]
+
+\* The invariants that cost time linear in the ledger, by name, per step.
+LedgerInvNames == <<"LogInv", "LogMatchingInv", "LeaderCompletenessInv", "QuorumLogInv",
+                    "ReplicationInv", "LogTermsInv", "TermOfLogInv", "ConfigurationsInv">>
+LedgerInvStep(name) ==
+    CASE name = "LogInv" -> LogInvStep
+      [] name = "LogMatchingInv" -> LogMatchingInvStep
+      [] name = "LeaderCompletenessInv" -> LeaderCompletenessInvStep
+      [] name = "QuorumLogInv" -> QuorumLogInvStep
+      [] name = "ReplicationInv" -> ReplicationInvStep
+      [] name = "LogTermsInv" -> LogTermsInvStep
+      [] name = "TermOfLogInv" -> TermOfLogInvStep
+      [] name = "ConfigurationsInv" -> ConfigurationsInvStep
+LedgerInv(name) ==
+    CASE name = "LogInv" -> LogInv
+      [] name = "LogMatchingInv" -> LogMatchingInv
+      [] name = "LeaderCompletenessInv" -> LeaderCompletenessInv
+      [] name = "QuorumLogInv" -> QuorumLogInv
+      [] name = "ReplicationInv" -> ReplicationInv
+      [] name = "LogTermsInv" -> LogTermsInv
+      [] name = "TermOfLogInv" -> TermOfLogInv
+      [] name = "ConfigurationsInv" -> ConfigurationsInv
+
+\* The ledger invariants after a step: per step if it Grows, else in full.
+StepLedgerInv(name) == IF Grows THEN LedgerInvStep(name) ELSE LedgerInv(name)'
+
+\* The claim behind the XStep: from a state satisfying SafetyInv, a step
+\* that Grows satisfies XStep iff it satisfies X' (checked by model checking
+\* in tests/specs/test_consensus.py, on correct and on seeded-bug models).
+StepInvEquivalentProp ==
+    [][(SafetyInv /\ Grows) =>
+         \A k \in DOMAIN LedgerInvNames :
+             LedgerInvStep(LedgerInvNames[k]) <=> LedgerInv(LedgerInvNames[k])']_vars
+
+\* The invariants that cost constant time per state (checked as they are).
+CheapSafetyInv == CommitIndexInv /\ MoreThanOneLeaderInv /\ MembershipInv /\ NoneInv
+
+------------------------------------------------------------------------------
 \* Action properties.
 
 \* Committed ledgers only grow.
 CommittedLogAppendOnlyProp ==
     [][\A i \in Servers :
         /\ commitIndex'[i] >= commitIndex[i]
-        /\ AgreeUpTo(log[i], log'[i], Min({commitIndex[i], Len(log[i])}))]_vars
+        /\ AgreeUpTo(log[i], log'[i], Min2(commitIndex[i], Len(log[i])))]_vars
 
 \* Terms never decrease.
 MonotonicTermProp ==

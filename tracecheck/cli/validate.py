@@ -73,6 +73,13 @@ def exit_code(verdicts: list[Verdict]) -> int:
 @click.option("--timeout", type=click.FloatRange(min=1), help="Seconds per TLC run.")
 @click.option("--no-invariants", is_flag=True, help="Do not check the spec's invariants in matched states.")
 @click.option("--html", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML report.")
+@click.option(
+    "--invariant-sample",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Check the ledger-wide invariants in full in about N states per trace instead of per step in "
+    "every state.",
+)
 @handle_errors
 def validate(
     traces: tuple[Path, ...],
@@ -83,13 +90,14 @@ def validate(
     jobs: int,
     timeout: float | None,
     no_invariants: bool,
+    invariant_sample: int | None,
     html: Path | None = None,
 ) -> int:
     """Check that each CCF-format ndjson TRACE is a behaviour of the spec; report where it diverges."""
     start = time.monotonic()
     junit = output_path(junit, "--junit")
     html = output_path(html, "--html")
-    adapter = RaftAdapter(ccf_version)
+    adapter = RaftAdapter(ccf_version, invariant_sample=invariant_sample)
     loaded: list[Any] = []
     bad: list[tuple[Path, str]] = []
     for path in traces:

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from tests.paths import CCF_TRACES, SCENARIOS, SPECS
 from tracecheck.cli.validate import validate as validate_cmd
 from tracecheck.validation.engine import validate, validate_paths
+from tracecheck.validation.raft.adapter import RaftAdapter
 from tracecheck.validation.raft.trace import load_trace
 from tracecheck.validation.report import report_text
 
@@ -248,3 +249,34 @@ def test_invariant_violated_by_a_matched_state_is_rejected_and_named(shared, tmp
     # the commit event is logged before the commit: the state after it is the first violating one
     assert strict.failing is not None and (strict.matched, strict.failing.line) == (commit_3, commit_3 + 1)
     assert "violate MoreThanOneLeaderInv" in report_text([strict])
+
+
+@pytest.mark.parametrize("sample", [None, 1])
+def test_invariant_violated_per_step_is_rejected_and_named(shared, tmp_path, sample):
+    """A ledger-wide invariant (LogTermsInv) broken once node 0 commits index 3, in the form trace validation
+    checks it: per step by default (LogTermsInvStep), in full with --invariant-sample (stride 1: every
+    state). Either way the state after the commit is the first violating one and the report names it."""
+    broken = tmp_path / "consensus"
+    shutil.copytree(SPECS / "consensus", broken)
+    props = broken / "ConsensusProperties.tla"
+    text = props.read_text()
+    name = "LogTermsInvStep ==\n" if sample is None else "LogTermsInv ==\n"
+    assert name in text
+    prime = "'" if sample is None else ""
+    props.write_text(text.replace(name, f'{name.strip()} commitIndex{prime}["0"] < 3 /\\\n', 1))
+    trace = load_trace(CCF_TRACES / "replicate.ndjson")
+    commit_3 = next(
+        e.line for e in trace.events if e.node == "0" and e.function == "commit" and e.msg["args"]["idx"] >= 3
+    )
+    adapter = RaftAdapter(invariant_sample=None if sample is None else len(trace.events))
+    v = validate([trace], adapter=adapter, spec=broken, jobs=1, timeout=300)[0]
+    assert v.status == "rejected"
+    assert v.invariant_violations == ["LogTermsInv"]
+    assert v.failing is not None and (v.matched, v.failing.line) == (commit_3, commit_3 + 1)
+    assert "violate LogTermsInv" in report_text([v])
+
+
+def test_invariant_sample_below_one_is_bad_input(shared):
+    result = CliRunner().invoke(validate_cmd, [str(CCF_TRACES / "startup.ndjson"), "--invariant-sample", "0"])
+    assert result.exit_code == 2, result.output
+    assert "--invariant-sample" in result.output
