@@ -83,8 +83,8 @@ class InternalError(PyccfError):
     """A consistency check inside the core failed (CCF throws; a message handler drops the message)."""
 
 
-class TraceFormatError(PyccfError):
-    """A trace file is not ndjson in CCF's raft_trace shape."""
+class LineError(PyccfError):
+    """An input file's line that is wrong: ``file:line: field: message``, each part kept."""
 
     def __init__(self, file: str, line: int, field: str, message: str) -> None:
         super().__init__(f"{file}:{line}: {field}: {message}")
@@ -92,3 +92,7 @@ class TraceFormatError(PyccfError):
         self.line = line
         self.field = field
         self.message = message
+
+
+class TraceFormatError(LineError):
+    """A trace file is not ndjson in CCF's raft_trace shape."""

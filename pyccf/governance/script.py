@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pyccf.errors import PyccfError
+from pyccf.errors import LineError
 from pyccf.formats.governance import GovTable, MemberStatus, MsgType, ProposalState
 from pyccf.formats.ledger import SINGLETON_KEY, NodeStatus, ServiceStatus, Table
 from pyccf.governance.engine import Governance
@@ -59,15 +59,8 @@ _CHECKED: dict[str, tuple[str, type[StrEnum]]] = {
 }
 
 
-class ScriptError(PyccfError):
+class ScriptError(LineError):
     """A script line that does not parse, or a request it makes that is refused or not as expected."""
-
-    def __init__(self, file: str, line: int, field: str, message: str) -> None:
-        super().__init__(f"{file}:{line}: {field}: {message}")
-        self.file = file
-        self.line = line
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

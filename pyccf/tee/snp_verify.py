@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ObjectIdentifier
 
-from pyccf.errors import PyccfError
 from pyccf.formats.attestation import (
     SNP_ENDORSEMENT_CERTS,
     SNP_FIELDS,
@@ -33,22 +32,15 @@ from pyccf.formats.attestation import (
     SnpProduct,
 )
 from pyccf.service.identity import spki_der
-from pyccf.tee.errors import AttestationFormatError
+from pyccf.tee.errors import AttestationFormatError, FieldError
 from pyccf.tee.evidence import Evidence, SnpPlatformClaims
 from pyccf.tee.quote_info import QuoteInfo
 from pyccf.tee.snp import SIGNATURE, SnpReport
 from pyccf.tee.tcb import TcbVersion
 
 
-class QuoteRefused(PyccfError):
+class QuoteRefused(FieldError):
     """A well-formed quote that fails a cryptographic or policy check (CCF's ``Failed``)."""
-
-    def __init__(self, field: str, message: str, offset: int | None = None) -> None:
-        where = field if offset is None else f"{field}: byte {offset:#x}"
-        super().__init__(f"{where}: {message}")
-        self.field = field
-        self.message = message
-        self.offset = offset
 
 
 def verify_snp(info: QuoteInfo, pinned: Mapping[SnpProduct, bytes]) -> Evidence:

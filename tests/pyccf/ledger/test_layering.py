@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pyccf.ledger
+from tests import layering
 
 FORBIDDEN = ("pyccf.consensus", "pyccf.sim", "pyccf.service", "ccf")
 
 
 def forbidden_imports(source: str) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found += [n for n in names if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)]
-    return found
+    return layering.forbidden_imports(source, FORBIDDEN)
 
 
 def test_the_ledger_layer_imports_none_of_them():

@@ -5,28 +5,17 @@ The one exception is ``pyccf.service.identity``, whose seeded key derivation it 
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pyccf.tee
+from tests import layering
 
 FORBIDDEN = ("pyccf.consensus", "pyccf.sim", "pyccf.cli", "pyccf.service", "pyccf.governance", "ccf")
 ALLOWED = ("pyccf.service.identity",)
 
 
 def forbidden_imports(source: str) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found += [
-            n for n in names if n not in ALLOWED and any(n == f or n.startswith(f + ".") for f in FORBIDDEN)
-        ]
-    return found
+    return layering.forbidden_imports(source, FORBIDDEN, ALLOWED)
 
 
 def test_the_tee_imports_none_of_them():
