@@ -22,9 +22,8 @@ from pyccf.campaign.runner import Progress
 from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
 from pyccf.campaign.walks import WalkSettings
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from pyccf.cli.options import ccf_version_option
 from pyccf.consensus.bugs import BUGS
-from pyccf.formats import variants
-from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
 
 
 @click.command()
@@ -38,13 +37,7 @@ from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
 @click.option(
     "--bug", "bugs", multiple=True, type=click.Choice(sorted(BUGS)), help="A seeded bug (repeatable)."
 )
-@click.option(
-    "--ccf-version",
-    type=click.Choice(CCF_VERSIONS),
-    default=CCF_VERSION_DEFAULT,
-    show_default=True,
-    help=f"The CCF behaviour the core follows: {variants.profiles_help()}.",
-)
+@ccf_version_option
 @click.option("--scheduler", metavar="ADDR", help="A Dask scheduler's address (default: a LocalCluster).")
 @click.option(
     "--workers", type=click.IntRange(1, 256), default=2, show_default=True, help="LocalCluster size."

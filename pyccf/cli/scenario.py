@@ -13,11 +13,11 @@ from typing import NoReturn
 import click
 
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from pyccf.cli.options import ccf_version_option
 from pyccf.consensus.bugs import BUGS, UnknownBugError, validate
 from pyccf.errors import ScenarioInputError, ScenarioSyntaxError
-from pyccf.formats import variants
 from pyccf.sim.commands import Command
-from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS, load_scenario, read_scenario, run_commands
+from pyccf.sim.driver import load_scenario, read_scenario, run_commands
 
 SUFFIX = ".scn"  # dropped from trace names; CCF's own scenario names have none (and may contain dots)
 
@@ -112,13 +112,7 @@ def scenario() -> None:
     show_default=True,
     help="PreVote for nodes created before any pre_vote_enabled line (on in later CCF versions).",
 )
-@click.option(
-    "--ccf-version",
-    type=click.Choice(CCF_VERSIONS),
-    default=CCF_VERSION_DEFAULT,
-    show_default=True,
-    help=f"CCF behaviour to follow: {variants.profiles_help()}.",
-)
+@ccf_version_option
 def run(
     files: tuple[Path, ...],
     trace_dir: Path | None,

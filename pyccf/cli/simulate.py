@@ -13,9 +13,8 @@ from pathlib import Path
 import click
 
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from pyccf.cli.options import ccf_version_option
 from pyccf.consensus.bugs import BUGS
-from pyccf.formats import variants
-from pyccf.sim.driver import CCF_VERSION_DEFAULT, CCF_VERSIONS
 from pyccf.sim.simulate import GeneratorError, SimulationResult, simulate_to_dir
 
 
@@ -57,13 +56,7 @@ from pyccf.sim.simulate import GeneratorError, SimulationResult, simulate_to_dir
     show_default=True,
     help="Most scenario runs spent shrinking a failure.",
 )
-@click.option(
-    "--ccf-version",
-    type=click.Choice(CCF_VERSIONS),
-    default=CCF_VERSION_DEFAULT,
-    show_default=True,
-    help=f"The CCF behaviour the core follows: {variants.profiles_help()}.",
-)
+@ccf_version_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def simulate(
     seed: int,
