@@ -13,9 +13,7 @@ def test_ctrl_c_exits_130(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "pyccf", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    time.sleep(
-        5
-    )  # let it get going (importing and generating; a loaded machine imports slowly): not a timing assertion
+    time.sleep(5)  # let it get going (a loaded machine imports slowly); not a timing assertion
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
