@@ -4,7 +4,8 @@
 
 Ledgers: CCF's two shared ledgers (both tools with ``--uncommitted``) and a pyccf ledger of ``--txs``
 transactions written once into a temporary folder by ServiceWriter (one 100-byte public write each, a
-signature every 100). The auditor is ``tracecheck.audit.ledger.audit_ledger`` called in this process; the
+signature every 100). The auditor is ``tracecheck.audit.ledger.audit_ledger`` called in this process (its
+signature checks on its default thread pool, one thread per core; also timed verifying in line); the
 anchor is ``python -m ccf.read_ledger DIR --verification-level FULL -q`` in the oracle's interpreter
 (tests/oracle.py), timed as a subprocess, with its start-up (the same interpreter importing
 ``ccf.read_ledger`` and reading nothing) measured in the same run and subtracted. Each time is the best of
@@ -101,6 +102,7 @@ def oracle_run(python: Path, *args: str) -> None:
 def compare(name: str, folder: Path, python: Path, startup: float, repeat: int) -> dict[str, object]:
     count = audit_ledger(folder, uncommitted=True).transactions
     ours = best(lambda: audit_ledger(folder, uncommitted=True), repeat)
+    inline = best(lambda: audit_ledger(folder, uncommitted=True, workers=1), repeat)  # no verify threads
     read = ["-m", "ccf.read_ledger", str(folder), "--verification-level", "FULL", "-q", "--uncommitted"]
     theirs = best(lambda: oracle_run(python, *read), repeat)
     net = max(theirs - startup, 1e-9)
@@ -113,10 +115,13 @@ def compare(name: str, folder: Path, python: Path, startup: float, repeat: int) 
         "auditor_tx_per_s": round(count / ours),
         "oracle_tx_per_s": round(count / net),
         "ratio": round(net / ours, 2),
+        "auditor_1_thread_tx_per_s": round(count / inline),
+        "ratio_1_thread": round(net / inline, 2),
     }
     print(
         f"{name:28} {count:>7} tx  auditor {count / ours:>9.0f} tx/s  oracle {count / net:>9.0f} tx/s "
-        f"(net of start-up)  ratio {net / ours:5.2f}x",
+        f"(net of start-up)  ratio {net / ours:5.2f}x  (verifying in line: {count / inline:.0f} tx/s, "
+        f"{net / inline:.2f}x)",
         flush=True,
     )
     return row
