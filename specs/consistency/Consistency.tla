@@ -16,12 +16,13 @@
 (* view (a leader commits its own term's entries).                         *)
 (*                                                                         *)
 (* Sessions: session[c] is the branch that serves client c (its node's     *)
-(* view).  A client has one request in flight.  An idle session may move  *)
-(* to the newest branch once everything its old branch holds beyond the    *)
-(* new one is provably Invalid (the node rolled back and caught up), which *)
-(* is what makes read-your-writes and monotonic reads hold per session.    *)
+(* view), from when it connects.  A client has one request in flight.      *)
+(* An idle session may move to the newest branch once everything its old  *)
+(* branch holds beyond the new one is provably Invalid (the node rolled    *)
+(* back and caught up), which is what makes read-your-writes and monotonic *)
+(* reads hold per session.                                                 *)
 (***************************************************************************)
-EXTENDS ConsistencyProperties, Integers
+EXTENDS ConsistencyEvents, Integers, Sequences, FiniteSets
 
 CONSTANTS
     \* The client sessions.
@@ -30,14 +31,18 @@ CONSTANTS
     ReportUncertain
 
 VARIABLES
+    \* The client history (ConsistencyProperties states what it promises).
+    history,
     \* View -> the log of that view's leader.
     branches,
     \* Entries 1..commitSeq of the newest branch are committed.
     commitSeq,
-    \* Client -> the branch serving it (0 before its first request).
+    \* Client -> the branch serving it (0 before it connects).
     session,
     \* Client -> its request in flight: [tx, kind ("rw", "ro" or "none"), at (TxID once executed)].
     inflight
+
+INSTANCE ConsistencyProperties
 
 vars == <<history, branches, commitSeq, session, inflight>>
 
@@ -88,16 +93,16 @@ RwTxRequest(c, x) ==
     /\ x \notin Requested
     /\ history' = Append(history, Ev(RwReq, x, c, NoTxId, <<>>, ""))
     /\ inflight' = [inflight EXCEPT ![c] = [tx |-> x, kind |-> "rw", at |-> NoTxId]]
-    /\ session' = [session EXCEPT ![c] = IF @ = 0 THEN Len(branches) ELSE @]
-    /\ UNCHANGED <<branches, commitSeq>>
+    /\ session[c] /= 0
+    /\ UNCHANGED <<branches, commitSeq, session>>
 
 RoTxRequest(c, x) ==
     /\ inflight[c].kind = "none"
     /\ x \notin Requested
     /\ history' = Append(history, Ev(RoReq, x, c, NoTxId, <<>>, ""))
     /\ inflight' = [inflight EXCEPT ![c] = [tx |-> x, kind |-> "ro", at |-> NoTxId]]
-    /\ session' = [session EXCEPT ![c] = IF @ = 0 THEN Len(branches) ELSE @]
-    /\ UNCHANGED <<branches, commitSeq>>
+    /\ session[c] /= 0
+    /\ UNCHANGED <<branches, commitSeq, session>>
 
 \* The speculative response of an executed read-write transaction: its TxID
 \* and the list up to its own entry.
@@ -171,16 +176,16 @@ NewView(v, n) ==
     /\ branches' = Append(branches, SubSeq(branches[v], 1, n))
     /\ UNCHANGED <<history, commitSeq, session, inflight>>
 
-\* An idle session moves to the newest branch: every entry its branch holds
-\* that the newest lacks is provably Invalid.
+\* A client connects to the newest branch, or an idle session moves there
+\* once every entry its branch holds that the newest lacks is provably Invalid.
 CanMove(c) ==
     LET b == branches[session[c]]
     IN \A k \in DOMAIN b : (k <= Len(Latest) /\ Latest[k] = b[k]) \/ InvalidNow(<<b[k].view, k>>)
 
 MoveSession(c) ==
     /\ inflight[c].kind = "none"
-    /\ session[c] \notin {0, Len(branches)}
-    /\ CanMove(c)
+    /\ session[c] /= Len(branches)
+    /\ IF session[c] = 0 THEN TRUE ELSE CanMove(c)
     /\ session' = [session EXCEPT ![c] = Len(branches)]
     /\ UNCHANGED <<history, branches, commitSeq, inflight>>
 

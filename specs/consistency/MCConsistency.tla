@@ -9,19 +9,22 @@ EXTENDS Consistency, TLC
 
 CONSTANTS
     \* Bounds: events in the history, views, entries per branch.
-    HistoryLimit, MaxViews, MaxSeq
+    HistoryLimit, MaxViews, MaxSeq,
+    \* Clients that only read (a smaller model for the read-only counterexample).
+    Readers
 
 StateConstraint ==
     /\ Len(history) <= HistoryLimit
     /\ Len(branches) <= MaxViews
     /\ \A v \in DOMAIN branches : Len(branches[v]) <= MaxSeq
+    /\ \A c \in Readers : inflight[c].kind /= "rw"
 
 Symmetry == Permutations(Clients)
 
 \* Reachability (each must be violated).
 DebugNoCommitInv == ~\E i \in Idx : history[i].status = Committed
 DebugNoInvalidInv == ~\E i \in Idx : history[i].status = Invalid
-DebugAtMostOneCommitInv == Cardinality(CommittedRwIdx) <= 1
+DebugAtMostOneCommitInv == Cardinality(CommittedRw(CommittedIds)) <= 1
 \* Two read-write transactions answered with one seqno in two views.
 DebugNoSeqnoReuseInv ==
     ~\E i, j \in Idx : IsRw(i) /\ IsRw(j) /\ history[i].tx_id[2] = history[j].tx_id[2]
