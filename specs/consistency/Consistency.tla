@@ -151,10 +151,8 @@ RwTxExecute(c) ==
        /\ inflight' = [inflight EXCEPT ![c].at = <<v, Len(branches[v]) + 1>>]
        /\ UNCHANGED <<history, commitSeq, session>>
 
-\* An internal entry (a signature) on view v's branch, after a transaction or
-\* at the start of a view (two in a row would show clients nothing new).
+\* An internal entry (a signature, a governance transaction) on view v's branch.
 AppendSignature(v) ==
-    /\ IF branches[v] = <<>> THEN TRUE ELSE branches[v][Len(branches[v])].tx /= NoTx
     /\ branches' = [branches EXCEPT ![v] = Append(@, [view |-> v, tx |-> NoTx])]
     /\ UNCHANGED <<history, commitSeq, session, inflight>>
 

@@ -21,6 +21,14 @@ StateConstraint ==
 
 Symmetry == Permutations(Clients)
 
+\* Models append an internal entry only after a transaction or at the start of
+\* a view (two in a row show clients nothing new); every cfg overrides
+\* AppendSignature <- MCAppendSignature.
+MCAppendSignature(v) ==
+    /\ IF branches[v] = <<>> THEN TRUE ELSE branches[v][Len(branches[v])].tx /= NoTx
+    /\ branches' = [branches EXCEPT ![v] = Append(@, [view |-> v, tx |-> NoTx])]
+    /\ UNCHANGED <<history, commitSeq, session, inflight>>
+
 \* Reachability (each must be violated).
 DebugNoCommitInv == ~\E i \in Idx : history[i].status = Committed
 DebugNoInvalidInv == ~\E i \in Idx : history[i].status = Invalid

@@ -29,6 +29,8 @@ from tracecheck.cli.common import (
     output_path,
 )
 from tracecheck.errors import BadInput
+from tracecheck.validation.adapter import Adapter
+from tracecheck.validation.consistency.adapter import ConsistencyAdapter
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.engine import validate as run_validation
 from tracecheck.validation.junit import junit_xml
@@ -86,7 +88,7 @@ def validate(
     """Check that each CCF-format ndjson TRACE is a behaviour of the spec; report where it diverges."""
     start = time.monotonic()
     junit = output_path(junit, "--junit")
-    adapter = RaftAdapter(ccf_version)
+    adapter = _adapter(spec, ccf_version)
     loaded: list[Any] = []
     bad: list[tuple[Path, str]] = []
     for path in traces:
@@ -110,8 +112,15 @@ def validate(
     return exit_code(verdicts)
 
 
+def _adapter(spec: str, ccf_version: str) -> Adapter:
+    """Client histories for the consistency spec, raft traces for any other."""
+    if spec == ConsistencyAdapter.default_spec or Path(spec).name in ("consistency", "TraceConsistency.tla"):
+        return ConsistencyAdapter()
+    return RaftAdapter(ccf_version)
+
+
 def _run(
-    loaded: Sequence[Any], adapter: RaftAdapter, spec: str, jobs: int, timeout: float | None, invariants: bool
+    loaded: Sequence[Any], adapter: Adapter, spec: str, jobs: int, timeout: float | None, invariants: bool
 ) -> list[Verdict]:
     kwargs: dict[str, Any] = {"adapter": adapter, "spec": spec, "jobs": jobs, "timeout": timeout,
                               "invariants": invariants}  # fmt: skip
