@@ -13,10 +13,11 @@
 (* move) are invisible; they are stuttering steps for l, guided so that    *)
 (* the search stays small: a write executes at the TxID its response will  *)
 (* report, a signature never takes a seqno some write of that view is     *)
-(* told, views and seqnos stay within what the history mentions (plus one  *)
-(* signature to commit the last write), commits happen only before a      *)
-(* status answer or a session's event, and sessions connect or move only   *)
-(* just before their own event.                                            *)
+(* told and is appended only when needed (NeedsEntry), views and seqnos    *)
+(* stay within what the history mentions (plus one signature to commit the *)
+(* last write), commits happen only before a final status answer or a      *)
+(* session's move, and sessions connect or move only just before their own *)
+(* event.                                                                  *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
@@ -54,10 +55,9 @@ TraceClientStep ==
 ------------------------------------------------------------------------------
 \* Service steps, guided by the rest of the history.
 
-\* The TxID the history reports for write x (NoTxId if it is never answered).
-ToldId(x) ==
-    LET ks == {k \in DOMAIN TraceLog : TraceLog[k].type = RwResp /\ TraceLog[k].tx = x}
-    IN IF ks = {} THEN NoTxId ELSE TraceLog[CHOOSE k \in ks : TRUE].tx_id
+\* The TxID the history reports for write x (NoTxId if it is never
+\* answered): TraceToldIds[t][x + 1], precomputed by the adapter.
+ToldId(x) == IF x + 1 \in DOMAIN TraceToldIds[t] THEN TraceToldIds[t][x + 1] ELSE NoTxId
 
 ObservedLater(x) == \E k \in Rest : x \in Range(TraceLog[k].observed)
 
@@ -69,15 +69,24 @@ TraceExecute ==
               ELSE id = <<session[c], Len(branches[session[c]]) + 1>>
         /\ RwTxExecute(c)
 
+\* A signature is appended only when something needs it: a write of view v
+\* is told a seqno past the next one, or the next event names a seqno at or
+\* past the branch's end (a status, or a read told a signature's TxID).
+NeedsEntry(v) ==
+    \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
+                         /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
+    \/ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
+
 TraceSignature ==
     \E v \in DOMAIN branches :
         /\ Len(branches[v]) <= TraceMaxSeq[t]
         /\ <<v, Len(branches[v]) + 1>> \notin TraceRwIds[t]
+        /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
 TraceCommit ==
     /\ l <= Len(TraceLog)
-    /\ E.type = StatusEv \/ session[E.client] /= Len(branches)
+    /\ E.status \in {Committed, Invalid} \/ session[E.client] /= Len(branches)
     /\ \E s \in DOMAIN Latest : AdvanceCommit(s)
 
 TraceNewView ==

@@ -17,6 +17,8 @@ from tracecheck.errors import BadInput
 #: The record the spec appends for an event without a TxID, request id or status.
 NO_TX_ID = (0, 0)
 NO_TX = -1
+#: Request ids index a sequence in the generated module, so they must stay this small.
+MAX_TX = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def parse_event(path: Path, line: int, text: str) -> HistoryEvent:
     if isinstance(client, bool) or not isinstance(client, str | int):
         raise _bad(path, line, f"expected a client name, got {client!r}", Field.CLIENT)
     tx = _nat(path, line, obj, Field.TX) if kind in REQUESTS | RESPONSES else NO_TX
+    if tx > MAX_TX:
+        raise _bad(path, line, f"request id {tx} is above {MAX_TX} (ids are numbered from 0)", Field.TX)
     tx_id = (
         _tx_id(path, line, obj)
         if kind is not EventType.RW_REQUEST and kind is not EventType.RO_REQUEST
