@@ -16,8 +16,8 @@
 (* told and is appended only when needed (NeedsEntry), views and seqnos    *)
 (* stay within what the history mentions (plus one signature to commit the *)
 (* last write), commits happen only before a final status answer or a      *)
-(* session's move, and sessions connect or move only just before their own *)
-(* event.                                                                  *)
+(* session's move (TraceCommit), and sessions connect or move only just    *)
+(* before their own event.                                                 *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
@@ -71,11 +71,13 @@ TraceExecute ==
 
 \* A signature is appended only when something needs it: a write of view v
 \* is told a seqno past the next one, or the next event names a seqno at or
-\* past the branch's end (a status, or a read told a signature's TxID).
+\* past the end of the newest branch (a status to commit) or of its client's
+\* branch (a read told a signature's TxID).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
-    \/ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
+    \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
+       /\ v \in {Len(branches), session[E.client]}
 
 TraceSignature ==
     \E v \in DOMAIN branches :
@@ -84,10 +86,19 @@ TraceSignature ==
         /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
+\* Before a Committed answer for v.s, the commit advances to the first
+\* signature at or after s only (committing more is never needed later, and
+\* choosing among all signatures would multiply the states by the commit
+\* points); before an Invalid answer or a session's move, to any signature.
+OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+
 TraceCommit ==
     /\ l <= Len(TraceLog)
-    /\ E.status \in {Committed, Invalid} \/ session[E.client] /= Len(branches)
-    /\ \E s \in DOMAIN Latest : AdvanceCommit(s)
+    /\ \E s \in DOMAIN Latest :
+        /\ IF E.status = Committed
+           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
+           ELSE E.status = Invalid \/ session[E.client] /= Len(branches)
+        /\ AdvanceCommit(s)
 
 TraceNewView ==
     /\ Len(branches) < TraceMaxView[t]
@@ -102,6 +113,11 @@ TraceServiceStep ==
     /\ UNCHANGED <<t, l>>
 
 TraceNext == TraceClientStep \/ TraceServiceStep
+
+\* States are told apart without the history: it is TraceLog[1..l-1] in
+\* every state that matched l-1 events, and fingerprinting it (observed
+\* lists grow with the history) would make each state cost its length.
+TraceView == <<t, l, branches, commitSeq, session, inflight>>
 
 TraceInit ==
     /\ t \in DOMAIN TraceLogs
