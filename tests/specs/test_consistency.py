@@ -169,8 +169,9 @@ def _copy(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("module", sorted(p.stem for p in FOLDER.glob("*.tla")))
+@pytest.mark.parametrize("module", sorted(p.stem for p in FOLDER.glob("*.tla") if p.stem != "TraceConsistency"))
 def test_module_parses(module: str) -> None:
+    """(TraceConsistency needs a generated TraceData: the trace validation tests parse and run it.)"""
     result = sany_parse(FOLDER / f"{module}.tla")
     assert result.ok, result.errors
 
