@@ -14,10 +14,10 @@
 (* the search stays small: a write executes at the TxID its response will  *)
 (* report, a signature never takes a seqno some write of that view is     *)
 (* told and is appended only when needed (NeedsEntry), views and seqnos    *)
-(* stay within what the history mentions (plus one signature to commit the *)
-(* last write), commits happen only before a final status answer or a      *)
-(* session's move (TraceCommit), and sessions connect or move only just    *)
-(* before their own event.                                                 *)
+(* stay within what the history mentions (plus one view no TxID names and  *)
+(* one signature to commit the last write), commits happen only before a   *)
+(* final status answer or a session's move (TraceCommit), and sessions     *)
+(* move only just before their own event (TraceMove).                      *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
@@ -104,9 +104,11 @@ TraceNewView ==
     /\ Len(branches) < TraceMaxView[t]
     /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
 
+\* A client connects at any time (to the view that is newest then); a
+\* session moves only just before its own event.
 TraceMove ==
-    /\ l <= Len(TraceLog)
-    /\ MoveSession(E.client)
+    \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
+    \/ l <= Len(TraceLog) /\ MoveSession(E.client)
 
 TraceServiceStep ==
     /\ TraceExecute \/ TraceSignature \/ TraceCommit \/ TraceNewView \/ TraceMove

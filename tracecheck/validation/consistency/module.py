@@ -13,6 +13,8 @@ from tracecheck.tla.values import to_tla
 from tracecheck.validation.consistency.history import NO_TX_ID, History
 
 DATA_MODULE = "TraceData"
+#: Views a history may go through beyond the last one any TxID names.
+HIDDEN_VIEWS = 1
 
 
 def told_ids(history: History) -> tuple[tuple[int, int], ...]:
@@ -36,7 +38,9 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         ids = [e.tx_id for e in history.events if e.tx_id != NO_TX_ID]
         clients.append(to_tla(history.clients))
         first.append(str(min((v for v, _ in ids), default=1)))
-        max_view.append(str(max((v for v, _ in ids), default=1)))
+        # One view more than the history names: an election no client saw can still make TxIDs Invalid
+        # or serve a session's read.
+        max_view.append(str(max((v for v, _ in ids), default=1) + HIDDEN_VIEWS))
         max_seq.append(str(max((s for _, s in ids), default=0)))
         rw_ids.append(to_tla(frozenset(e.tx_id for e in history.events if e.type is EventType.RW_RESPONSE)))
         told.append(to_tla(told_ids(history)))
