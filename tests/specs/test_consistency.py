@@ -226,7 +226,7 @@ def test_read_only_transactions_are_not_linearizable() -> None:
     a write that responded before the read was sent; the read's TxID is itself committed."""
     result = run_tlc(MC, FOLDER / "MCRoNotLinearizable.cfg", deadlock_check=False, timeout=TIMEOUT)
     assert result.violation and result.violated == "RoLinearizableInv", (result.status, result.errors)
-    assert len(result.trace) == 14
+    assert len(result.trace) == 14  # docs/consistency-spec.md
     history = result.trace[-1].state["history"]
     read = [e for e in history if e["type"] == "RoTxResponse"][-1]
     assert read["tx_id"][0] == 1 and len(result.trace[-1].state["branches"]) == 2
