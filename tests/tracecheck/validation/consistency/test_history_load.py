@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ GOOD = [
 ]
 
 
-def _write(tmp_path: Path, events: list[object]) -> Path:
+def _write(tmp_path: Path, events: Sequence[object]) -> Path:
     path = tmp_path / "h.ndjson"
     path.write_text("".join((e if isinstance(e, str) else json.dumps(e)) + "\n" for e in events))
     return path
