@@ -29,6 +29,8 @@ from tracecheck.cli.common import (
     output_path,
 )
 from tracecheck.errors import BadInput
+from tracecheck.validation.adapter import Adapter
+from tracecheck.validation.consistency.adapter import ConsistencyAdapter
 from tracecheck.validation.engine import Verdict
 from tracecheck.validation.engine import validate as run_validation
 from tracecheck.validation.junit import junit_xml
@@ -97,7 +99,9 @@ def validate(
     start = time.monotonic()
     junit = output_path(junit, "--junit")
     html = output_path(html, "--html")
-    adapter = RaftAdapter(ccf_version, invariant_sample=invariant_sample)
+    adapter = _adapter(spec, ccf_version, invariant_sample)
+    if html is not None and isinstance(adapter, ConsistencyAdapter):
+        raise BadInput("a history's HTML report: tracecheck history check HISTORY --html", field="--html")
     loaded: list[Any] = []
     bad: list[tuple[Path, str]] = []
     for path in traces:
@@ -125,8 +129,17 @@ def validate(
     return exit_code(verdicts)
 
 
+def _adapter(spec: str, ccf_version: str, invariant_sample: int | None) -> Adapter:
+    """Client histories for the consistency spec, raft traces for any other."""
+    if spec == ConsistencyAdapter.default_spec or Path(spec).name in ("consistency", "TraceConsistency.tla"):
+        if invariant_sample is not None:
+            raise BadInput("--invariant-sample applies to raft traces", field="--invariant-sample")
+        return ConsistencyAdapter()
+    return RaftAdapter(ccf_version, invariant_sample=invariant_sample)
+
+
 def _run(
-    loaded: Sequence[Any], adapter: RaftAdapter, spec: str, jobs: int, timeout: float | None, invariants: bool
+    loaded: Sequence[Any], adapter: Adapter, spec: str, jobs: int, timeout: float | None, invariants: bool
 ) -> list[Verdict]:
     kwargs: dict[str, Any] = {"adapter": adapter, "spec": spec, "jobs": jobs, "timeout": timeout,
                               "invariants": invariants}  # fmt: skip

@@ -1,0 +1,176 @@
+------------------------- MODULE TraceConsistency -------------------------
+(***************************************************************************)
+(* Trace validation of client histories (tracecheck validate --spec        *)
+(* consistency) against Consistency.tla.                                   *)
+(*                                                                         *)
+(* The histories come in a generated module TraceData                      *)
+(* (tracecheck.validation.consistency.module): TraceLogs[t] is the t-th    *)
+(* history of a batch, a sequence of event records of exactly the shape    *)
+(* the spec appends (ConsistencyEvents.Ev).  Variable t picks the history, *)
+(* l is the index of the next event to match.  A client step matches event *)
+(* l iff the spec's own action for that event appends exactly that record. *)
+(* The service's steps (execute, signature, commit, election, session      *)
+(* move) are invisible; they are stuttering steps for l, guided so that    *)
+(* the search stays small: a write executes at the TxID its response will  *)
+(* report, a signature never takes a seqno some write of that view is     *)
+(* told and is appended only when needed (NeedsEntry), views and seqnos    *)
+(* stay within what the history mentions (plus one view no TxID names and  *)
+(* one signature to commit the last write), commits happen only before a   *)
+(* final status answer or a session's move (TraceCommit), and sessions     *)
+(* move only just before their own event (TraceMove).                      *)
+(*                                                                         *)
+(* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
+(* The invariants are checked on fully matched behaviours only (a prefix   *)
+(* of a behaviour may violate them spuriously): such a state is reported   *)
+(* (tv-inv) and not counted as reaching the end.                           *)
+(***************************************************************************)
+EXTENDS Consistency, TraceData, TLC
+
+VARIABLES
+    \* Index of the history of the batch that this behaviour replays.
+    t,
+    \* Index of the next event of TraceLogs[t] to match.
+    l
+
+TraceClients == UNION {TraceClientSets[k] : k \in DOMAIN TraceClientSets}
+
+TraceLog == TraceLogs[t]
+E == TraceLog[l]
+Rest == {k \in DOMAIN TraceLog : k >= l}
+
+------------------------------------------------------------------------------
+\* Client steps: the spec's action for the event, appending exactly it.
+
+TraceClientStep ==
+    /\ l <= Len(TraceLog)
+    /\ CASE E.type = RwReq -> RwTxRequest(E.client, E.tx)
+         [] E.type = RoReq -> RoTxRequest(E.client, E.tx)
+         [] E.type = RwResp -> RwTxResponse(E.client)
+         [] E.type = RoResp -> RoTxResponse(E.client)
+         [] E.type = StatusEv -> TxStatus(E.client, E.tx_id, E.status)
+    /\ history'[Len(history')] = E
+    /\ l' = l + 1
+    /\ UNCHANGED t
+
+------------------------------------------------------------------------------
+\* Service steps, guided by the rest of the history.
+
+\* The TxID the history reports for write x (NoTxId if it is never
+\* answered): TraceToldIds[t][x + 1], precomputed by the adapter.
+ToldId(x) == IF x + 1 \in DOMAIN TraceToldIds[t] THEN TraceToldIds[t][x + 1] ELSE NoTxId
+
+ObservedLater(x) == \E k \in Rest : x \in Range(TraceLog[k].observed)
+
+TraceExecute ==
+    \E c \in Clients :
+        /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
+        /\ LET id == ToldId(inflight[c].tx)
+           IN IF id = NoTxId THEN ObservedLater(inflight[c].tx)
+              ELSE id = <<session[c], Len(branches[session[c]]) + 1>>
+        /\ RwTxExecute(c)
+
+\* A signature is appended only when something needs it: a write of view v
+\* is told a seqno past the next one, or the next event names a seqno at or
+\* past the end of the newest branch (a status to commit) or of its client's
+\* branch (a read told a signature's TxID).
+NeedsEntry(v) ==
+    \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
+                         /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
+    \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
+       /\ v \in {Len(branches), session[E.client]}
+
+TraceSignature ==
+    \E v \in DOMAIN branches :
+        /\ Len(branches[v]) <= TraceMaxSeq[t]
+        /\ <<v, Len(branches[v]) + 1>> \notin TraceRwIds[t]
+        /\ NeedsEntry(v)
+        /\ AppendSignature(v)
+
+\* Before a Committed answer for v.s, the commit advances to the first
+\* signature at or after s only (committing more is never needed later, and
+\* choosing among all signatures would multiply the states by the commit
+\* points); before an Invalid answer or a session's move, to any signature.
+OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+
+TraceCommit ==
+    /\ l <= Len(TraceLog)
+    /\ \E s \in DOMAIN Latest :
+        /\ IF E.status = Committed
+           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
+           ELSE E.status = Invalid \/ session[E.client] /= Len(branches)
+        /\ AdvanceCommit(s)
+
+TraceNewView ==
+    /\ Len(branches) < TraceMaxView[t]
+    /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+
+\* A client connects at any time (to the view that is newest then); a
+\* session moves only just before its own event.
+TraceMove ==
+    \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
+    \/ l <= Len(TraceLog) /\ MoveSession(E.client)
+
+TraceServiceStep ==
+    /\ TraceExecute \/ TraceSignature \/ TraceCommit \/ TraceNewView \/ TraceMove
+    /\ UNCHANGED <<t, l>>
+
+TraceNext == TraceClientStep \/ TraceServiceStep
+
+\* States are told apart without the history: it is TraceLog[1..l-1] in
+\* every state that matched l-1 events, and fingerprinting it (observed
+\* lists grow with the history) would make each state cost its length.
+TraceView == <<t, l, branches, commitSeq, session, inflight>>
+
+TraceInit ==
+    /\ t \in DOMAIN TraceLogs
+    /\ l = 1
+    /\ \A k \in DOMAIN TraceLogs : TLCSet(k, 0)
+    /\ InitFrom(TraceFirstView[t])
+
+------------------------------------------------------------------------------
+\* Reporting (constraints that always hold, for their PrintT side effect).
+
+TraceCheck(name, p) == p \/ ~PrintT(<<"tv-inv", t, l - 1, name>>)
+
+TraceInvariantsHold ==
+    /\ TraceCheck("ResponseFollowsRequestInv", ResponseFollowsRequestInv)
+    /\ TraceCheck("UniqueRequestsInv", UniqueRequestsInv)
+    /\ TraceCheck("UniqueTxIdsInv", UniqueTxIdsInv)
+    /\ TraceCheck("UniqueTxsInv", UniqueTxsInv)
+    /\ TraceCheck("StatusLatticeInv", StatusLatticeInv)
+    /\ TraceCheck("OnlyObserveRequestedInv", OnlyObserveRequestedInv)
+    /\ TraceCheck("InvalidNotObservedByCommittedInv", InvalidNotObservedByCommittedInv)
+    /\ TraceCheck("CommittedRwSerializableInv", CommittedRwSerializableInv)
+    /\ TraceCheck("CommittedRwRealTimeInv", CommittedRwRealTimeInv)
+    /\ TraceCheck("CommittedRoSerializableInv", CommittedRoSerializableInv)
+    /\ TraceCheck("ReadYourWritesInv", ReadYourWritesInv)
+    /\ TraceCheck("MonotonicReadsInv", MonotonicReadsInv)
+
+\* A fully matched behaviour counts only if it satisfies the invariants.
+TraceReach ==
+    IF TLCGet(t) < l /\ (l <= Len(TraceLog) \/ ~TraceCheckInvariants \/ TraceInvariantsHold)
+    THEN TLCSet(t, l) /\ PrintT(<<"tv-reach", t, l>>)
+    ELSE TRUE
+
+\* What the spec would answer for event e now (diagnosis runs only).
+Branch(c) == IF session[c] = 0 THEN <<>> ELSE branches[session[c]]
+Tip(b) == IF b = <<>> THEN NoTxId ELSE <<b[Len(b)].view, Len(b)>>
+
+TraceObservation(e) ==
+    LET c == e.client
+        f == inflight[c]
+    IN [session |-> session[c],
+        views |-> Len(branches),
+        commit |-> IF commitSeq = 0 THEN NoTxId ELSE <<Latest[commitSeq].view, commitSeq>>,
+        in_flight |-> IF f.kind = "none" THEN "none" ELSE f.kind,
+        in_flight_tx |-> f.tx,
+        tx_id |-> IF f.kind = "rw" THEN f.at ELSE IF f.kind = "ro" THEN Tip(Branch(c)) ELSE NoTxId,
+        observed |-> IF f.kind = "rw" /\ f.at /= NoTxId
+                     THEN TxsOf(SubSeq(branches[f.at[1]], 1, f.at[2]))
+                     ELSE IF f.kind = "ro" THEN TxsOf(Branch(c)) ELSE <<>>,
+        statuses |-> IF e.tx_id = NoTxId THEN {} ELSE StatusOf(e.tx_id)]
+
+TraceFrontier ==
+    (TraceDiagnose /\ l = Len(TraceLog)) => PrintT(<<"tv-frontier", t, TraceObservation(E)>>)
+
+=============================================================================

@@ -1,0 +1,1 @@
+"""Trace validation of client histories against specs/consistency (``--spec consistency``)."""
