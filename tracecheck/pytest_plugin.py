@@ -7,6 +7,9 @@
 - ``@pytest.mark.tracecheck``: every ``*.ndjson`` the test writes into its ``tracecheck_dir`` fixture is
   validated, all at once, when the test body has passed (the test need not name the fixture); a rejected
   trace fails the test with the report.
+- ``--tracecheck-batch``: the marked tests' traces are validated together when the session ends, in one
+  engine call (one TLC run per batch for the whole run, not one per test); a rejected trace fails the
+  session, and the summary names the test that wrote it beside the CLI's report.
 - Options: ``--tracecheck-spec`` (default ``consensus``), ``--tracecheck-ccf-version``,
   ``--tracecheck-timeout``.
 
@@ -26,6 +29,8 @@ from tracecheck.api import Validation, validate
 from tracecheck.validation.engine import Verdict
 
 MARKER = "tracecheck"
+VALIDATOR = pytest.StashKey["Validator"]()
+SUMMARY = pytest.StashKey[str]()
 
 
 class Validator:
@@ -34,6 +39,7 @@ class Validator:
     def __init__(self, spec: str, ccf_version: str | None, timeout: float | None) -> None:
         self.spec, self.ccf_version, self.timeout = spec, ccf_version, timeout
         self._seen: dict[tuple[Path, str], Verdict] = {}
+        self.queued: list[tuple[str, list[Path]]] = []  # --tracecheck-batch: (test id, its traces)
         self.engine_calls = (
             0  # how many times the engine (TLC) was started: one per validate() with new traces
         )
@@ -66,6 +72,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tracecheck-spec", default="consensus", help="spec folder (or Trace*.tla) for traces")
     group.addoption("--tracecheck-ccf-version", default=None, help="CCF behaviour the traces follow")
     group.addoption("--tracecheck-timeout", type=float, default=None, help="seconds per TLC run")
+    group.addoption(
+        "--tracecheck-batch",
+        action="store_true",
+        help="validate the marked tests' traces together at the end of the session (one engine call)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,7 +88,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def tracecheck_validator(request: pytest.FixtureRequest) -> Validator:
     opt = request.config.getoption
-    return Validator(opt("--tracecheck-spec"), opt("--tracecheck-ccf-version"), opt("--tracecheck-timeout"))
+    validator = Validator(
+        opt("--tracecheck-spec"), opt("--tracecheck-ccf-version"), opt("--tracecheck-timeout")
+    )
+    request.config.stash[VALIDATOR] = validator  # for the batch at the session's end
+    return validator
 
 
 @pytest.fixture
@@ -107,5 +122,37 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     traces = sorted(Path(folder).glob("*.ndjson"))
     if not traces:
         pytest.fail(f"@pytest.mark.{MARKER}: the test wrote no *.ndjson trace into {folder}", pytrace=False)
-    validator.check(traces)
+    if item.config.getoption("--tracecheck-batch"):
+        validator.queued.append((item.nodeid, traces))
+    else:
+        validator.check(traces)
     return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """``--tracecheck-batch``: every queued trace in one engine call; a rejection fails the session."""
+    validator = session.config.stash.get(VALIDATOR, None)
+    if validator is None or not validator.queued:
+        return
+    paths = [p for _, traces in validator.queued for p in traces]
+    result = validator.validate(paths)
+    writers = {p.resolve(): test for test, traces in validator.queued for p in traces}
+    rejected = [v for v in result.verdicts if not v.accepted]
+    lines = [
+        f"tracecheck: {len(paths)} trace(s) of {len(validator.queued)} test(s) validated in one engine call"
+    ]
+    lines += [
+        f"  {writers.get(Path(v.trace.path).resolve(), '?')} wrote {v.trace.path}: {v.status}"
+        for v in rejected
+    ]
+    if rejected:
+        lines.append(result.text)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    session.config.stash[SUMMARY] = "\n".join(lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    summary = terminalreporter.config.stash.get(SUMMARY, None)
+    if summary:
+        terminalreporter.section("tracecheck (batched)")
+        terminalreporter.write_line(summary)

@@ -28,8 +28,9 @@ def test_the_package_declares_the_plugin() -> None:
     assert meta["project"]["entry-points"]["pytest11"] == {"tracecheck": "tracecheck.pytest_plugin"}
 
 
-@pytest.fixture(scope="module")
-def example_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def _run_example(
+    tmp_path_factory: pytest.TempPathFactory, *options: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     project = tmp_path_factory.mktemp("example")
     for f in EXAMPLE.iterdir():
         if f.is_file():
@@ -51,9 +52,26 @@ def example_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Co
         f"--basetemp={base}",
         "-q",
         "-rN",
+        *options,
         str(project),
     ]
     return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=600), base
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    return _run_example(tmp_path_factory)
+
+
+def test_batched_the_marked_tests_traces_are_validated_once_at_the_end(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    run, _ = _run_example(tmp_path_factory, "--tracecheck-batch")
+    assert run.returncode == 1, run.stdout + run.stderr  # the session fails: a rejected trace
+    assert re.search(r"\b3 passed\b", run.stdout), run.stdout  # the tests themselves pass
+    assert "tracecheck: 2 trace(s) of 2 test(s) validated in one engine call" in run.stdout
+    assert "test_a_tampered_trace_fails_with_the_divergence_report wrote" in run.stdout
+    assert "REJECTED" in run.stdout and "first event no behaviour of the spec matches" in run.stdout
 
 
 def test_passing_tests_pass_and_the_tampered_trace_fails(example_run: tuple) -> None:
