@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pyccf.consensus.bugs import BUGS
@@ -45,7 +45,6 @@ class SeedSettings:
     validate: bool = True  # validate each trace with TLC against the consensus spec
     shrink_budget: int = 2000  # scenario runs spent shrinking a simulation failure
     tlc_shrink_budget: int = 24  # TLC runs spent shrinking a rejected trace
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.bugs) - set(BUGS)

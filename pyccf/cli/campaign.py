@@ -12,18 +12,21 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
-from pyccf.campaign.runner import Progress
 from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
-from pyccf.campaign.walks import WalkSettings
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.cli.options import ccf_version_option
 from pyccf.consensus.bugs import BUGS
+
+if TYPE_CHECKING:  # the runner (and the work it sends) loads only when a campaign runs
+    from pyccf.campaign.runner import Progress
+    from pyccf.campaign.walks import WalkSettings
 
 
 @click.command()
@@ -123,6 +126,7 @@ def _walk_settings(
     spec: Path, config: Path | None, depth: int, num: int, bugs: tuple[str, ...]
 ) -> WalkSettings:
     from pyccf.campaign.runner import CampaignError
+    from pyccf.campaign.walks import WalkSettings
 
     if bugs:
         raise CampaignError("--bug applies to pyccf's seeds, not to --spec-walks")
