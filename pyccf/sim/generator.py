@@ -36,7 +36,7 @@ from pyccf.sim.commands import (
     Term,
     TrustNodes,
 )
-from pyccf.sim.rules import LineRules, latest_config, leaders
+from pyccf.sim.rules import LineRules, ever_configured, latest_config, leaders
 
 __all__ = ["GeneratorConfig", "ScenarioGenerator", "leaders"]
 
@@ -233,8 +233,9 @@ class ScenarioGenerator:
         return CleanupNodes(term, tuple(chosen))
 
     def _orphans(self, driver: Any, leader: Any) -> set[str]:
-        """Active nodes whose join never committed and that the leader does not configure now."""
-        configured = {n for c in leader.configurations for n in c.nodes}
+        """Active nodes whose join never committed and that no configuration in the leader's log names
+        (a node that was removed but never learnt it is not an orphan: it may not come back)."""
+        configured = ever_configured(leader) | {n for c in leader.configurations for n in c.nodes}
         return {
             n
             for n, node in driver.nodes.items()

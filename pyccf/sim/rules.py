@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyccf.formats.raft_trace import LeadershipState
+from pyccf.formats.raft_trace import EntryType, LeadershipState
 from pyccf.sim.commands import (
     CleanupNodes,
     Command,
@@ -45,6 +45,14 @@ def held(node: Any) -> set[str]:
     return {n for c in node.configurations for n in c.nodes}
 
 
+def ever_configured(node: Any, upto: int | None = None) -> set[str]:
+    """Every node named by a reconfiguration entry of ``node``'s log (up to index ``upto``): the spec's
+    ``EverConfigured``. A configuration must never name one of them again unless it is still there:
+    node ids are never reused, and a node that left may not have learnt it (a lagging log)."""
+    entries = node.log if upto is None else node.log[:upto]
+    return {n for e in entries if e.kind is EntryType.RECONFIGURATION for n in e.nodes}
+
+
 def reconfiguration(cmd: str, args: list[str]) -> tuple[list[str], list[str]]:
     """(nodes in, nodes out) of a reconfiguration line's arguments after the term, as CCF reads them."""
     command = parse_line(",".join([cmd, "0", *args]))
@@ -63,9 +71,8 @@ class LineRules:
         """Call after each command (or line, parsed here) ran."""
         if isinstance(command, str):
             command = parse_line(command)
-        for node in driver.nodes.values():
-            if node.configurations and node.commit_idx >= node.configurations[0].idx:
-                self.committed_members |= node.configurations[0].nodes
+        for node in driver.nodes.values():  # every committed configuration, also one superseded at once
+            self.committed_members |= ever_configured(node, node.commit_idx)
         if isinstance(command, CleanupNodes):
             self.cleaned |= set(command.nodes)
 
@@ -87,7 +94,8 @@ class LineRules:
     def gone(self, leader: Any) -> set[str]:
         """Nodes that left: were configured (committed, or in the leader's log) and are not in the
         leader's latest configuration. A configuration must never bring one back."""
-        return (self.committed_members | held(leader) | self.cleaned) - latest_config(leader)
+        ever = self.committed_members | ever_configured(leader) | held(leader) | self.cleaned
+        return ever - latest_config(leader)
 
     def violation(self, driver: Any, command: Command | str) -> str | None:
         """Why ``command`` is not a valid next command for the driver's state (None if it is). A line

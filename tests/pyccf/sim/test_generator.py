@@ -141,6 +141,20 @@ def test_rule_no_node_comes_back_and_no_empty_configuration() -> None:
     assert "reuses" in (rules.violation(driver, "swap_nodes,2,in,0,out,1") or "")
 
 
+def test_rule_no_node_comes_back_after_a_removal_committed_in_the_same_line() -> None:
+    """Seed 190's rejected trace: node 1 joins and is removed again, and both configurations commit in
+    one ``dispatch_all``, so no observation ever saw {0, 1} as the committed one. Node 1 is still named by
+    the leader's log (the spec's EverConfigured), so it may not come back, committed or not."""
+    lines = ("start_node,0", "emit_signature,2", "trust_node,2,2", "emit_signature,2", *SYNCED,
+             "trust_node,2,1", "swap_nodes,2,out,1", "emit_signature,2")  # fmt: skip
+    driver, rules = _driver(*lines)  # both pending: 1 is in the leader's log, not in its latest
+    assert "brings back 1" in (rules.violation(driver, "swap_nodes,2,in,3") or "")
+    driver, rules = _driver(*lines, "dispatch_all", "periodic_all,10", "dispatch_all")
+    assert int(driver.nodes["0"].commit_idx) == int(driver.nodes["0"].last_idx)  # both committed at once
+    assert "1" in rules.committed_members
+    assert "brings back 1" in (rules.violation(driver, "swap_nodes,2,in,3") or "")
+
+
 def test_reconfiguration_arguments_as_ccf_reads_them() -> None:
     assert reconfiguration("trust_nodes", ["3", "4"]) == (["3", "4"], [])
     assert reconfiguration("swap_node", ["1", "5"]) == (["5"], ["1"])
