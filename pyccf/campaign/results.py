@@ -27,6 +27,8 @@ class SeedVerdict(StrEnum):
     SAFETY = "safety"  # the simulator's commit-safety check failed
     ASSERTION = "assertion"  # another check of the simulator failed
     CRASH = "crash"  # the core raised
+    AUDIT = "audit"  # a service run's ledger or receipt failed the offline audit
+    CONSISTENCY = "consistency"  # a service run's client history breaks one of CCF's guarantees
     VIOLATED = "violated"  # a spec walk (TLC simulation) violated an invariant or property, or deadlocked
     REJECTED = "rejected"  # TLC: the trace is not a behaviour of the consensus spec
     ERROR = "error"  # TLC could not decide (a tool error or timeout)

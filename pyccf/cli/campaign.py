@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -23,9 +23,11 @@ from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
 from pyccf.cli.exits import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from pyccf.cli.options import ccf_version_option
 from pyccf.consensus.bugs import BUGS
+from pyccf.formats.history import CONSISTENCY_BUGS
 
 if TYPE_CHECKING:  # the runner (and the work it sends) loads only when a campaign runs
     from pyccf.campaign.runner import Progress
+    from pyccf.campaign.services import ServiceSettings
     from pyccf.campaign.walks import WalkSettings
 
 
@@ -65,6 +67,17 @@ if TYPE_CHECKING:  # the runner (and the work it sends) loads only when a campai
 @click.option(
     "--num", type=click.IntRange(1), default=20, show_default=True, help="--spec-walks: walks a seed."
 )
+@click.option(
+    "--service", is_flag=True,
+    help="Instead: each seed is a service run with clients (trace, ledgers, receipts and history checked).",
+)  # fmt: skip
+@click.option("--txs", type=click.IntRange(1), default=40, show_default=True, help="--service: client txs.")
+@click.option("--clients", type=click.IntRange(1), default=4, show_default=True, help="--service: sessions.")
+@click.option("--keys", type=click.IntRange(1), default=1, show_default=True, help="--service: app keys.")
+@click.option("--faults", type=click.FloatRange(0, 0.95), default=0.3, show_default=True,
+              help="--service: chance of each further random line after a transaction.")  # fmt: skip
+@click.option("--history-bug", type=click.Choice(sorted(CONSISTENCY_BUGS)),
+              help="--service: a seeded consistency bug.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here.")
 def campaign(
@@ -85,6 +98,12 @@ def campaign(
     spec_config: Path | None,
     depth: int,
     num: int,
+    service: bool,
+    txs: int,
+    clients: int,
+    keys: int,
+    faults: float,
+    history_bug: str | None,
     as_json: bool,
     junit: Path | None,
 ) -> None:
@@ -93,18 +112,29 @@ def campaign(
     from pyccf.campaign.report import summary_json, summary_text
     from pyccf.campaign.results import ResultsFile
     from pyccf.campaign.runner import CampaignError, run_campaign
+    from pyccf.campaign.services import ServiceSettings, run_services
     from pyccf.campaign.walks import run_walks
     from pyccf.campaign.work import run_batch
 
     try:
         chosen = parse_seeds(seeds)
-        settings: SeedSettings | WalkSettings
-        if spec_walks is None:
+        settings: SeedSettings | WalkSettings | ServiceSettings
+        work: Callable[[list[int], Any], list[dict[str, Any]]]
+        if service and spec_walks is not None:
+            raise CampaignError("--service and --spec-walks are separate campaigns (choose one)")
+        if history_bug is not None and not service:
+            raise CampaignError("--history-bug applies to --service runs")
+        if spec_walks is not None:
+            settings, work = _walk_settings(spec_walks, spec_config, depth, num, bugs), run_walks
+        elif service:
+            if bugs:
+                raise CampaignError("--bug seeds the simulator's core; a --service run takes --history-bug")
+            settings = ServiceSettings(nodes, clients, txs, keys, faults, history_bug, not no_validate)
+            work = run_services
+        else:
             settings = SeedSettings(steps, nodes, tuple(sorted(bugs)), ccf_version, not no_validate,
                                     shrink_budget, tlc_shrink_budget)  # fmt: skip
-        else:
-            settings = _walk_settings(spec_walks, spec_config, depth, num, bugs)
-        work = run_batch if spec_walks is None else run_walks
+            work = run_batch
         with _display(len(chosen), enabled=not as_json and sys.stderr.isatty()) as show:
             summary = run_campaign(chosen, settings, out, work=work, scheduler=scheduler, workers=workers,
                                    batch=batch, resume=resume, progress=show)  # fmt: skip

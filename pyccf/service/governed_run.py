@@ -86,7 +86,9 @@ def run_governed(
     else:
         ledgers.genesis_recovery(previous.public, "0")
     with open(out / "raft_trace.ndjson", "w") as trace_file:
-        driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
+        driver = ScenarioDriver(
+            seed=seed, trace=TraceWriter(trace_file), payloads=ledgers, joiners_tick=False
+        )
         service = GovernedService(driver, ledgers, signature_every, material=material)
         gov = Governance(ledgers.ledger("0").store, effects=network_effects(ledgers.keys.service))
         gov.execute = service.execute

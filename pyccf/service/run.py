@@ -106,7 +106,9 @@ def run_service(
     result = ServiceRun(out, ledgers)
     gen = ScenarioGenerator(random.Random(seed + 1), GeneratorConfig(nodes=nodes))
     with open(out / "raft_trace.ndjson", "w") as trace_file:
-        driver = ScenarioDriver(seed=seed, trace=TraceWriter(trace_file), payloads=ledgers)
+        driver = ScenarioDriver(
+            seed=seed, trace=TraceWriter(trace_file), payloads=ledgers, joiners_tick=False
+        )
         lineno = 0
         sessions: Sessions | None = None
 

@@ -85,13 +85,18 @@ class ScenarioDriver:
         ccf_version: str = CCF_VERSION_DEFAULT,
         fixes: Collection[str] | None = None,
         payloads: EntryPayloads | None = None,
+        joiners_tick: bool = True,
     ) -> None:
         """``pre_vote_default``: PreVote for nodes created before any ``pre_vote_enabled`` line (off in
         the CCF version of the shared traces; later CCF versions switched it on). ``ccf_version``: one of
         :data:`CCF_VERSIONS`, the CCF behaviour to follow (later ones imply ``pre_vote_default``).
         ``fixes``: instead of the profile's, exactly these later CCF fixes
         (:data:`pyccf.consensus.node.FIXES`), e.g. ``{"7620"}`` alone, without the PreVote default.
-        ``payloads``: a service layer that writes ledgers (off by default; it never changes the trace)."""
+        ``payloads``: a service layer that writes ledgers (off by default; it never changes the trace).
+        ``joiners_tick``: CCF's raft_driver starts every node's election timer when it creates it; a
+        service's joining node starts it only once it holds a committable entry under a configuration
+        naming it (raft.h's start_ticking_if_necessary), so a node whose join was rolled back before
+        that never campaigns (False: as a service; its ledger's signers are always trusted nodes)."""
         from pyccf.consensus.bugs import validate
 
         self.seed = seed
@@ -99,6 +104,7 @@ class ScenarioDriver:
         self.bugs = validate(bugs)
         self.out = out
         self.payloads = payloads
+        self.joiners_tick = joiners_tick
         self.nodes: dict[str, Node] = {}
         self.network = Network(self.nodes, self._on_drop)
         if ccf_version not in CCF_VERSIONS:
@@ -190,7 +196,8 @@ class ScenarioDriver:
             tracer=tracer,
             fixes=self.fixes,
         )
-        node.start_ticking()
+        if self.joiners_tick or not self.nodes:  # a service's first node starts the network: it ticks
+            node.start_ticking()
         self.nodes[node_id] = node
         # Keep iteration in CCF's std::map order (node ids sorted as strings).
         for k in sorted(self.nodes):

@@ -127,7 +127,9 @@ class ScenarioGenerator:
                 campaigners = [
                     n
                     for n in ids
-                    if driver.nodes[n].configurations and not driver.nodes[n].is_retired_committed()
+                    if driver.nodes[n].configurations
+                    and driver.nodes[n].ticking
+                    and not driver.nodes[n].is_retired_committed()
                 ]
                 if not campaigners:
                     return
