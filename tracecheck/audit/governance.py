@@ -129,7 +129,10 @@ def _field(
 LEGACY_HISTORY = GovTable.HISTORY
 
 
-class _Replay:
+class GovernanceReplay:
+    """The governance tables replayed entry by entry (``apply``), their state in ``gov``: fed by
+    :func:`replay_governance` or, during an audit, by ``audit_ledger(observe=...)``."""
+
     def __init__(self) -> None:
         self.gov = Governance()
         self.signed_ballots: dict[tuple[str, str], SignedRequest] = {}
@@ -304,7 +307,7 @@ class _Replay:
 
 def replay_governance(folder: Path, *, uncommitted: bool = False) -> Governance:
     """Replay the governance tables of the ledger in ``folder``; MalformedLedger on unreadable input."""
-    replay = _Replay()
+    replay = GovernanceReplay()
     for chunk in list_chunks(folder, uncommitted=uncommitted):
         for entry in read_chunk(chunk):
             replay.apply(entry)

@@ -246,15 +246,17 @@ def audit_ledger(
     uncommitted: bool = False,
     progress: ChunkProgress | None = None,
     workers: int | None = None,
+    observe: Callable[[Entry], None] | None = None,
 ) -> AuditSummary:
     """Verify the ledger in ``folder``; AuditFailure or MalformedLedger on the first problem.
 
     ``workers`` threads verify signatures (default: one per core, at most 4; 1 verifies in line); the
-    first problem reported is the same for any number."""
+    first problem reported is the same for any number. ``observe`` sees every entry once it is checked
+    (e.g. the governance replay), so a second check of the ledger does not read it again."""
     checks = OrderedChecks(workers)
     try:
         try:
-            return _audit(folder, _Auditor(service_cert, checks), uncommitted, progress)
+            return _audit(folder, _Auditor(service_cert, checks), uncommitted, progress, observe)
         except (AuditFailure, MalformedLedger):
             checks.drain()  # an earlier signature that fails is the first problem
             raise
@@ -263,7 +265,11 @@ def audit_ledger(
 
 
 def _audit(
-    folder: Path, auditor: _Auditor, uncommitted: bool, progress: ChunkProgress | None
+    folder: Path,
+    auditor: _Auditor,
+    uncommitted: bool,
+    progress: ChunkProgress | None,
+    observe: Callable[[Entry], None] | None,
 ) -> AuditSummary:
     seqno = 1
     last: Entry | None = None
@@ -272,6 +278,8 @@ def _audit(
         auditor.summary.chunks.append(chunk.path.name)
         for entry in read_chunk(chunk):
             auditor.add(entry, seqno)
+            if observe is not None:
+                observe(entry)
             seqno, last = seqno + 1, entry
         _chunk_end(chunk, auditor, last)
         if progress is not None:

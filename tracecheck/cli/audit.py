@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,9 @@ from tracecheck.errors import BadInput
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from tracecheck.audit.governance import Governance
+    from tracecheck.audit.governance import GovernanceReplay
     from tracecheck.audit.ledger import AuditSummary
+    from tracecheck.audit.reader import Entry
     from tracecheck.audit.recovery import RecoverySummary
 
 
@@ -63,9 +65,12 @@ def ledger(
     if member_keys is not None and ledger_secret is not None:
         raise BadInput("--member-keys and --ledger-secret exclude each other", field="--ledger-secret")
     try:
-        summary = _audit_with_progress(directory, expected, uncommitted, quiet=as_json)
+        replay = _governance() if governance else None
+        summary = _audit_with_progress(
+            directory, expected, uncommitted, quiet=as_json, observe=replay.apply if replay else None
+        )
         recovered = _recover(directory, member_keys, ledger_secret, uncommitted)
-        replayed = _governance(directory, uncommitted) if governance else None
+        replayed = replay.gov if replay is not None else None
     except AuditFailure as exc:
         if as_json:
             click.echo(json.dumps({"verified": False, "error": exc.to_json()}))
@@ -98,13 +103,18 @@ def ledger(
 
 
 def _audit_with_progress(
-    directory: Path, expected: x509.Certificate | None, uncommitted: bool, *, quiet: bool
+    directory: Path,
+    expected: x509.Certificate | None,
+    uncommitted: bool,
+    *,
+    quiet: bool,
+    observe: Callable[[Entry], None] | None,
 ) -> AuditSummary:
     """The audit, with a transient progress line (chunks, transactions) on stderr when it is a terminal."""
     from tracecheck.audit.ledger import audit_ledger
 
     if quiet or not sys.stderr.isatty():
-        return audit_ledger(directory, service_cert=expected, uncommitted=uncommitted)
+        return audit_ledger(directory, service_cert=expected, uncommitted=uncommitted, observe=observe)
     columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
                TextColumn("{task.fields[transactions]:,} transactions"), TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -113,15 +123,17 @@ def _audit_with_progress(
         def progress(done: int, total: int, transactions: int) -> None:
             bar.update(task, completed=done, total=total, transactions=transactions)
 
-        return audit_ledger(directory, service_cert=expected, uncommitted=uncommitted, progress=progress)
+        return audit_ledger(
+            directory, service_cert=expected, uncommitted=uncommitted, progress=progress, observe=observe
+        )
 
 
-def _governance(directory: Path, uncommitted: bool) -> Governance:
+def _governance() -> GovernanceReplay:
     """``--governance``: the replay of the governance tables (members' signed requests checked against the
-    members in office), run after the ledger verified."""
-    from tracecheck.audit.governance import replay_governance
+    members in office), fed each entry as the audit checks it: the ledger is read once."""
+    from tracecheck.audit.governance import GovernanceReplay
 
-    return replay_governance(directory, uncommitted=uncommitted)
+    return GovernanceReplay()
 
 
 def _recover(

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tests.oracle import oracle_json
 from tests.paths import CCF_LEDGERS, ccf_ledger_names, needs_ccf_ledgers
-from tracecheck.audit.governance import Governance, _Replay, replay_governance
+from tracecheck.audit.governance import Governance, GovernanceReplay, replay_governance
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
 from tracecheck.cli import main
 
@@ -100,7 +100,7 @@ def test_members_become_active_after_their_ack() -> None:
     assert p.state == "Accepted" and len(p.ballots) == 2 and p.final_votes is not None
 
 
-class _NoRemovals(_Replay):
+class _NoRemovals(GovernanceReplay):
     """A broken replay: drops every removal from the write sets it sees."""
 
     def apply(self, entry: Entry) -> None:
@@ -134,7 +134,7 @@ def _entry(seqno: int, writes: dict[str, dict[bytes, bytes | None]]) -> Entry:
 MEMBERS = "public:ccf.gov.members."
 
 
-def _scripted(replay: _Replay) -> Governance:
+def _scripted(replay: GovernanceReplay) -> Governance:
     """A member added then removed, a user added then removed, a Pending node deleted."""
     info = json.dumps({"status": "Accepted"}).encode()
     node = json.dumps({"status": "Pending"}).encode()
@@ -150,7 +150,7 @@ def _scripted(replay: _Replay) -> Governance:
 
 
 def test_removals_leave_the_state() -> None:
-    gov = _scripted(_Replay())
+    gov = _scripted(GovernanceReplay())
     assert gov.members == {} and gov.users == {} and gov.nodes == {}
     assert [(e.txid, e.kind, e.detail) for e in gov.events if e.detail == "removed"] == [
         ("2.3", "member", "removed"),
@@ -168,7 +168,7 @@ def test_malformed_governance_json_names_the_table() -> None:
     from tracecheck.audit.errors import MalformedLedger
 
     with pytest.raises(MalformedLedger, match="members.info") as caught:
-        _Replay().apply(_entry(5, {MEMBERS + "info": {b"m1": b"{not json"}}))
+        GovernanceReplay().apply(_entry(5, {MEMBERS + "info": {b"m1": b"{not json"}}))
     assert caught.value.seqno == 5 and "m1" in str(caught.value)
 
 
@@ -189,7 +189,7 @@ def test_a_governance_value_of_the_wrong_shape_is_bad_input(table: str, value: A
 
     key = bytes(8) if table.endswith("service.info") else b"k1"
     with pytest.raises(MalformedLedger, match=field) as caught:
-        _Replay().apply(_entry(7, {table: {key: json.dumps(value).encode()}}))
+        GovernanceReplay().apply(_entry(7, {table: {key: json.dumps(value).encode()}}))
     assert caught.value.seqno == 7 and caught.value.field == table
 
 
@@ -209,6 +209,29 @@ def test_cli_prints_the_timeline_and_json() -> None:
     assert len(doc["governance"]["proposals"]) == 3
     plain = CliRunner().invoke(main, ["audit", "ledger", folder, "--uncommitted", "--json"])
     assert "governance" not in json.loads(plain.output)
+
+
+@needs_ccf_ledgers
+def test_cli_governance_reads_the_ledger_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay is fed by the audit's own pass: every chunk is read once, and the replay equals the
+    standalone one."""
+    import tracecheck.audit.ledger as audit_module
+
+    folder = CCF_LEDGERS / "cose_flipflop_service" / "ledger"
+    reads: list[str] = []
+    real = audit_module.read_chunk
+
+    def counted(chunk):  # type: ignore[no-untyped-def]
+        reads.append(chunk.path.name)
+        return real(chunk)
+
+    monkeypatch.setattr(audit_module, "read_chunk", counted)
+    monkeypatch.setattr("tracecheck.audit.governance.read_chunk", counted)
+    done = CliRunner().invoke(main, ["audit", "ledger", str(folder), "--uncommitted", "--governance", "--json"])
+    assert done.exit_code == 0, done.output
+    assert reads and len(reads) == len(set(reads))
+    standalone = replay_governance(folder, uncommitted=True)
+    assert json.loads(done.output)["governance"] == json.loads(json.dumps(standalone.to_json()))
 
 
 def test_a_pyccf_service_runs_joins_and_retirements(tmp_path: Path) -> None:
@@ -260,7 +283,7 @@ def test_cli_bad_governance_json_is_bad_input(tmp_path: Path) -> None:
 def test_the_constitution_in_force_is_the_last_one_set() -> None:
     import hashlib
 
-    replay = _Replay()
+    replay = GovernanceReplay()
     for seqno, source in [(1, "export function resolve() {}"), (4, "export function resolve() { 1 }")]:
         replay.apply(_entry(seqno, {"public:ccf.gov.constitution": {bytes(8): json.dumps(source).encode()}}))
     replay.apply(_entry(5, {"public:ccf.gov.users.certs": {b"u": b"PEM"}}))

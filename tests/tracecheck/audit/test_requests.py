@@ -17,7 +17,7 @@ from pyccf.formats.governance import HEADER_MSG_TYPE as MSG_TYPE
 from pyccf.formats.governance import GovTable
 from tests.paths import CCF_LEDGERS, needs_ccf_ledgers
 from tracecheck.audit.errors import AuditFailure
-from tracecheck.audit.governance import _Replay
+from tracecheck.audit.governance import GovernanceReplay
 from tracecheck.audit.reader import Entry, list_chunks, read_chunk
 
 pytestmark = needs_ccf_ledgers
@@ -29,8 +29,8 @@ def entries(folder: Path) -> list[Entry]:
     return [e for c in list_chunks(folder / "ledger", uncommitted=True) for e in read_chunk(c)]
 
 
-def replay(items: list[Entry]) -> _Replay:
-    r = _Replay()
+def replay(items: list[Entry]) -> GovernanceReplay:
+    r = GovernanceReplay()
     for e in items:
         r.apply(e)
     return r
