@@ -227,7 +227,8 @@ def test_cli_governance_reads_the_ledger_once(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(audit_module, "read_chunk", counted)
     monkeypatch.setattr("tracecheck.audit.governance.read_chunk", counted)
-    done = CliRunner().invoke(main, ["audit", "ledger", str(folder), "--uncommitted", "--governance", "--json"])
+    args = ["audit", "ledger", str(folder), "--uncommitted", "--governance", "--json"]
+    done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
     assert reads and len(reads) == len(set(reads))
     standalone = replay_governance(folder, uncommitted=True)
