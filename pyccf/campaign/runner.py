@@ -128,7 +128,8 @@ def run_campaign(
 
         def submit_shrink(record: dict[str, Any]) -> Any:
             asked = {k: record[k] for k in ("seed", "verdict", "kind")}
-            future = client.submit(shrink, asked, settings, pure=False)
+            # ahead of the queued batches: a shrink started late would be the campaign's tail
+            future = client.submit(shrink, asked, settings, pure=False, priority=1)
             shrinks.add(future)
             return future
 

@@ -3,13 +3,14 @@
 
 The task re-simulates the seed (the simulator is deterministic, so this is the seed's exact run) and
 returns one ``shrink`` results line that completes the seed's record when it lands. A rejected trace is
-shrunk by ``ddmin_batched``: each ddmin round's candidates are validated in one call of the validation
-engine, so one JVM serves the whole round, with the same 1-minimal result as one TLC run per candidate.
+shrunk by ``ddmin_batched``: each ddmin round's candidates are validated together, in one call of the
+validation engine per worker of the cluster (so one JVM per worker serves the whole round, and the
+rounds of a campaign's last shrink use every worker), with the same 1-minimal result as one TLC run per
+candidate.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import socket
 import tempfile
@@ -47,8 +48,8 @@ def shrink_seed(record: dict[str, Any], settings: SeedSettings) -> dict[str, Any
     result = simulate(seed, steps=settings.steps, nodes=settings.nodes, bugs=settings.bugs,
                       name=f"seed_{seed}", ccf_version=settings.ccf_version)  # fmt: skip
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="pyccf-shrink-") as tmp:
-        text, runs, rounds = _shrink(result, verdict, kind, settings, Path(tmp))
+    workers: set[str] = set()
+    text, runs, rounds = _shrink(result, verdict, kind, settings, workers)
     return {
         "record": SHRINK,
         "seed": seed,
@@ -56,12 +57,13 @@ def shrink_seed(record: dict[str, Any], settings: SeedSettings) -> dict[str, Any
         "shrink_runs": runs,
         "shrink_rounds": rounds,
         "shrink_seconds": round(time.perf_counter() - start, 3),
-        "shrink_worker": f"{socket.gethostname()}:{os.getpid()}",
+        "shrink_worker": _here(),
+        "shrink_validated_on": sorted(workers),  # the workers that validated its TLC rounds
     }
 
 
 def _shrink(
-    result: SimulationResult, verdict: SeedVerdict, kind: str, settings: SeedSettings, work: Path
+    result: SimulationResult, verdict: SeedVerdict, kind: str, settings: SeedSettings, workers: set[str]
 ) -> tuple[str, int, int]:
     """The shrunk scenario's text, the candidates run and the TLC rounds (one validation call each): by
     the simulator's check for a simulation failure, by TLC (the same first rejected event kind) for a
@@ -75,7 +77,7 @@ def _shrink(
             ccf_version=settings.ccf_version,
         )  # fmt: skip
     elif verdict is SeedVerdict.REJECTED:
-        lines, runs, rounds, exhausted = _shrink_by_tlc(result, kind, settings, work)
+        lines, runs, rounds, exhausted = _shrink_by_tlc(result, kind, settings, workers)
     else:
         return result.text, 0, 0
     note = " (budget exhausted: may not be 1-minimal)" if exhausted else ""
@@ -84,47 +86,94 @@ def _shrink(
 
 
 def _shrink_by_tlc(
-    result: SimulationResult, kind: str, settings: SeedSettings, work: Path
+    result: SimulationResult, kind: str, settings: SeedSettings, workers: set[str]
 ) -> tuple[list[str], int, int, bool]:
+    def rejected_all(candidates: list[list[Command]]) -> list[bool]:
+        """Each candidate's trace rejected at an event of ``kind``, the round's traces in one validation
+        call per worker of the cluster."""
+        traces: dict[int, str] = {}
+        for i, candidate in enumerate(candidates):
+            run = run_lines(candidate, bugs=settings.bugs, traced=True, check_rules=True,
+                            ccf_version=settings.ccf_version)  # fmt: skip
+            if run.failure is None or run.failure.kind is not Verdict.INVALID:
+                traces[i] = run.trace
+        judged = _judge_round(traces, kind, settings, workers)
+        return [judged.get(i, False) for i in range(len(candidates))]
+
+    commands = [parse_line(line) for line in result.generated]
+    shrunk = ddmin_batched(commands, rejected_all, max_batches=settings.tlc_shrink_budget)
+    return [c.text for c in shrunk.items], shrunk.tests, shrunk.batches, shrunk.exhausted
+
+
+def _judge_round(
+    traces: dict[int, str], kind: str, settings: SeedSettings, workers: set[str]
+) -> dict[int, bool]:
+    """One round's verdicts. On a Dask worker the round is split over the cluster's threads (one
+    validation call, so one JVM, each), so that one seed's shrink, often a campaign's last work, does not
+    run on one core while the others idle."""
+    try:
+        from distributed import get_client, get_worker, worker_client
+
+        get_worker()
+        threads = sum(get_client().nthreads().values())
+    except (ImportError, ValueError):
+        threads = 1
+    groups = _groups(traces, threads)
+    if len(groups) <= 1:
+        found, worker = judge(traces, kind, settings)
+        workers.add(worker)
+        return found
+    out: dict[int, bool] = {}
+    with worker_client() as client:  # secedes: this worker's thread is free to validate a group too
+        futures = [client.submit(judge, g, kind, settings, pure=False, priority=2) for g in groups]
+        for found, worker in client.gather(futures):
+            out.update(found)
+            workers.add(worker)
+    return out
+
+
+def _groups(traces: dict[int, str], n: int) -> list[dict[int, str]]:
+    """``traces`` in at most ``n`` groups of similar total length (longest first)."""
+    groups: list[dict[int, str]] = [{} for _ in range(max(1, min(n, len(traces))))]
+    sizes = [0] * len(groups)
+    for i in sorted(traces, key=lambda k: -len(traces[k])):
+        g = sizes.index(min(sizes))
+        groups[g][i] = traces[i]
+        sizes[g] += len(traces[i])
+    return [g for g in groups if g]
+
+
+def judge(traces: dict[int, str], kind: str, settings: SeedSettings) -> tuple[dict[int, bool], str]:
+    """Whether each trace is rejected at an event of ``kind``, all in one validation call; and where it
+    ran (``host:pid``)."""
     from tracecheck.errors import TracecheckError
     from tracecheck.validation.engine import validate
     from tracecheck.validation.raft.adapter import RaftAdapter
 
     adapter = RaftAdapter(settings.ccf_version)
-    rounds = itertools.count(1)
-
-    def rejected_all(candidates: list[list[Command]]) -> list[bool]:
-        """Each candidate's trace rejected at an event of ``kind``; all of them in one validation call."""
-        folder = work / f"round_{next(rounds)}"
-        folder.mkdir()
-        answers = [False] * len(candidates)
-        loaded: list[Any] = []
-        index: list[int] = []
-        for i, candidate in enumerate(candidates):
-            run = run_lines(candidate, bugs=settings.bugs, traced=True, check_rules=True,
-                            ccf_version=settings.ccf_version)  # fmt: skip
-            if run.failure is not None and run.failure.kind is Verdict.INVALID:
-                continue
-            path = folder / f"candidate_{i}.ndjson"
-            path.write_text(run.trace, encoding="utf-8")
+    found = dict.fromkeys(traces, False)
+    loaded: list[Any] = []
+    index: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="pyccf-shrink-") as tmp:
+        for i, text in traces.items():
+            path = Path(tmp) / f"candidate_{i}.ndjson"
+            path.write_text(text, encoding="utf-8")
             try:
                 loaded.append(adapter.load(path))
             except TracecheckError:  # e.g. an empty trace: not the same failure
                 continue
             index.append(i)
-        if not loaded:
-            return answers
         try:
-            found = validate(loaded, adapter=adapter, jobs=1, diagnose=False)
+            verdicts = validate(loaded, adapter=adapter, jobs=1, diagnose=False) if loaded else []
         except TracecheckError:
-            return answers
-        for i, v in zip(index, found, strict=True):
-            answers[i] = v.status == "rejected" and v.failing is not None and rejected_event(v) == kind
-        return answers
+            verdicts = []
+    for i, v in zip(index, verdicts, strict=False):
+        found[i] = v.status == "rejected" and v.failing is not None and rejected_event(v) == kind
+    return found, _here()
 
-    commands = [parse_line(line) for line in result.generated]
-    shrunk = ddmin_batched(commands, rejected_all, max_batches=settings.tlc_shrink_budget)
-    return [c.text for c in shrunk.items], shrunk.tests, shrunk.batches, shrunk.exhausted
+
+def _here() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def rejected_event(verdict: Any) -> str:

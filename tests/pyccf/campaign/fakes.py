@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -62,3 +63,8 @@ def shrink_dying_once(record: dict[str, Any], settings: FakeSettings) -> dict[st
 
 def never(seeds: Sequence[int], settings: FakeSettings) -> list[dict[str, Any]]:
     raise AssertionError(f"seeds {list(seeds)} were finished already")
+
+
+def here() -> str:
+    """A worker as records name it (``host:pid``)."""
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -83,3 +83,20 @@ def test_a_rejected_trace_is_shrunk_in_batched_tlc_rounds() -> None:
     assert body == ["start_node,0"]
     assert 0 < line["shrink_rounds"] < line["shrink_runs"]  # several candidates per TLC round
     assert line["shrink_rounds"] <= settings.tlc_shrink_budget
+
+
+@pytest.mark.tlc
+def test_a_shrink_on_a_cluster_spreads_its_tlc_rounds_over_the_workers(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    settings = SeedSettings(steps=20, bugs=("commit_unsigned",))
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(2)
+        pids = set(client.run(fakes.here).values())
+        task = {"seed": 2, "verdict": "rejected", "kind": "bootstrap"}
+        line = client.submit(shrink_seed, task, settings, pure=False).result()
+    assert [x for x in line["shrunk"].splitlines() if not x.startswith("#")] == ["start_node,0"]
+    assert set(line["shrink_validated_on"]) == pids  # both workers validated candidates
