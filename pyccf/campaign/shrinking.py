@@ -112,10 +112,11 @@ def _judge_round(
     validation call, so one JVM, each), so that one seed's shrink, often a campaign's last work, does not
     run on one core while the others idle."""
     try:
-        from distributed import get_client, get_worker, worker_client
+        from distributed import get_client, get_worker, rejoin, secede
 
         get_worker()
-        threads = sum(get_client().nthreads().values())
+        client = get_client()
+        threads = sum(client.nthreads().values())
     except (ImportError, ValueError):
         threads = 1
     groups = _groups(traces, threads)
@@ -123,12 +124,17 @@ def _judge_round(
         found, worker = judge(traces, kind, settings)
         workers.add(worker)
         return found
+    # submitted before this task secedes, so the thread it frees goes to one of the groups
+    futures = [client.submit(judge, g, kind, settings, pure=False, priority=2) for g in groups]
+    secede()
+    try:
+        parts = client.gather(futures)
+    finally:
+        rejoin()
     out: dict[int, bool] = {}
-    with worker_client() as client:  # secedes: this worker's thread is free to validate a group too
-        futures = [client.submit(judge, g, kind, settings, pure=False, priority=2) for g in groups]
-        for found, worker in client.gather(futures):
-            out.update(found)
-            workers.add(worker)
+    for found, worker in parts:
+        out.update(found)
+        workers.add(worker)
     return out
 
 
