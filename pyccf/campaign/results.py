@@ -1,9 +1,11 @@
 """A campaign's results: one JSON line per finished seed, appended as it arrives, read back to resume.
 
-A line is written only once its whole seed finished (simulated, validated, shrunk), flushed and synced, so
-an interrupted campaign never reports a seed it did not finish; a line cut short by the interruption is
-ignored when the file is read back. A seed that appears twice (a batch retried after its worker died
-reported on both) is counted once.
+Two kinds of line (``record``): a ``seed`` line once the seed is simulated and validated, and for a
+failing seed whose shrink ran as its own task (``shrink: pending`` in its seed line) a ``shrink`` line
+that completes that record. Each is written whole, flushed and synced, so an interrupted campaign never
+reports a seed it did not finish, and a resumed one runs only the missing seeds and the missing shrinks;
+a line cut short by the interruption is ignored when the file is read back. A seed or shrink that appears
+twice (a task retried after its worker died, reported on both) is counted once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from typing import Any
 
 RESULTS = "results.ndjson"
 SETTINGS = "campaign.json"
+SEED = "seed"  # a results line that reports a seed (a line without ``record`` is one too)
+SHRINK = "shrink"  # a results line that completes a seed's record with its shrunk scenario
+PENDING = "pending"  # a seed line's ``shrink`` while its shrink line is not written
+DONE = "done"
 
 
 class SeedVerdict(StrEnum):
@@ -46,7 +52,8 @@ class ResultsFile:
         self.path = folder / RESULTS
 
     def done(self) -> dict[int, dict[str, Any]]:
-        """The seeds already finished, by seed (a torn last line is dropped, and cut off the file)."""
+        """The seeds already finished, by seed, shrink lines merged in (``shrink: pending`` where one
+        is missing); a torn last line is dropped, and cut off the file."""
         if not self.path.exists():
             return {}
         out: dict[int, dict[str, Any]] = {}
@@ -60,7 +67,11 @@ class ResultsFile:
                 break  # an interrupted write: everything after it is not a finished seed
             if not raw.endswith(b"\n"):
                 break
-            out.setdefault(seed, record)
+            if record.get("record", SEED) == SHRINK:
+                if seed in out:
+                    complete(out[seed], record)
+            else:
+                out.setdefault(seed, record)
             good += len(raw)
         if good != len(data):
             with self.path.open("r+b") as f:
@@ -73,6 +84,14 @@ class ResultsFile:
                 f.write(json.dumps(record, sort_keys=True) + "\n")
             f.flush()
             os.fsync(f.fileno())
+
+
+def complete(record: dict[str, Any], shrink: dict[str, Any]) -> bool:
+    """Merge a ``shrink`` line into its seed's record, unless it is complete already (a retried task)."""
+    if record.get("shrink") != PENDING:
+        return False
+    record.update({k: v for k, v in shrink.items() if k not in ("record", "seed")}, shrink=DONE)
+    return True
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Spread a campaign's seeds over a Dask cluster and collect finished seeds as they arrive.
 
 Dask's ``distributed`` does the scheduling: a ``LocalCluster`` of worker processes by default, any
-scheduler when given its address. A batch is one task; a worker that dies loses only the batches it was
-running, and the scheduler runs them again elsewhere (a batch's records are returned only when it has
-finished, so nothing is reported twice). The client appends each finished batch to the results file at
-once, so an interrupted campaign resumes from what is there.
+scheduler when given its address. A batch is one task, and so is each failing seed's shrink (submitted
+when its batch lands, so a long shrink holds back no other seed); a worker that dies loses only the tasks
+it was running, and the scheduler runs them again elsewhere (a task returns its lines only when it has
+finished, and a seed or shrink already written is not written again). The client appends each finished
+task's lines to the results file at once, so an interrupted campaign resumes from what is there: the
+missing seeds, and the shrinks of written seeds that are still pending.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from pyccf.campaign.results import SETTINGS, ResultsFile, SeedVerdict, Summary, summarise
+from pyccf.campaign.results import PENDING, SETTINGS, ResultsFile, SeedVerdict, Summary, complete, summarise
+from pyccf.campaign.shrinking import shrink_seed
 from pyccf.campaign.work import run_batch
 
 
@@ -102,6 +105,7 @@ def run_campaign(
     out: Path,
     *,
     work: Callable[[list[int], Any], list[dict[str, Any]]] = run_batch,
+    shrink: Callable[[dict[str, Any], Any], dict[str, Any]] = shrink_seed,
     scheduler: str | None = None,
     workers: int = 2,
     batch: int = 8,
@@ -109,7 +113,8 @@ def run_campaign(
     progress: Callable[[Progress], None] | None = None,
 ) -> Summary:
     """Run every seed not finished yet (``work(batch, settings)`` on the workers: by default a simulation
-    and its trace validation per seed); returns the summary of all of ``seeds``."""
+    and its trace validation per seed) and every pending shrink (``shrink(record, settings)``, one task
+    per failing seed); returns the summary of all of ``seeds``."""
     from distributed import as_completed
 
     done = prepare(out, settings, resume)
@@ -119,23 +124,47 @@ def run_campaign(
     start = time.perf_counter()
     ran = traces = 0
     with dask_client(scheduler, workers) as client:
+        shrinks: set[Any] = set()
+
+        def submit_shrink(record: dict[str, Any]) -> Any:
+            asked = {k: record[k] for k in ("seed", "verdict", "kind")}
+            # ahead of the queued batches: a shrink started late would be the campaign's tail
+            future = client.submit(shrink, asked, settings, pure=False, priority=1)
+            shrinks.add(future)
+            return future
+
         futures = [client.submit(work, b, settings, pure=False) for b in batches(todo, batch)]
+        futures += [submit_shrink(r) for s, r in sorted(done.items()) if s in wanted and _pending(r)]
+        running = as_completed(futures)
         try:
-            for future in as_completed(futures):
-                records = [r for r in future.result() if r["seed"] not in done]
-                results.append(records)
-                for r in records:
-                    done[r["seed"]] = r
-                    _write_failure(out, r)
-                ran += len(records)
-                traces += sum(1 for r in records if r["trace"].get("validated"))
+            for future in running:
+                if future in shrinks:
+                    line = future.result()
+                    record = done[line["seed"]]
+                    if complete(record, line):
+                        results.append([line])
+                        _write_failure(out, record)
+                else:
+                    records = [r for r in future.result() if r["seed"] not in done]
+                    results.append(records)
+                    for r in records:
+                        done[r["seed"]] = r
+                        _write_failure(out, r)
+                        if _pending(r):
+                            running.add(submit_shrink(r))
+                    ran += len(records)
+                    traces += sum(1 for r in records if r["trace"].get("validated"))
                 if progress is not None:
                     progress(_progress(done, wanted, traces, time.perf_counter() - start))
         finally:
-            client.cancel(futures)
+            client.cancel(futures + list(shrinks))
         used = len(client.scheduler_info().get("workers", {}))
     mine = {s: done[s] for s in seeds if s in done}
     return summarise(mine, ran, time.perf_counter() - start, used, traces)
+
+
+def _pending(record: dict[str, Any]) -> bool:
+    return record.get("shrink") == PENDING
 
 
 def _progress(done: dict[int, dict[str, Any]], wanted: set[int], traces: int, elapsed: float) -> Progress:

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pyccf.campaign.results import SeedVerdict
+from pyccf.campaign.results import SEED, SeedVerdict
+from pyccf.campaign.work import validate_traces
 from pyccf.errors import FailureKind
 from pyccf.formats.history import CONSISTENCY_BUGS
 from pyccf.formats.variants import CCF_VERSION_DEFAULT
@@ -86,7 +87,11 @@ def run_services(seeds: Sequence[int], settings: ServiceSettings) -> list[dict[s
     worker = f"{socket.gethostname()}:{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="pyccf-campaign-") as tmp:
         runs = [_run(seed, Path(tmp) / f"run_{seed}", settings) for seed in seeds]
-        traces = _validate([r for r in runs if r.events], settings) if settings.validate else {}
+        traces = (
+            validate_traces({r.seed: r.out / TRACE for r in runs if r.events}, CCF_VERSION_DEFAULT)
+            if settings.validate
+            else {}
+        )
         return [_record(r, traces.get(r.seed), settings, worker) for r in runs]
 
 
@@ -144,28 +149,6 @@ def _history(out: Path, seed: int) -> list[tuple[SeedVerdict, str, str, str]]:
     return [(SeedVerdict.CONSISTENCY, first.property, where, first.message)]
 
 
-def _validate(runs: list[_Run], settings: ServiceSettings) -> dict[int, tuple[Any, float]]:
-    """Every raft trace of the batch in one validation call: one TLC run serves them all."""
-    from tracecheck.errors import BadInput
-    from tracecheck.validation.engine import validate
-    from tracecheck.validation.raft.adapter import RaftAdapter
-
-    adapter = RaftAdapter(CCF_VERSION_DEFAULT)
-    loaded, seeds = [], []
-    out: dict[int, tuple[Any, float]] = {}
-    for r in runs:
-        try:
-            loaded.append(adapter.load(r.out / TRACE))
-            seeds.append(r.seed)
-        except BadInput as exc:
-            out[r.seed] = (exc, 0.0)
-    start = time.perf_counter()
-    found = validate(loaded, adapter=adapter, jobs=1) if loaded else []
-    share = (time.perf_counter() - start) / max(1, len(loaded))
-    out.update({seed: (v, share) for seed, v in zip(seeds, found, strict=True)})
-    return out
-
-
 def _record(run: _Run, validated: Any, settings: ServiceSettings, worker: str) -> dict[str, Any]:
     candidates = list(run.checks)
     if run.failure is not None:
@@ -177,7 +160,7 @@ def _record(run: _Run, validated: Any, settings: ServiceSettings, worker: str) -
     tlc_seconds = 0.0
     if validated is not None:
         verdict, tlc_seconds = validated
-        status = getattr(verdict, "status", "error")
+        status = verdict.status
         trace.update(status=status, seconds=round(tlc_seconds, 3))
         where = f"run_{run.seed}/{TRACE}"
         if status == "rejected" and verdict.failing is not None:
@@ -186,11 +169,12 @@ def _record(run: _Run, validated: Any, settings: ServiceSettings, worker: str) -
             line = verdict.failing.line
             candidates.append((SeedVerdict.REJECTED, event, f"{where}:{line}", verdict.message))
         elif status != "accepted":
-            candidates.append((SeedVerdict.ERROR, "tlc", where, str(getattr(verdict, "message", verdict))))
+            candidates.append((SeedVerdict.ERROR, "tlc", where, verdict.message))
     candidates.sort(key=lambda c: _ORDER.index(c[0]))
     verdict_name, kind, where, message = candidates[0] if candidates else (SeedVerdict.OK, "", "", "")
     found = verdict_name is not SeedVerdict.OK
     return {
+        "record": SEED,
         "seed": run.seed,
         "verdict": str(verdict_name),
         "kind": kind,

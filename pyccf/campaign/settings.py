@@ -44,7 +44,7 @@ class SeedSettings:
     ccf_version: str = CCF_VERSION_DEFAULT
     validate: bool = True  # validate each trace with TLC against the consensus spec
     shrink_budget: int = 2000  # scenario runs spent shrinking a simulation failure
-    tlc_shrink_budget: int = 24  # TLC runs spent shrinking a rejected trace
+    tlc_shrink_budget: int = 24  # ddmin rounds spent shrinking a rejected trace (one TLC validation each)
 
     def __post_init__(self) -> None:
         unknown = set(self.bugs) - set(BUGS)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pyccf.campaign.results import SeedVerdict
+from pyccf.campaign.results import SEED, SeedVerdict
 
 #: TLC outcomes that are findings of the spec (the rest, but "ok", are tool errors).
 _FINDINGS = frozenset({"invariant_violated", "property_violated", "deadlock", "assumption_failed"})
@@ -60,6 +60,7 @@ def run_walks(seeds: Sequence[int], settings: WalkSettings) -> list[dict[str, An
         found = verdict is not SeedVerdict.OK
         records.append(
             {
+                "record": SEED,
                 "seed": seed,
                 "verdict": str(verdict),
                 "kind": kind if found else "",

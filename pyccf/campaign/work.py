@@ -1,8 +1,10 @@
 """One batch of seeds, as a Dask worker runs it: simulate each seed, validate the batch's traces in one
-TLC run (one JVM for many traces), shrink what failed, and return one finished record per seed.
+TLC run (one JVM for many traces), and return one finished record per seed at once.
 
-Everything a record needs to be replayed travels in it (the scenario, the shrunk scenario, the command),
-so the client writes the files and a remote worker's disk holds nothing that matters.
+A failing seed's record is marked ``shrink: pending``; its shrink is a task of its own
+(pyccf/campaign/shrinking.py), so a long shrink never holds back the batch's other records. Everything a
+record needs to be replayed travels in it (the scenario, the command, later the shrunk scenario), so the
+client writes the files and a remote worker's disk holds nothing that matters.
 """
 
 from __future__ import annotations
@@ -16,20 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyccf.campaign.results import SeedVerdict
+from pyccf.campaign.results import PENDING, SEED, SeedVerdict
 from pyccf.campaign.settings import SeedSettings
-from pyccf.sim.commands import Command
-from pyccf.sim.parsing import parse_line
-from pyccf.sim.shrink import ddmin
-from pyccf.sim.simulate import SimulationResult, Verdict, run_lines, shrink, simulate
+from pyccf.campaign.shrinking import SIM_VERDICTS, needs_shrink, rejected_event
+from pyccf.sim.simulate import SimulationResult, simulate
 
-#: Simulator verdicts as campaign verdicts.
-_SIM = {
-    Verdict.SAFETY: SeedVerdict.SAFETY,
-    Verdict.ASSERTION: SeedVerdict.ASSERTION,
-    Verdict.CRASH: SeedVerdict.CRASH,
-    Verdict.LIVENESS: SeedVerdict.LIVENESS,
-}
 _ORDER = list(SeedVerdict)
 
 
@@ -45,7 +38,7 @@ def run_batch(seeds: Sequence[int], settings: SeedSettings) -> list[dict[str, An
                                   name=f"seed_{seed}", ccf_version=settings.ccf_version),
                          time.perf_counter() - start))  # fmt: skip
         verdicts = _validate(work, [r for r, _ in sims], settings) if settings.validate else {}
-        return [_record(r, t, verdicts.get(r.seed), settings, worker, work) for r, t in sims]
+    return [_record(r, t, verdicts.get(r.seed), settings, worker) for r, t in sims]
 
 
 @dataclass(frozen=True)
@@ -59,22 +52,30 @@ class _Unloadable:
 
 def _validate(work: Path, results: list[SimulationResult], settings: SeedSettings) -> dict[int, Any]:
     """Every trace of the batch in one validation call: one TLC run serves them all."""
+    paths = {}
+    for r in results:
+        paths[r.seed] = work / f"seed_{r.seed}.ndjson"
+        paths[r.seed].write_text(r.run.trace, encoding="utf-8")
+    return validate_traces(paths, settings.ccf_version)
+
+
+def validate_traces(paths: dict[int, Path], ccf_version: str) -> dict[int, tuple[Any, float]]:
+    """Seed -> (verdict, its share of the TLC time) of each raft trace, all in one validation call (one
+    JVM); a trace the validator cannot load gets an ``error`` verdict naming why."""
     from tracecheck.errors import BadInput
     from tracecheck.validation.engine import validate
     from tracecheck.validation.raft.adapter import RaftAdapter
 
-    adapter = RaftAdapter(settings.ccf_version)
+    adapter = RaftAdapter(ccf_version)
     loaded: list[Any] = []
     seeds: list[int] = []
     out: dict[int, tuple[Any, float]] = {}
-    for r in results:
-        path = work / f"seed_{r.seed}.ndjson"
-        path.write_text(r.run.trace, encoding="utf-8")
+    for seed, path in paths.items():
         try:
             loaded.append(adapter.load(path))
-            seeds.append(r.seed)
+            seeds.append(seed)
         except BadInput as exc:
-            out[r.seed] = (_Unloadable(str(exc)), 0.0)
+            out[seed] = (_Unloadable(str(exc)), 0.0)
     start = time.perf_counter()
     found = validate(loaded, adapter=adapter, jobs=1) if loaded else []
     share = (time.perf_counter() - start) / max(1, len(loaded))
@@ -88,20 +89,20 @@ def _record(
     validated: Any,
     settings: SeedSettings,
     worker: str,
-    work: Path,
 ) -> dict[str, Any]:
     failure = result.run.failure
     candidates: list[tuple[SeedVerdict, str, str, str]] = []  # verdict, kind, where, message
     if failure is not None:
         where = f"seed_{result.seed}:{failure.line}"
-        candidates.append((_SIM[failure.kind], failure.what or str(failure.kind), where, failure.message))
+        what = failure.what or str(failure.kind)
+        candidates.append((SIM_VERDICTS[failure.kind], what, where, failure.message))
     trace: dict[str, Any] = {"validated": validated is not None}
     tlc_seconds = 0.0
     if validated is not None:
         verdict, tlc_seconds = validated
         trace.update(status=verdict.status, seconds=round(tlc_seconds, 3))
         if verdict.status == "rejected" and verdict.failing is not None:
-            event = _event(verdict)
+            event = rejected_event(verdict)
             where = f"seed_{result.seed}.ndjson:{verdict.failing.line}"
             trace.update(line=verdict.failing.line, event=event)
             candidates.append((SeedVerdict.REJECTED, str(event), where, verdict.message))
@@ -110,6 +111,7 @@ def _record(
     candidates.sort(key=lambda c: _ORDER.index(c[0]))
     verdict_name, kind, where, message = candidates[0] if candidates else (SeedVerdict.OK, "", "", "")
     record: dict[str, Any] = {
+        "record": SEED,
         "seed": result.seed,
         "verdict": str(verdict_name),
         "kind": kind,
@@ -127,10 +129,11 @@ def _record(
     }
     if verdict_name is not SeedVerdict.OK:
         record["scenario"] = result.text
-        start = time.perf_counter()
-        record["shrunk"], record["shrink_runs"] = _shrink(result, verdict_name, kind, settings, work)
-        record["shrink_seconds"] = round(time.perf_counter() - start, 3)
         record["replay"] = _replay(result.seed, verdict_name, settings)
+        if needs_shrink(result, verdict_name):
+            record["shrink"] = PENDING  # a shrink task's line completes it
+        else:
+            record.update(shrunk=result.text, shrink_runs=0, shrink_seconds=0.0)
     return record
 
 
@@ -143,56 +146,3 @@ def _replay(seed: int, verdict: SeedVerdict, settings: SeedSettings) -> str:
                 f"tracecheck validate failures/replay/seed_{seed}.min.ndjson"
                 + (f" --ccf-version {settings.ccf_version}" if "--ccf-version" in flags else ""))  # fmt: skip
     return f"pyccf scenario run {name}{flags}"
-
-
-def _shrink(
-    result: SimulationResult, verdict: SeedVerdict, kind: str, settings: SeedSettings, work: Path
-) -> tuple[str, int]:
-    """The shrunk scenario's text and the runs it took: by the simulator's check for a simulation
-    failure, by TLC (the same first rejected event kind) for a rejected trace."""
-    failure = result.run.failure
-    head = [line for line in result.text.splitlines() if line.startswith("#")]
-    if failure is not None and verdict is _SIM.get(failure.kind):
-        lines, runs, exhausted = shrink(
-            result.generated, failure, bugs=settings.bugs, max_tests=settings.shrink_budget,
-            ccf_version=settings.ccf_version,
-        )  # fmt: skip
-    elif verdict is SeedVerdict.REJECTED:
-        lines, runs, exhausted = _shrink_by_tlc(result, kind, settings, work)
-    else:
-        return result.text, 0
-    note = " (budget exhausted: may not be 1-minimal)" if exhausted else ""
-    top = [f"# shrunk from seed_{result.seed} ({len(result.generated)} -> {len(lines)} lines){note}", *head]
-    return "\n".join(top + lines) + "\n", runs
-
-
-def _shrink_by_tlc(
-    result: SimulationResult, kind: str, settings: SeedSettings, work: Path
-) -> tuple[list[str], int, bool]:
-    from tracecheck.errors import TracecheckError
-    from tracecheck.validation.engine import validate_paths
-    from tracecheck.validation.raft.adapter import RaftAdapter
-
-    adapter = RaftAdapter(settings.ccf_version)
-    path = work / f"shrink_{result.seed}.ndjson"
-
-    def rejected(candidate: list[Command]) -> bool:
-        run = run_lines(candidate, bugs=settings.bugs, traced=True, check_rules=True,
-                        ccf_version=settings.ccf_version)  # fmt: skip
-        if run.failure is not None and run.failure.kind is Verdict.INVALID:
-            return False
-        path.write_text(run.trace, encoding="utf-8")
-        try:
-            (v,) = validate_paths([path], adapter=adapter, jobs=1, diagnose=False)
-        except TracecheckError:  # e.g. an empty trace: not the same failure
-            return False
-        return v.status == "rejected" and v.failing is not None and _event(v) == kind
-
-    commands = [parse_line(line) for line in result.generated]
-    shrunk = ddmin(commands, rejected, max_tests=settings.tlc_shrink_budget)
-    return [c.text for c in shrunk.items], shrunk.tests, shrunk.exhausted
-
-
-def _event(verdict: Any) -> str:
-    """The kind of a rejected trace's first unmatched event (the raft trace's ``function``)."""
-    return str(verdict.failing.fields().get("event", "")) if verdict.failing is not None else ""

@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # the runner (and the work it sends) loads only when a campai
 @click.option("--shrink-budget", type=click.IntRange(1), default=2000, show_default=True,
               help="Scenario runs spent shrinking a simulation failure.")  # fmt: skip
 @click.option("--tlc-shrink-budget", type=click.IntRange(1), default=24, show_default=True,
-              help="TLC runs spent shrinking a rejected trace.")  # fmt: skip
+              help="TLC rounds (each validates a ddmin round) to shrink a rejected trace.")  # fmt: skip
 @click.option(
     "--spec-walks",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -63,6 +63,8 @@ def test_a_seeded_bug_is_reported_shrunk_and_replays(tmp_path: Path) -> None:
     again = subprocess.run([*PYCCF, *replay[1:]], capture_output=True, text=True, env=env(), cwd=out)
     assert again.returncode == 1, again.stdout + again.stderr  # the shrunk scenario still fails
     assert "<failure" in (tmp_path / "j.xml").read_text()
+    failing = [r for r in ResultsFile(out).done().values() if r["verdict"] != "ok"]
+    assert failing and all(r.get("shrink", "done") == "done" and r["shrunk"] for r in failing)  # none left
 
 
 @pytest.mark.tlc

@@ -108,3 +108,18 @@ def test_cli_refuses_another_campaigns_folder(tmp_path: Path) -> None:
     prepare(tmp_path, SeedSettings(steps=3), resume=False)
     result = CliRunner().invoke(main, ["campaign", "--seeds", "0", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--resume" in result.output
+
+
+def test_a_shrink_line_completes_its_seed_once(tmp_path: Path) -> None:
+    results = ResultsFile(tmp_path)
+    pending = {**record(4, "safety"), "record": "seed", "shrink": "pending", "shrunk": None}
+    results.append([pending, record(5)])
+    assert results.done()[4]["shrink"] == "pending"
+    shrink = {"record": "shrink", "seed": 4, "shrunk": "min\n", "shrink_runs": 2}
+    results.append([shrink, {**shrink, "shrunk": "other\n"}, {**shrink, "seed": 5}, {**shrink, "seed": 9}])
+    done = results.done()
+    assert sorted(done) == [4, 5]  # a shrink line is not a seed
+    assert done[4]["shrink"] == "done" and done[4]["shrunk"] == "min\n" and done[4]["verdict"] == "safety"
+    assert "shrunk" not in done[5]  # a seed that needed no shrink is left alone
+    summary = summarise(done, 2, 1.0, 1, 0)
+    assert summary.verdicts == {"ok": 1, "safety": 1}
