@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,16 +79,21 @@ def _validate(path: Path, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "tracecheck", "validate", "--spec", "consistency", "-j", "1", "--json"]
     cmd.append(str(path))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # Its own process group, so a timeout stops the JVM too (killing the Python parent alone leaves it).
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env,
+                            start_new_session=True)  # fmt: skip
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
+        stdout, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return {"status": f"timeout after {timeout:.0f} s", "wall": time.perf_counter() - t}
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    status, states = f"exit {out.returncode}", None
+    status, states = f"exit {proc.returncode}", None
     try:
-        report = json.loads(out.stdout)
+        report = json.loads(stdout)
         verdict = report["traces"][0]
         status, states = verdict.get("status", status), verdict.get("distinct_states")
     except (ValueError, KeyError, IndexError, TypeError):
