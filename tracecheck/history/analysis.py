@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.events import COMMITTED, INVALID, RO_RESP, RW_RESP, STATUS, History, TxId
 from tracecheck.history.report import Violation
 
 NO_TXID: TxId = (-1, -1)
+_TXID = attrgetter("txid")
 
 
 @dataclass(slots=True)
@@ -47,11 +49,17 @@ class Analysis:
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)
+    _committed_reads: list[int] | None = None
 
     def committed_reads(self) -> list[int]:
-        """Indices of the read-only responses whose TxID is committed."""
-        kind, txid, committed = self.h.kind, self.h.txid, self.committed
-        return [i for i in self.responses if kind[i] == RO_RESP and committed(txid[i])]
+        """Indices of the read-only responses whose TxID is committed (computed once)."""
+        if self._committed_reads is None:
+            kind, txid, upto = self.h.kind, self.h.txid, self.committed_upto
+            self._committed_reads = [
+                i for i in self.responses
+                if kind[i] == RO_RESP and txid[i][1] <= upto.get(txid[i][0], -1)  # type: ignore[index]
+            ]  # fmt: skip
+        return self._committed_reads
 
     def committed(self, t: TxId | None) -> bool:
         if t is None:
@@ -148,7 +156,7 @@ def _build_chains(a: Analysis, every_only: bool = False) -> None:
                 for key, lst in observed[i].items():  # type: ignore[union-attr]
                     every[key].append(Entry(t, i, tx, lst, key == SINGLE_KEY or tx in lst))  # type: ignore[arg-type]
         for chain in every.values():
-            chain.sort(key=lambda e: (e.txid, e.idx))
+            chain.sort(key=_TXID)  # stable: equal TxIDs stay in event order
         a.all_rw = dict(every)
     if every_only:
         return

@@ -1,9 +1,13 @@
-"""A strict streaming reader of client histories (ndjson, one event a line) into compact columns.
+"""The one strict reader of client histories (ndjson, one event a line), into compact columns.
 
 Every line is validated on its own (JSON, ``type``, ``status``, each field's presence and type) and a bad
-one raises :class:`BadInput` naming file, line and field. Two structural faults need the lines before:
-a response without its request and a request id used twice. Reading a file they are bad input too;
-building a history in memory (tests, mutations) they can instead be kept as violations of
+one raises :class:`BadInput` naming file, line and field. The checker, the consistency spec's trace
+reader and the report's timeline all read histories here, so a field is checked in one place; what one
+of them allows less (one key, positive TxIDs) it checks on these columns.
+
+Two structural faults need the lines before: a response without its request and a request id used
+twice. To the checker they are bad input too; building a history in memory (tests, mutations) or for a
+reader with its own rule (``strict=False``) they are instead kept as violations of
 ``ResponseFollowsRequest`` and ``UniqueRequests``, so the checker judges them like any other property.
 
 Columns, not one object per event: a million-event history is a handful of lists of small ints.
@@ -69,6 +73,8 @@ class History:
     #: request id -> index of its request event
     request_at: dict[int, int] = field(default_factory=dict)
     structural: list[Structural] = field(default_factory=list)
+    #: index of the first response whose ``observed`` is an object (several keys), -1 if none
+    first_keyed: int = -1
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -92,11 +98,18 @@ def _txid(d: dict[str, Any], src: str, line: int) -> TxId:
 
 
 _INT = {int}
+_NODE = {str, int, bool}  # an optional node id: a string or an integer
+_CLIENT = "a client name (the session: a string or an integer)"
+_KNOWN_TYPES = ", ".join(KIND_OF)
+_KNOWN_STATUSES = ", ".join(STATUS_OF)
 
 
 def _ids(v: Any) -> bool:
     """A list of naturals (type checks in C: per-element Python code is the cost of a long history)."""
     return type(v) is list and (not v or (set(map(type, v)) == _INT and min(v) >= 0))
+
+
+_IDS = "expected a list of request ids (the transaction ids observed: naturals)"
 
 
 def _observed(d: dict[str, Any], src: str, line: int) -> Observed:
@@ -105,24 +118,25 @@ def _observed(d: dict[str, Any], src: str, line: int) -> Observed:
         raise _bad(src, line, Field.OBSERVED.value, "missing")
     if type(v) is list:
         if not _ids(v):
-            raise _bad(src, line, Field.OBSERVED.value, "expected a list of transaction ids (naturals)")
+            raise _bad(src, line, Field.OBSERVED.value, _IDS)
         return {SINGLE_KEY: v}
     if type(v) is dict:
         for key, ids in v.items():
             if not _ids(ids):
-                raise _bad(src, line, f"{Field.OBSERVED.value}.{key}", "expected a list of transaction ids")
+                raise _bad(src, line, f"{Field.OBSERVED.value}.{key}", _IDS)
         return v
-    raise _bad(src, line, Field.OBSERVED.value, f"expected a list or an object, got {type(v).__name__}")
+    msg = "expected a list or an object (a list of tx, or an object from key to list)"
+    raise _bad(src, line, Field.OBSERVED.value, f"{msg}, got {type(v).__name__}")
 
 
 def _client(d: dict[str, Any], src: str, line: int, required: bool) -> Any:
     c = d.get(Field.CLIENT.value)
     if c is None:
         if required:
-            raise _bad(src, line, Field.CLIENT.value, "missing")
+            raise _bad(src, line, Field.CLIENT.value, f"missing: expected {_CLIENT}")
         return None
     if type(c) is not str and type(c) is not int:
-        raise _bad(src, line, Field.CLIENT.value, f"expected a string or an integer, got {c!r}")
+        raise _bad(src, line, Field.CLIENT.value, f"expected {_CLIENT}, got {c!r}")
     return c
 
 
@@ -136,7 +150,10 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
     if kind is None:
         if t is None:
             raise _bad(src, line, Field.TYPE.value, "missing")
-        raise _bad(src, line, Field.TYPE.value, f"unknown event type {t!r}")
+        raise _bad(src, line, Field.TYPE.value, f"unknown event type {t!r} (known: {_KNOWN_TYPES})")
+    node = d.get(Field.NODE.value, "")
+    if type(node) not in _NODE:
+        raise _bad(src, line, Field.NODE.value, f"expected a node id (a string or an integer), got {node!r}")
     tx = -1
     if kind != STATUS:
         raw = d.get(Field.TX.value)
@@ -165,12 +182,14 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
             raise _bad(src, line, Field.STATUS.value, "missing")
         status = STATUS_OF.get(s, -1) if type(s) is str else -1
         if status < 0:
-            raise _bad(src, line, Field.STATUS.value, f"unknown status {s!r}")
+            raise _bad(src, line, Field.STATUS.value, f"unknown status {s!r} (known: {_KNOWN_STATUSES})")
         client = _client(d, src, line, False)
     else:
         txid = _txid(d, src, line)
         client = _client(d, src, line, True)
         observed = _observed(d, src, line)
+        if h.first_keyed < 0 and type(d[Field.OBSERVED.value]) is dict:
+            h.first_keyed = len(h.kind)
         at = h.request_at.get(tx)
         if at is None or h.kind[at] != _REQUEST_KIND[kind] or h.client[at] != client:
             want = TYPE_NAME[_REQUEST_KIND[kind]]
@@ -197,8 +216,9 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
     request_at, kinds = h.request_at, h.kind
     a_line, a_kind, a_tx, a_txid = h.line.append, h.kind.append, h.tx.append, h.txid.append
     a_status, a_client, a_obs = h.status.append, h.client.append, h.observed.append
-    f_type, f_tx, f_txid, f_client, f_obs, f_status = (
-        f.value for f in (Field.TYPE, Field.TX, Field.TX_ID, Field.CLIENT, Field.OBSERVED, Field.STATUS)
+    f_type, f_tx, f_txid, f_client, f_obs, f_status, f_node = (
+        f.value
+        for f in (Field.TYPE, Field.TX, Field.TX_ID, Field.CLIENT, Field.OBSERVED, Field.STATUS, Field.NODE)
     )
     for n, text in enumerate(lines, 1):
         try:
@@ -210,10 +230,13 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
                 continue
             try:
                 d = json.loads(text)
-            except ValueError as exc:
-                raise _bad(source, n, None, f"not JSON: {exc}") from None
+            except json.JSONDecodeError as exc:
+                msg = f"not JSON: malformed JSON at column {exc.colno} ({exc.msg})"
+                raise _bad(source, n, None, msg) from None
         t = d.get(f_type) if type(d) is dict else None
         kind = KIND_OF.get(t) if type(t) is str else None
+        if kind is not None and f_node in d and type(d[f_node]) not in _NODE:
+            kind = None  # add_event names the bad node id
         if kind == STATUS:
             v, st, c = d.get(f_txid), d.get(f_status), d.get(f_client)
             st = STATUS_OF.get(st) if type(st) is str else None
@@ -245,6 +268,9 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
                         if type(x) is not list or (x and (set(map(type, x)) != _INT or min(x) < 0)):
                             o = None
                             break
+                    else:
+                        if h.first_keyed < 0:
+                            h.first_keyed = len(kinds)
                 elif type(o) is list and _ids(o):
                     o = {SINGLE_KEY: o}
                 else:

@@ -18,23 +18,27 @@ from tracecheck.history.events import RW_RESP, TxId
 from tracecheck.history.report import Edge, Violation
 
 
-def _before(idx: list[int], entries: list[tuple[TxId, int, list[int]]], i: int) -> Any:
-    """The latest observation answered before event ``i``."""
-    at = len(idx) if idx[-1] < i else bisect_left(idx, i)  # a sequential session: the last one
-    return entries[at - 1] if at else None
+def _before(idx: list[int], q: int) -> int:
+    """The latest of the event indices ``idx`` (ascending) before event ``q``, or ``-1``."""
+    if idx[-1] < q:  # a sequential session: the last one
+        return idx[-1]
+    at = bisect_left(idx, q)
+    return idx[at - 1] if at else -1
 
 
 def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
-    """Read-your-writes and monotonic reads in one sweep (computed once, kept on the analysis)."""
+    """Read-your-writes and monotonic reads in one sweep (computed once, kept on the analysis).
+
+    Per session and key only event indices are kept (of committed observations, and of committed own
+    writes): a TxID, request id and list are read back from the columns when a violation needs them."""
     if a.session_results is not None:
         return a.session_results
     h, ryw, mr = a.h, [], []
-    # client -> key -> [indices, (TxID, request id, list) of committed observations, the same of writes]
-    seen: dict[Any, dict[str, tuple[list[int], list[Any], list[int], list[Any]]]] = {}
+    # client -> key -> [indices of committed observations, indices of committed writes]
+    seen: dict[Any, dict[str, tuple[list[int], list[int]]]] = {}
     upto, first_resp, request_at = a.committed_upto, a.first_resp, h.request_at
     kinds, txs, txids, clients, observed = h.kind, h.tx, h.txid, h.client, h.observed
     for i in a.responses:
-        k = kinds[i]
         tx, t, c = txs[i], txids[i], clients[i]
         obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
         mine = seen.get(c)
@@ -46,44 +50,46 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
                 got = mine.get(key)
                 if got is None:
                     continue
-                idx, ent = got[0], got[1]
-                prior = ent[-1] if idx[-1] < q else _before(idx, ent, q)  # sequential: the last one
-                if prior is not None and lst[: len(prior[2])] != prior[2]:
-                    pt, ptx, _ = prior
-                    mr.append(Violation(
-                        "MonotonicReads",
-                        f"client {c!r}: request {tx} ({txid_str(t)}) observed less than request {ptx} "
-                        f"({txid_str(pt)}) before it on key {key!r}",
-                        (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                        (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                         Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
-                        key,
-                    ))  # fmt: skip
-                idx, ent = got[2], got[3]
-                prior = (ent[-1] if idx[-1] < q else _before(idx, ent, q)) if idx else None
-                if prior is not None and prior[1] not in lst:
-                    pt, ptx, _ = prior
-                    ryw.append(Violation(
-                        "ReadYourWrites",
-                        f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
-                        f"{ptx} ({txid_str(pt)}) on key {key!r}",
-                        (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                        (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                         Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
-                        key,
-                    ))  # fmt: skip
+                idx = got[0]
+                j = idx[-1] if idx[-1] < q else _before(idx, q)
+                if j >= 0:
+                    prior = observed[j][key]  # type: ignore[index]
+                    if lst[: len(prior)] != prior:
+                        pt, ptx = txids[j], txs[j]
+                        mr.append(Violation(
+                            "MonotonicReads",
+                            f"client {c!r}: request {tx} ({txid_str(t)}) observed less than request {ptx} "
+                            f"({txid_str(pt)}) before it on key {key!r}",
+                            (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+                            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+                             Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
+                            key,
+                        ))  # fmt: skip
+                idx = got[1]
+                if idx:
+                    j = idx[-1] if idx[-1] < q else _before(idx, q)
+                    if j >= 0 and txs[j] not in lst:
+                        pt, ptx = txids[j], txs[j]
+                        ryw.append(Violation(
+                            "ReadYourWrites",
+                            f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
+                            f"{ptx} ({txid_str(pt)}) on key {key!r}",
+                            (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+                            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+                             Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
+                            key,
+                        ))  # fmt: skip
         cu = upto.get(t[0])  # type: ignore[index]
         if cu is None or t[1] > cu or first_resp.get(tx) != i:  # type: ignore[index]
             continue
+        rw = kinds[i] == RW_RESP
         for key, lst in obs.items():
             got = mine.get(key)
             if got is None:
-                got = mine[key] = ([], [], [], [])
+                got = mine[key] = ([], [])
             got[0].append(i)
-            got[1].append((t, tx, lst))
-            if k == RW_RESP and (key == SINGLE_KEY or tx in lst):
-                got[2].append(i)
-                got[3].append((t, tx, lst))
+            if rw and (key == SINGLE_KEY or tx in lst):
+                got[1].append(i)
     a.session_results = (ryw, mr)
     return a.session_results
 
@@ -100,33 +106,41 @@ def ro_linearizable(a: Analysis) -> list[Violation]:
     """A committed read misses a committed write that responded before the read was sent (CCF documents
     this as possible: a deposed primary may still serve reads)."""
     h, out = a.h, []
-    # Per key: committed writers in response order, with the running largest TxID among them.
+    # Per key: committed writers' first responses in response order, with the running largest TxID
+    # among them (one sweep in event order: no sort).
     by_key: dict[str, tuple[list[int], list[tuple[TxId, int]]]] = {}
-    for key, chain in a.chains.items():
-        ws = sorted(
-            (a.first_resp[e.tx], e.txid, e.tx) for e in chain if e.writer and a.first_resp[e.tx] == e.idx
-        )
-        idx, top = [], []
-        best: tuple[TxId, int] | None = None
-        for r, t, tx in ws:
-            if best is None or t > best[0]:
-                best = (t, tx)
-            idx.append(r)
-            top.append(best)
-        by_key[key] = (idx, top)
-    for i in a.committed_reads():
-        tx = h.tx[i]
-        q = h.request_at.get(tx, i)
-        for key, lst in h.observed[i].items():  # type: ignore[union-attr]
-            if key not in by_key:
+    upto, first_resp = a.committed_upto, a.first_resp
+    kinds, txs, txids, observed = h.kind, h.tx, h.txid, h.observed
+    for i in a.responses:
+        if kinds[i] != RW_RESP:
+            continue
+        tx, t = txs[i], txids[i]
+        c = upto.get(t[0])  # type: ignore[index]
+        if c is None or t[1] > c or first_resp[tx] != i:  # type: ignore[index]
+            continue
+        for key, lst in observed[i].items():  # type: ignore[union-attr]
+            if key != SINGLE_KEY and tx not in lst:
                 continue
-            idx, top = by_key[key]
-            at = bisect_left(idx, q)
+            got = by_key.get(key)
+            if got is None:
+                by_key[key] = ([i], [(t, tx)])  # type: ignore[list-item]
+            else:
+                top = got[1][-1]
+                got[0].append(i)
+                got[1].append((t, tx) if t > top[0] else top)  # type: ignore[arg-type, operator]
+    for i in a.committed_reads():
+        tx = txs[i]
+        q = h.request_at.get(tx, i)
+        for key, lst in observed[i].items():  # type: ignore[union-attr]
+            got = by_key.get(key)
+            if got is None:
+                continue
+            at = bisect_left(got[0], q)
             if not at:
                 continue
-            wt, w = top[at - 1]
+            wt, w = got[1][at - 1]
             if w not in lst:
-                rt = h.txid[i]
+                rt = txids[i]
                 out.append(Violation(
                     "RoLinearizable",
                     f"read {txid_str(rt)} (request {tx}) misses {w} ({txid_str(wt)}), committed and "

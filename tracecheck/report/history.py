@@ -1,8 +1,9 @@
 """The timeline of a client history: a lane per session, each transaction's request-response interval
 with its TxID and final status, status answers as marks, and a violation's evidence ringed in red.
 
-The history is read here, strictly: only what :mod:`pyccf.formats.history` allows is accepted, and the
-first defect is one error naming file, line and field.
+The history is read strictly by the checker's reader (:mod:`tracecheck.history.events`, where every
+field is checked): only what :mod:`pyccf.formats.history` allows is accepted, and the first defect is
+one error naming file, line and field.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pyccf.formats.history import (
     HistoryStatus,
 )
 from tracecheck.errors import BadInput
+from tracecheck.history import events as columns
 from tracecheck.report.page import EVENTS_OPEN, Section, esc
 
 #: Evidence of a violation: the property's name (a key of PROPERTIES) and the history lines showing it.
@@ -88,75 +90,42 @@ def _error(path: Path, line: int, message: str, fld: str | None = None) -> BadIn
     return BadInput(message, file=path, line=line, field=fld)
 
 
-def _nat(path: Path, line: int, obj: dict[str, Any], key: str) -> int:
-    value = obj.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _error(path, line, f"expected a natural number, got {json.dumps(value)}", key)
-    return value
+def _events(path: Path, lines: list[str], h: columns.History) -> list[HistoryEvent]:
+    """The timeline's events of ``h`` (read by the shared reader), with what only the timeline asks: a
+    session on every event (its lane)."""
+    out = []
+    for i, line in enumerate(h.line):
+        client = h.client[i]
+        if client is None:
+            raise _error(path, line, f"expected a session name, got {json.dumps(client)}", Field.CLIENT)
+        kind, tx, st = h.kind[i], h.tx[i], h.status[i]
+        out.append(HistoryEvent(
+            line, lines[line - 1], EventType(columns.TYPE_NAME[kind]), str(client), tx if tx >= 0 else None,
+            h.txid[i], HistoryStatus(columns.STATUS_NAME[st]) if st >= 0 else None,
+        ))  # fmt: skip
+    return out
 
 
-def _tx_id(path: Path, line: int, obj: dict[str, Any]) -> tuple[int, int]:
-    value = obj.get(Field.TX_ID)
-    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int and v >= 0 for v in value)):
-        raise _error(path, line, f"expected [view, seqno], got {json.dumps(value)}", Field.TX_ID)
-    return value[0], value[1]
-
-
-def _observed_ok(value: Any) -> bool:
-    def txs(v: Any) -> bool:
-        return isinstance(v, list) and all(type(x) is int and x >= 0 for x in v)
-
-    return txs(value) or (isinstance(value, dict) and all(txs(v) for v in value.values()))
-
-
-def _event(path: Path, line: int, raw: str) -> HistoryEvent:
+def _read(path: Path, lines: list[str]) -> list[HistoryEvent]:
+    """Every event of ``lines``; the first defect, in line order, is the error (the shared reader's or
+    the timeline's own). Structural faults are judged below, by this module's own rule."""
     try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise _error(path, line, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise _error(path, line, "a history line must be a JSON object")
-    try:
-        kind = EventType(str(obj.get(Field.TYPE)))
-    except ValueError:
-        known = ", ".join(EventType)
-        raise _error(
-            path, line, f"unknown event type {json.dumps(obj.get(Field.TYPE))} ({known})", "type"
-        ) from None
-    client = obj.get(Field.CLIENT)
-    if not isinstance(client, str | int) or isinstance(client, bool):
-        raise _error(path, line, f"expected a session name, got {json.dumps(client)}", Field.CLIENT)
-    tx = _nat(path, line, obj, Field.TX) if kind in REQUESTS | RESPONSES else None
-    tx_id = (
-        _tx_id(path, line, obj)
-        if kind is not EventType.RW_REQUEST and kind is not EventType.RO_REQUEST
-        else None
-    )
-    status = None
-    if kind is EventType.STATUS:
-        try:
-            status = HistoryStatus(str(obj.get(Field.STATUS)))
-        except ValueError:
-            raise _error(
-                path, line, f"unknown status {json.dumps(obj.get(Field.STATUS))}", Field.STATUS
-            ) from None
-    if kind in RESPONSES and not _observed_ok(obj.get(Field.OBSERVED)):
-        raise _error(path, line, "expected a list of tx, or an object from key to list", Field.OBSERVED)
-    if Field.NODE in obj and not isinstance(obj[Field.NODE], str | int):
-        raise _error(path, line, f"expected a node id, got {json.dumps(obj[Field.NODE])}", Field.NODE)
-    return HistoryEvent(line, raw, kind, str(client), tx, tx_id, status)
+        h = columns.parse_lines(lines, str(path), strict=False)
+    except BadInput as err:
+        if err.line:  # a defect of the timeline's own on an earlier line comes first
+            _events(path, lines, columns.parse_lines(lines[: err.line - 1], str(path), strict=False))
+        raise
+    return _events(path, lines, h)
 
 
 def parse_history(path: Path, lines: Iterable[str]) -> History:
-    events: list[HistoryEvent] = []
+    lines = list(lines)
+    events = _read(path, lines)
     open_: dict[int, Transaction] = {}
     txs: list[Transaction] = []
     by_tx_id: dict[tuple[str, tuple[int, int]], list[Transaction]] = {}
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        e = _event(path, number, raw)
-        events.append(e)
+    for e in events:
+        number = e.line
         if e.type in REQUESTS:
             assert e.tx is not None
             t = Transaction(e.client, e.tx, e.type is EventType.RO_REQUEST, e)

@@ -23,6 +23,8 @@ BAD_LINES = [
     ('{"type": "RwTxRequest", "tx": true, "client": "a"}', "tx", "natural"),
     ('{"type": "RwTxRequest", "tx": 5}', "client", "missing"),
     ('{"type": "RwTxRequest", "tx": 5, "client": [1]}', "client", "string or an integer"),
+    ('{"type": "RwTxRequest", "tx": 5, "client": "a", "node": [1]}', "node", "node id"),
+    ('{"type": "RwTxRequest", "tx": 5, "client": "a", "node": null}', "node", "node id"),
     ('{"type": "TxStatusReceived", "tx_id": [2, 1], "status": "Done"}', "status", "unknown status"),
     ('{"type": "TxStatusReceived", "tx_id": [2, 1]}', "status", "missing"),
     ('{"type": "TxStatusReceived", "tx_id": "2.1", "status": "CommittedStatus"}', "tx_id", "[view, seqno]"),
@@ -103,3 +105,27 @@ def test_unhashable_values_are_bad_input_not_a_crash(tmp_path: Path, line: str) 
     with pytest.raises(BadInput) as exc:
         read_file(path)
     assert exc.value.line == 1 and exc.value.field in ("type", "status")
+
+
+def test_a_good_node_id_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "h.ndjson"
+    second = OK_RW.replace('"tx": 0', '"tx": 1')[:-1]
+    path.write_text(OK_RW[:-1] + ', "node": "n1"}\n' + second + ', "node": 2}\n')
+    assert len(read_file(path)) == 2
+
+
+def test_an_object_observed_is_marked_even_with_the_single_key(tmp_path: Path) -> None:
+    """The one-key readers refuse an object: the reader says where the first one is (the fast path and
+    the careful one alike)."""
+    resp = '{"type": "RwTxResponse", "tx": 0, "tx_id": [2, 1], "client": "a", "observed": {"": [0]}}'
+    lines = [OK_RW, resp]
+    assert read_file(_write(tmp_path, lines)).first_keyed == 1
+    assert from_events(json.loads(x) for x in lines).first_keyed == 1
+    plain = [OK_RW, '{"type": "RwTxResponse", "tx": 0, "tx_id": [2, 1], "client": "a", "observed": [0]}']
+    assert read_file(_write(tmp_path, plain)).first_keyed == -1
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "h.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -69,6 +69,8 @@ def test_a_final_status_is_not_undone_by_a_later_pending() -> None:
         ),
         ("[1, 2]", None, "JSON object"),
         ("{nope", None, "malformed JSON"),
+        ('{"type": "RwTxRequest", "tx": 9, "client": "c0", "node": {}}', "node", "node id"),
+        ('{"type": "TxStatusReceived", "tx_id": [2, 3], "status": "PendingStatus"}', "client", "session"),
     ],
 )
 def test_a_malformed_line_is_one_error_naming_file_line_and_field(

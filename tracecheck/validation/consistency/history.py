@@ -1,18 +1,20 @@
 """Reading one-key client histories (ndjson, pyccf.formats.history) strictly, before anything reaches TLC.
 
-Every defect is one :class:`~tracecheck.errors.BadInput` naming file, line and field. A history whose
-``observed`` is an object (several keys) is refused: the spec models CCF's one-key application.
+The lines are read by the checker's reader (:mod:`tracecheck.history.events`, where every field is
+checked); here only what the spec asks more. Every defect is one :class:`~tracecheck.errors.BadInput`
+naming file, line and field. A history whose ``observed`` is an object (several keys) is refused: the
+spec models CCF's one-key application.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyccf.formats.history import REQUESTS, RESPONSES, EventType, Field, HistoryStatus
+from pyccf.formats.history import RESPONSES, SINGLE_KEY, EventType, Field
 from tracecheck.errors import BadInput
+from tracecheck.history import events as columns
 
 #: The record the spec appends for an event without a TxID, request id or status.
 NO_TX_ID = (0, 0)
@@ -78,69 +80,43 @@ def _bad(path: Path, line: int, message: str, field: str | None = None) -> BadIn
     return BadInput(message, file=path, line=line, field=field)
 
 
-def _nat(path: Path, line: int, obj: dict[str, Any], name: str) -> int:
-    value = obj.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _bad(path, line, f"expected a natural number, got {value!r}", name)
-    return value
+def _events(path: Path, lines: list[str], h: columns.History) -> tuple[HistoryEvent, ...]:
+    """The spec's records of ``h`` (read by the shared reader), with what only the spec asks: a client on
+    every event, request ids up to MAX_TX, positive TxIDs, one key."""
+    out = []
+    for i, line in enumerate(h.line):
+        kind, tx, tx_id, client = h.kind[i], h.tx[i], h.txid[i], h.client[i]
+        if client is None:
+            raise _bad(path, line, f"expected a client name, got {client!r}", Field.CLIENT)
+        if tx > MAX_TX:
+            raise _bad(path, line, f"request id {tx} is above {MAX_TX} (ids are numbered from 0)", Field.TX)
+        if tx_id is not None and (tx_id[0] < 1 or tx_id[1] < 1):
+            message = f"expected [view, seqno] of positive integers, got {list(tx_id)!r}"
+            raise _bad(path, line, message, Field.TX_ID)
+        obs = h.observed[i]
+        if obs is not None and i == h.first_keyed:
+            keys = sorted(obs)[:5]
+            message = f"a multi-key history (observed has keys {keys}): the consistency spec replays one-key "
+            raise _bad(path, line, message + "histories only (observed a plain list)", Field.OBSERVED)
+        status = columns.STATUS_NAME[h.status[i]] if kind == columns.STATUS else ""
+        out.append(HistoryEvent(
+            line, lines[line - 1], EventType(columns.TYPE_NAME[kind]), tx if tx >= 0 else NO_TX,
+            str(client), tx_id if tx_id is not None else NO_TX_ID,
+            tuple(obs[SINGLE_KEY]) if obs is not None else (), status,
+        ))  # fmt: skip
+    return tuple(out)
 
 
-def _tx_id(path: Path, line: int, obj: dict[str, Any]) -> tuple[int, int]:
-    value: Any = obj.get(Field.TX_ID)
-    ok = isinstance(value, list) and len(value) == 2
-    if not ok or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
-        raise _bad(path, line, f"expected [view, seqno] of positive integers, got {value!r}", Field.TX_ID)
-    return (value[0], value[1])
-
-
-def _observed(path: Path, line: int, obj: dict[str, Any]) -> tuple[int, ...]:
-    value = obj.get(Field.OBSERVED)
-    if isinstance(value, dict):
-        keys = sorted(value)[:5]
-        message = f"a multi-key history (observed has keys {keys}): the consistency spec replays one-key "
-        raise _bad(path, line, message + "histories only (observed a plain list)", Field.OBSERVED)
-    if not isinstance(value, list) or any(
-        isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in value
-    ):
-        raise _bad(path, line, f"expected a list of request ids, got {value!r}", Field.OBSERVED)
-    return tuple(value)
-
-
-def parse_event(path: Path, line: int, text: str) -> HistoryEvent:
+def parse_lines(path: Path, lines: list[str]) -> tuple[HistoryEvent, ...]:
+    """The records of ``lines``; the first defect, in line order, is the error (the shared reader's or
+    the spec's own). A response without its request is left to TLC, which rejects it where it occurs."""
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _bad(path, line, f"not JSON: {exc.msg} (column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise _bad(path, line, f"expected a JSON object, got {type(obj).__name__}")
-    try:
-        kind = EventType(str(obj.get(Field.TYPE)))
-    except ValueError:
-        known = ", ".join(e.value for e in EventType)
-        raise _bad(
-            path, line, f"unknown event type {obj.get(Field.TYPE)!r} (known: {known})", Field.TYPE
-        ) from None
-    client = obj.get(Field.CLIENT)
-    if isinstance(client, bool) or not isinstance(client, str | int):
-        raise _bad(path, line, f"expected a client name, got {client!r}", Field.CLIENT)
-    tx = _nat(path, line, obj, Field.TX) if kind in REQUESTS | RESPONSES else NO_TX
-    if tx > MAX_TX:
-        raise _bad(path, line, f"request id {tx} is above {MAX_TX} (ids are numbered from 0)", Field.TX)
-    tx_id = (
-        _tx_id(path, line, obj)
-        if kind is not EventType.RW_REQUEST and kind is not EventType.RO_REQUEST
-        else NO_TX_ID
-    )
-    observed = _observed(path, line, obj) if kind in RESPONSES else ()
-    status = ""
-    if kind is EventType.STATUS:
-        try:
-            status = HistoryStatus(str(obj.get(Field.STATUS))).value
-        except ValueError:
-            known = ", ".join(s.value for s in HistoryStatus)
-            raise _bad(path, line, f"unknown status {obj.get(Field.STATUS)!r} (known: {known})",
-                       Field.STATUS) from None  # fmt: skip
-    return HistoryEvent(line, text, kind, tx, str(client), tx_id, observed, status)
+        h = columns.parse_lines(lines, str(path), strict=False)
+    except BadInput as err:
+        if err.line:  # a defect of the spec's own on an earlier line comes first
+            _events(path, lines, columns.parse_lines(lines[: err.line - 1], str(path), strict=False))
+        raise
+    return _events(path, lines, h)
 
 
 def load_history(path: Path) -> History:
@@ -148,7 +124,7 @@ def load_history(path: Path) -> History:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read history: {exc}", file=path) from None
-    events = tuple(parse_event(path, k, text) for k, text in enumerate(lines, start=1) if text.strip())
+    events = parse_lines(path, lines)
     if not events:
         raise BadInput("empty history: no events", file=path)
     return History(path, events)

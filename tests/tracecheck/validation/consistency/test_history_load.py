@@ -64,6 +64,21 @@ def test_events_become_the_spec_records(tmp_path: Path) -> None:
             "status",
             "unknown status",
         ),
+        # what only the spec asks, on the shared reader's columns
+        ({"type": "TxStatusReceived", "tx_id": [2, 2], "status": "PendingStatus"}, "client", "client name"),
+        (
+            {"type": "TxStatusReceived", "client": "a", "tx_id": [0, 2], "status": "PendingStatus"},
+            "tx_id",
+            "positive integers",
+        ),
+        ({"type": "RwTxRequest", "tx": 1_000_001, "client": "a"}, "tx", "above"),
+        (
+            {"type": "RwTxResponse", "tx": 0, "client": "a", "tx_id": [2, 2], "observed": {"": [0]}},
+            "observed",
+            "multi-key history",
+        ),
+        # the shared reader's field checks hold here too
+        ({"type": "RwTxRequest", "tx": 1, "client": "a", "node": [1]}, "node", "node id"),
     ],
 )
 def test_bad_line_is_one_error_naming_file_line_and_field(
@@ -79,3 +94,16 @@ def test_bad_line_is_one_error_naming_file_line_and_field(
 def test_empty_history_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="empty history"):
         load_history(_write(tmp_path, []))
+
+
+def test_the_first_defect_in_line_order_is_the_error(tmp_path: Path) -> None:
+    """A defect only the spec refuses (line 2) comes before a later one the shared reader refuses."""
+    later_bad = {"type": "RwTxRequest", "tx": -1, "client": "a"}
+    path = _write(tmp_path, [GOOD[0], {"type": "RwTxRequest", "tx": 1_000_001, "client": "a"}, later_bad])
+    with pytest.raises(BadInput) as info:
+        load_history(path)
+    assert info.value.line == 2 and info.value.field == "tx" and "above" in str(info.value)
+    path = _write(tmp_path, [GOOD[0], GOOD[0], later_bad])  # the spec leaves a repeated request to TLC
+    with pytest.raises(BadInput) as info:
+        load_history(path)
+    assert info.value.line == 3 and "natural number" in str(info.value)
