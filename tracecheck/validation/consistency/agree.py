@@ -1,0 +1,129 @@
+"""Do the two checkers agree? The Python history checker's verdict per property next to TLC's
+evaluation of the spec's invariant, on the same histories.
+
+Each side reads a history with its own reader: the Python checker through its public API
+(``from_events``, which keeps a response without its request and a reused request id as violations, as
+the spec's invariants do), TLC through the trace reader and :mod:`.evaluate`. A history one side refuses
+as bad input is not compared per property; it is counted, by mutation kind, as refused by both or by one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyccf.formats.history import PROPERTIES
+from tracecheck.errors import BadInput
+from tracecheck.history import check_history, from_events
+from tracecheck.validation.consistency.evaluate import Events, Verdict, evaluate
+
+#: How many disagreements are kept as examples.
+EXAMPLES = 20
+
+
+def python_verdict(events: Events, source: str = "<history>") -> Verdict | BadInput:
+    """``{property: holds}`` from the Python checker, or the BadInput its reader raises."""
+    try:
+        history = from_events(events, source)
+    except BadInput as exc:
+        return exc
+    violated = check_history(history).violated()
+    return {name: name not in violated for name in PROPERTIES}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    index: int
+    kind: str
+    property: str
+    python_holds: bool
+    spec_holds: bool
+    events: tuple[dict[str, Any], ...]
+
+    def describe(self) -> str:
+        def word(ok: bool) -> str:
+            return "holds" if ok else "violated"
+
+        return (f"history {self.index} ({self.kind}): {self.property} {word(self.python_holds)} for the "
+                f"Python checker, {word(self.spec_holds)} for the spec")  # fmt: skip
+
+
+@dataclass
+class Agreement:
+    """The counts of one comparison run."""
+
+    histories: int = 0
+    #: Histories judged by both, on which every property got the same verdict.
+    agreed: int = 0
+    #: Histories judged by both with at least one property judged differently.
+    disagreed: int = 0
+    #: Histories both readers refused as bad input, by mutation kind.
+    both_refused: Counter[str] = field(default_factory=Counter)
+    #: Histories only one reader refused: (``python`` or ``spec``, kind) -> count.
+    one_refused: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: Property -> histories on which the two verdicts differ.
+    by_property: Counter[str] = field(default_factory=Counter)
+    #: Property -> histories judged by both on which both found it violated (what the run exercised).
+    violated: Counter[str] = field(default_factory=Counter)
+    examples: list[Disagreement] = field(default_factory=list)
+
+    @property
+    def compared(self) -> int:
+        return self.agreed + self.disagreed
+
+    def add(self, index: int, kind: str, events: Events, py: Verdict | BadInput, spec: Verdict | BadInput) -> None:
+        self.histories += 1
+        if isinstance(py, BadInput) or isinstance(spec, BadInput):
+            if isinstance(py, BadInput) and isinstance(spec, BadInput):
+                self.both_refused[kind] += 1
+            else:
+                self.one_refused[("python" if isinstance(py, BadInput) else "spec", kind)] += 1
+            return
+        differ = [p for p in PROPERTIES if py[p] != spec[p]]
+        for p in PROPERTIES:
+            if not py[p] and not spec[p]:
+                self.violated[p] += 1
+        if not differ:
+            self.agreed += 1
+            return
+        self.disagreed += 1
+        for p in differ:
+            self.by_property[p] += 1
+            if len(self.examples) < EXAMPLES:
+                self.examples.append(Disagreement(index, kind, p, py[p], spec[p], tuple(events)))
+
+    def lines(self) -> list[str]:
+        """The counts as printable lines."""
+        out = [f"histories {self.histories}: compared {self.compared}, agreed {self.agreed}, "
+               f"disagreed {self.disagreed}"]  # fmt: skip
+        if self.both_refused:
+            out.append(f"refused as bad input by both: {sum(self.both_refused.values())} "
+                       f"({', '.join(f'{k} {n}' for k, n in sorted(self.both_refused.items()))})")  # fmt: skip
+        for (side, kind), n in sorted(self.one_refused.items()):
+            out.append(f"refused by the {side} reader only: {kind} {n}")
+        if self.violated:
+            out.append("violated for both: " + ", ".join(f"{p} {n}" for p, n in self.violated.items()))
+        for p, n in self.by_property.items():
+            out.append(f"DISAGREE {p}: {n}")
+        out += ["  " + d.describe() for d in self.examples[:5]]
+        return out
+
+
+def compare(
+    histories: Sequence[Events],
+    kinds: Sequence[str] | None = None,
+    *,
+    folder: Path | None = None,
+    batch: int | None = None,
+) -> Agreement:
+    """Both checkers on every history (``kinds``: what each is, e.g. its mutation; ``folder``: the spec
+    folder TLC reads ConsistencyProperties from)."""
+    kinds = kinds or ["simulated"] * len(histories)
+    spec = evaluate(histories, folder=folder, **({"batch": batch} if batch else {}))
+    out = Agreement()
+    for k, (events, kind, tlc) in enumerate(zip(histories, kinds, spec, strict=True)):
+        out.add(k, kind, events, python_verdict(events, f"history {k}"), tlc)
+    return out
