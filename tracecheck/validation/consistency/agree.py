@@ -64,17 +64,23 @@ class Agreement:
     both_refused: Counter[str] = field(default_factory=Counter)
     #: Histories only one reader refused: (``python`` or ``spec``, kind) -> count.
     one_refused: Counter[tuple[str, str]] = field(default_factory=Counter)
-    #: Property -> histories on which the two verdicts differ.
-    by_property: Counter[str] = field(default_factory=Counter)
+    #: (property, the side that finds it violated: ``python`` or ``spec``) -> histories.
+    by_property: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: Property -> histories judged by both on which both found it violated (what the run exercised).
     violated: Counter[str] = field(default_factory=Counter)
+    #: Property -> histories on which the Python checker found it violated.
+    python_violated: Counter[str] = field(default_factory=Counter)
+    #: Indices of the histories both accept (every guarantee holds; RoLinearizable may not).
+    accepted: list[int] = field(default_factory=list)
     examples: list[Disagreement] = field(default_factory=list)
 
     @property
     def compared(self) -> int:
         return self.agreed + self.disagreed
 
-    def add(self, index: int, kind: str, events: Events, py: Verdict | BadInput, spec: Verdict | BadInput) -> None:
+    def add(
+        self, index: int, kind: str, events: Events, py: Verdict | BadInput, spec: Verdict | BadInput
+    ) -> None:
         self.histories += 1
         if isinstance(py, BadInput) or isinstance(spec, BadInput):
             if isinstance(py, BadInput) and isinstance(spec, BadInput):
@@ -84,14 +90,16 @@ class Agreement:
             return
         differ = [p for p in PROPERTIES if py[p] != spec[p]]
         for p in PROPERTIES:
-            if not py[p] and not spec[p]:
-                self.violated[p] += 1
+            self.violated[p] += not py[p] and not spec[p]
+            self.python_violated[p] += not py[p]
+        if all(py[p] and spec[p] for p, prop in PROPERTIES.items() if prop.fails):
+            self.accepted.append(index)
         if not differ:
             self.agreed += 1
             return
         self.disagreed += 1
         for p in differ:
-            self.by_property[p] += 1
+            self.by_property[(p, "spec" if py[p] else "python")] += 1
             if len(self.examples) < EXAMPLES:
                 self.examples.append(Disagreement(index, kind, p, py[p], spec[p], tuple(events)))
 
@@ -100,14 +108,14 @@ class Agreement:
         out = [f"histories {self.histories}: compared {self.compared}, agreed {self.agreed}, "
                f"disagreed {self.disagreed}"]  # fmt: skip
         if self.both_refused:
-            out.append(f"refused as bad input by both: {sum(self.both_refused.values())} "
-                       f"({', '.join(f'{k} {n}' for k, n in sorted(self.both_refused.items()))})")  # fmt: skip
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.both_refused.items()))
+            out.append(f"refused as bad input by both: {sum(self.both_refused.values())} ({kinds})")
         for (side, kind), n in sorted(self.one_refused.items()):
             out.append(f"refused by the {side} reader only: {kind} {n}")
-        if self.violated:
-            out.append("violated for both: " + ", ".join(f"{p} {n}" for p, n in self.violated.items()))
-        for p, n in self.by_property.items():
-            out.append(f"DISAGREE {p}: {n}")
+        if +self.violated:
+            out.append("violated for both: " + ", ".join(f"{p} {n}" for p, n in (+self.violated).items()))
+        for (p, side), n in sorted(self.by_property.items()):
+            out.append(f"DISAGREE {p} (violated for the {side} only): {n}")
         out += ["  " + d.describe() for d in self.examples[:5]]
         return out
 

@@ -54,7 +54,9 @@ def module_text(histories: Sequence[tuple[dict[str, Any], ...]], name: str = MOD
     )
 
 
-def _run(histories: Sequence[tuple[dict[str, Any], ...]], folder: Path, timeout: float | None) -> list[Verdict]:
+def _run(
+    histories: Sequence[tuple[dict[str, Any], ...]], folder: Path, timeout: float | None
+) -> list[Verdict]:
     names = list(PROPERTIES)
     with scratch_folder("evaluate") as scratch:
         (scratch / f"{MODULE}.tla").write_text(module_text(histories), encoding="utf-8")
@@ -62,7 +64,9 @@ def _run(histories: Sequence[tuple[dict[str, Any], ...]], folder: Path, timeout:
         result = run_tlc(scratch / f"{MODULE}.tla", scratch / f"{MODULE}.cfg", deadlock_check=False,
                          library_paths=[folder], timeout=timeout)  # fmt: skip
     if result.status != "ok":
-        raise ToolFailed(f"TLC could not evaluate the properties: {result.status} {' '.join(result.errors[:3])}")
+        raise ToolFailed(
+            f"TLC could not evaluate the properties: {result.status} {' '.join(result.errors[:3])}"
+        )
     verdicts: dict[int, Verdict] = {}
     for value in result.printed_values():
         if isinstance(value, tuple) and len(value) == 3 and value[0] == TAG:
