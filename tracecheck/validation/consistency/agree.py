@@ -23,6 +23,27 @@ from tracecheck.validation.consistency.evaluate import Events, Verdict, evaluate
 #: How many disagreements are kept as examples.
 EXAMPLES = 20
 
+#: The disagreements understood, as (property, the side that finds it violated) -> why. Each is a bug
+#: report on the Python checker (docs/consistency-spec.md lists them with examples); anything else is new.
+KNOWN: dict[tuple[str, str], str] = {
+    ("CommittedRoSerializable", "python"): "the checker counts as committed what the lattice implies "
+    "(v.s' below a Committed v.s; the writes a committed write observed); the spec only reported TxIDs",
+    ("CommittedRwSerializable", "python"): "implied commits as above; and an id repeated in a list is "
+    "reported as out of TxID order (it is OnlyObserveRequested's)",
+    ("ReadYourWrites", "python"): "implied commits as above",
+    ("MonotonicReads", "python"): "the checker requires a later list to extend an earlier one (prefix), "
+    "the spec that committed writes observed stay observed (set inclusion)",
+    ("MonotonicReads", "spec"): "the checker remembers a session's observation only from a response whose "
+    "TxID is committed; the spec from any response that observed a committed write",
+    ("RoLinearizable", "python"): "implied commits as above",
+    ("InvalidNotObservedByCommitted", "python"): "the checker takes Invalid v.s to make every v.s' "
+    "(s' >= s) Invalid, even below a view's first entry where Invalid names an impossible TxID",
+    ("ResponseFollowsRequest", "python"): "the checker matches a response with the first request of its "
+    "id only (a reused id is UniqueRequests')",
+    ("UniqueTxs", "spec"): "the checker takes a request's TxID from its first response of either kind, "
+    "so a second read-write response naming another's TxID goes unseen",
+}
+
 
 def python_verdict(events: Events, source: str = "<history>") -> Verdict | BadInput:
     """``{property: holds}`` from the Python checker, or the BadInput its reader raises."""
@@ -42,6 +63,11 @@ class Disagreement:
     python_holds: bool
     spec_holds: bool
     events: tuple[dict[str, Any], ...]
+
+    @property
+    def side(self) -> str:
+        """The side that finds the property violated: ``python`` or ``spec``."""
+        return "spec" if self.python_holds else "python"
 
     def describe(self) -> str:
         def word(ok: bool) -> str:
@@ -126,12 +152,14 @@ def compare(
     *,
     folder: Path | None = None,
     batch: int | None = None,
+    spec_verdicts: Sequence[Verdict | BadInput] | None = None,
 ) -> Agreement:
     """Both checkers on every history (``kinds``: what each is, e.g. its mutation; ``folder``: the spec
-    folder TLC reads ConsistencyProperties from)."""
+    folder TLC reads ConsistencyProperties from; ``spec_verdicts``: TLC's, if already evaluated)."""
     kinds = kinds or ["simulated"] * len(histories)
-    spec = evaluate(histories, folder=folder, **({"batch": batch} if batch else {}))
+    if spec_verdicts is None:
+        spec_verdicts = evaluate(histories, folder=folder, **({"batch": batch} if batch else {}))
     out = Agreement()
-    for k, (events, kind, tlc) in enumerate(zip(histories, kinds, spec, strict=True)):
+    for k, (events, kind, tlc) in enumerate(zip(histories, kinds, spec_verdicts, strict=True)):
         out.add(k, kind, events, python_verdict(events, f"history {k}"), tlc)
     return out
