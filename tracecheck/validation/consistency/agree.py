@@ -9,6 +9,7 @@ as bad input is not compared per property; it is counted, by mutation kind, as r
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ class Disagreement:
     spec_holds: bool
     events: tuple[dict[str, Any], ...]
 
-    @property
+    @builtins.property
     def side(self) -> str:
         """The side that finds the property violated: ``python`` or ``spec``."""
         return "spec" if self.python_holds else "python"
