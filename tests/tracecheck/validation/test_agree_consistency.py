@@ -13,7 +13,13 @@ from pyccf.formats.history import PROPERTIES
 from tracecheck.errors import BadInput
 from tracecheck.history.check import CHECKS
 from tracecheck.tla.specs import spec_folder
-from tracecheck.validation.consistency.agree import KNOWN, Agreement, compare, python_verdict
+from tracecheck.validation.consistency.agree import (
+    KNOWN,
+    Agreement,
+    compare,
+    from_ccf_history,
+    python_verdict,
+)
 from tracecheck.validation.consistency.agreement_runs import Walks, features, simulated
 from tracecheck.validation.consistency.evaluate import evaluate, module_text, spec_history
 from tracecheck.validation.consistency.mutate import MUTATIONS, READER_DIFFERENCES, mutants
@@ -144,3 +150,27 @@ def test_a_broken_spec_invariant_is_caught(sample: dict, tmp_path: Path) -> None
     events, kinds = [sample["events"][k] for k in picked], [sample["kinds"][k] for k in picked]
     b = compare(events, kinds, folder=folder)
     assert b.by_property[("OnlyObserveRequested", "python")] > 0
+
+
+def test_histories_of_ccfs_own_spec_are_compared_the_same_way() -> None:
+    """CCF's ExternalHistory records (no sessions): a correct one, and its defect 1 witness (committed
+    1.2 observes tx 0, whose 1.1 was reported Invalid), judged alike by both."""
+    good = [
+        {"type": "RwTxRequest", "tx": 0},
+        {"type": "RwTxResponse", "tx": 0, "tx_id": (1, 1), "observed": (0,)},
+        {"type": "TxStatusReceived", "tx_id": (1, 1), "status": "CommittedStatus"},
+        {"type": "RoTxRequest", "tx": 1},
+        {"type": "RoTxResponse", "tx": 1, "tx_id": (1, 1), "observed": (0,)},
+    ]
+    bad = [
+        {"type": "RwTxRequest", "tx": 0},
+        {"type": "RwTxResponse", "tx": 0, "tx_id": (1, 1), "observed": (0,)},
+        {"type": "TxStatusReceived", "tx_id": (1, 1), "status": "InvalidStatus"},
+        {"type": "RwTxRequest", "tx": 1},
+        {"type": "RwTxResponse", "tx": 1, "tx_id": (1, 2), "observed": (0, 1)},
+        {"type": "TxStatusReceived", "tx_id": (1, 2), "status": "CommittedStatus"},
+    ]
+    a = compare([from_ccf_history(good), from_ccf_history(bad)])
+    assert (a.compared, a.disagreed) == (2, 0)
+    assert a.accepted == [0]
+    assert a.violated["InvalidNotObservedByCommitted"] == 1
