@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from tracecheck.validation.consistency.agree import Agreement
 from tracecheck.validation.consistency.agreement_runs import features, run_a, run_b, simulated
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutants", type=int, default=10_000, help="mutated histories (run B)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    parser.add_argument("--save", type=Path, help="write each disagreement's history here (ndjson)")
     args = parser.parse_args(argv)
 
     def progress(shape: object, seed: int, total: int) -> None:
@@ -63,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         "run_a": _summary(a, t_a) | {"python_violations_of_guarantees": guarantees},
         "run_b": _summary(b, t_b),
     }  # fmt: skip
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for run, agreement in (("a", a), ("b", b)):
+            for d in agreement.examples:
+                name = f"{run}-{d.index:05d}-{d.property}-{d.side}.ndjson"
+                (args.save / name).write_text("".join(json.dumps(e) + "\n" for e in d.events))
     if args.json:
         print(json.dumps(out, indent=2))
     else:

@@ -128,10 +128,11 @@ CommittedRoSerializableInv ==
           ELSE IsPrefix(H(w).observed, H(r).observed)
 
 \* A session's response observes the session's own earlier writes that
-\* commit (a write rolled back before it commits may vanish).
+\* commit (a write rolled back before it commits may vanish).  Another
+\* transaction's: a response before its own request is ResponseFollowsRequest's.
 ReadYourWritesInv ==
     \A a \in CommittedRw(CommittedIds), r \in Idx :
-        (IsResponse(r) /\ H(a).client = H(r).client /\ RespondedBeforeRequested(a, r))
+        (IsResponse(r) /\ H(a).client = H(r).client /\ H(a).tx /= H(r).tx /\ RespondedBeforeRequested(a, r))
         => H(a).tx \in Range(H(r).observed)
 
 \* A session never loses a write it observed that commits.

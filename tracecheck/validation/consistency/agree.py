@@ -22,7 +22,7 @@ from tracecheck.history import check_history, from_events
 from tracecheck.validation.consistency.evaluate import Events, Verdict, evaluate
 
 #: How many disagreements are kept as examples.
-EXAMPLES = 20
+EXAMPLES = 200
 
 #: The disagreements understood, as (property, the side that finds it violated) -> why. Each is a bug
 #: report on the Python checker (docs/consistency-spec.md lists them with examples); anything else is new.
@@ -37,6 +37,12 @@ KNOWN: dict[tuple[str, str], str] = {
     ("MonotonicReads", "spec"): "the checker remembers a session's observation only from a response whose "
     "TxID is committed; the spec from any response that observed a committed write",
     ("RoLinearizable", "python"): "implied commits as above",
+    ("CommittedRwRealTime", "python"): "implied commits as above",
+    ("CommittedRoSerializable", "spec"): "the checker compares a committed read with its neighbours in "
+    "the chain of committed writes only, the spec with every committed write (they differ when the chain "
+    "itself is broken, which CommittedRwSerializable reports)",
+    ("RoLinearizable", "spec"): "the checker compares a read with the largest committed write answered "
+    "before it only, the spec with each of them (they differ when the chain itself is broken)",
     ("InvalidNotObservedByCommitted", "python"): "the checker takes Invalid v.s to make every v.s' "
     "(s' >= s) Invalid, even below a view's first entry where Invalid names an impossible TxID",
     ("ResponseFollowsRequest", "python"): "the checker matches a response with the first request of its "
