@@ -153,9 +153,11 @@ def test_a_broken_spec_invariant_is_caught(sample: dict, tmp_path: Path) -> None
 
 
 def test_histories_of_ccfs_own_spec_are_compared_the_same_way() -> None:
-    """CCF's ExternalHistory records (no sessions): a correct one, and its defect 1 witness (committed
+    """CCF's ExternalHistory records (no sessions): a correct one (with a trace-validation
+    RwTxExecute line, dropped), and its defect 1 witness (committed
     1.2 observes tx 0, whose 1.1 was reported Invalid), judged alike by both."""
     good = [
+        {"type": "RwTxExecute", "tx": 0, "tx_id": (1, 1)},
         {"type": "RwTxRequest", "tx": 0},
         {"type": "RwTxResponse", "tx": 0, "tx_id": (1, 1), "observed": (0,)},
         {"type": "TxStatusReceived", "tx_id": (1, 1), "status": "CommittedStatus"},

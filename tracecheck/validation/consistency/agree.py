@@ -181,9 +181,11 @@ def from_ccf_history(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     the same ``type``, ``tx``, ``tx_id``, ``observed``, ``status`` names, but no sessions) in this form:
     each transaction becomes its own session (CCF's spec makes no per-session promise, so the session
     properties hold trivially) and status events one more; an RO response's missing ``observed`` is
-    empty. Then :func:`compare` judges them like any other history."""
+    empty; ``RwTxExecute`` lines are dropped. Then :func:`compare` judges them like any other history."""
     out = []
     for r in records:
+        if r.get("type") == "RwTxExecute":  # CCF's trace-validation logs: not a client event
+            continue
         e = {k: (list(v) if isinstance(v, tuple) else v) for k, v in r.items() if k != "action"}
         e["client"] = f"tx{r['tx']}" if "tx" in r else CCF_STATUS_CLIENT
         if e.get("type", "").endswith("Response"):
