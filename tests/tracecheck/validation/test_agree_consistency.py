@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,7 +157,7 @@ def test_histories_of_ccfs_own_spec_are_compared_the_same_way() -> None:
     """CCF's ExternalHistory records (no sessions): a correct one (with a trace-validation
     RwTxExecute line, dropped), and its defect 1 witness (committed
     1.2 observes tx 0, whose 1.1 was reported Invalid), judged alike by both."""
-    good = [
+    good: list[dict[str, Any]] = [
         {"type": "RwTxExecute", "tx": 0, "tx_id": (1, 1)},
         {"type": "RwTxRequest", "tx": 0},
         {"type": "RwTxResponse", "tx": 0, "tx_id": (1, 1), "observed": (0,)},
@@ -164,7 +165,7 @@ def test_histories_of_ccfs_own_spec_are_compared_the_same_way() -> None:
         {"type": "RoTxRequest", "tx": 1},
         {"type": "RoTxResponse", "tx": 1, "tx_id": (1, 1), "observed": (0,)},
     ]
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"type": "RwTxRequest", "tx": 0},
         {"type": "RwTxResponse", "tx": 0, "tx_id": (1, 1), "observed": (0,)},
         {"type": "TxStatusReceived", "tx_id": (1, 1), "status": "InvalidStatus"},

@@ -188,7 +188,7 @@ def from_ccf_history(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         e = {k: (list(v) if isinstance(v, tuple) else v) for k, v in r.items() if k != "action"}
         e["client"] = f"tx{r['tx']}" if "tx" in r else CCF_STATUS_CLIENT
-        if e.get("type", "").endswith("Response"):
+        if str(e.get("type", "")).endswith("Response"):
             e.setdefault("observed", [])
         out.append(e)
     return out
