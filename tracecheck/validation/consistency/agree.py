@@ -31,7 +31,8 @@ KNOWN: dict[tuple[str, str], str] = {
     "(v.s' below a Committed v.s; the writes a committed write observed); the spec only reported TxIDs",
     ("CommittedRwSerializable", "python"): "implied commits as above; and an id repeated in a list is "
     "reported as out of TxID order (it is OnlyObserveRequested's)",
-    ("ReadYourWrites", "python"): "implied commits as above",
+    ("ReadYourWrites", "python"): "implied commits as above; and a transaction's second response is "
+    "compared with its own first (two responses to one request)",
     ("MonotonicReads", "python"): "the checker requires a later list to extend an earlier one (prefix), "
     "the spec that committed writes observed stay observed (set inclusion)",
     ("MonotonicReads", "spec"): "the checker remembers a session's observation only from a response whose "
