@@ -111,10 +111,12 @@ CommittedRwSerializableInv ==
        /\ \A a, b \in W : TxIdLess(H(a).tx_id, H(b).tx_id) => IsStrictPrefix(H(a).observed, H(b).observed)
 
 \* Real time from the first (speculative) response: a committed read-write
-\* transaction requested after another's response has a larger TxID.
+\* transaction requested after another's response has a larger TxID.  Two
+\* transactions: a response before its own request is ResponseFollowsRequest's.
 CommittedRwRealTimeInv ==
     LET W == CommittedRw(CommittedIds)
-    IN \A a, b \in W : RespondedBeforeRequested(a, b) => TxIdLess(H(a).tx_id, H(b).tx_id)
+    IN \A a, b \in W : (H(a).tx /= H(b).tx /\ RespondedBeforeRequested(a, b))
+                        => TxIdLess(H(a).tx_id, H(b).tx_id)
 
 \* A committed read-only transaction observes exactly the committed writes up
 \* to its TxID, in their order.
@@ -126,10 +128,11 @@ CommittedRoSerializableInv ==
           ELSE IsPrefix(H(w).observed, H(r).observed)
 
 \* A session's response observes the session's own earlier writes that
-\* commit (a write rolled back before it commits may vanish).
+\* commit (a write rolled back before it commits may vanish).  Another
+\* transaction's: a response before its own request is ResponseFollowsRequest's.
 ReadYourWritesInv ==
     \A a \in CommittedRw(CommittedIds), r \in Idx :
-        (IsResponse(r) /\ H(a).client = H(r).client /\ RespondedBeforeRequested(a, r))
+        (IsResponse(r) /\ H(a).client = H(r).client /\ H(a).tx /= H(r).tx /\ RespondedBeforeRequested(a, r))
         => H(a).tx \in Range(H(r).observed)
 
 \* A session never loses a write it observed that commits.

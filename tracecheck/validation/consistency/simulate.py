@@ -12,8 +12,9 @@ from typing import Any
 
 from pyccf.formats.history import REQUESTS, RESPONSES, EventType, Field
 from tracecheck.errors import ToolFailed
+from tracecheck.tla.proc import scratch_folder
 from tracecheck.tla.specs import spec_folder
-from tracecheck.tla.tlc import run_tlc
+from tracecheck.tla.tlc import override_constants, run_tlc
 
 
 def history_lines(history: Any) -> list[dict[str, Any]]:
@@ -35,12 +36,19 @@ def history_lines(history: Any) -> list[dict[str, Any]]:
 
 
 def simulate_histories(
-    num: int, seed: int, *, depth: int = 60, timeout: float | None = 600
+    num: int, seed: int, *, depth: int = 60, timeout: float | None = 600, history_limit: int | None = None
 ) -> list[list[dict]]:
-    """The distinct histories of ``num`` random walks (those that reach the cfg's HistoryLimit)."""
+    """The distinct histories of ``num`` random walks (those that reach the cfg's HistoryLimit, or
+    ``history_limit`` events)."""
     folder = spec_folder("consistency")
-    result = run_tlc(folder / "SIMConsistency.tla", folder / "SIMConsistency.cfg", simulate=True, num=num,
-                     depth=depth, seed=seed, deadlock_check=False, timeout=timeout)  # fmt: skip
+    cfg = folder / "SIMConsistency.cfg"
+    with scratch_folder("simulate") as scratch:
+        if history_limit is not None:
+            text = override_constants(cfg.read_text(encoding="utf-8"), {"HistoryLimit": str(history_limit)})
+            cfg = scratch / cfg.name
+            cfg.write_text(text, encoding="utf-8")
+        result = run_tlc(folder / "SIMConsistency.tla", cfg, simulate=True, num=num, depth=depth, seed=seed,
+                         deadlock_check=False, timeout=timeout)  # fmt: skip
     if result.status != "ok":
         raise ToolFailed(
             f"simulation failed: {result.status} {result.violated or ''} {' '.join(result.errors)}"
