@@ -19,7 +19,7 @@ from tracecheck.tla.proc import scratch_folder
 from tracecheck.tla.specs import spec_folder
 from tracecheck.tla.tlc import run_tlc
 from tracecheck.tla.values import to_tla
-from tracecheck.validation.consistency.history import parse_event
+from tracecheck.validation.consistency.history import parse_lines
 
 MODULE = "EvaluateProperties"
 #: Histories per TLC run: one JVM start and one parse for this many (a 16-event history takes ~1 ms).
@@ -34,8 +34,7 @@ Events = Sequence[dict[str, Any]]
 def spec_history(events: Events, source: str = "<history>") -> tuple[dict[str, Any], ...]:
     """The history as the spec's records (ConsistencyEvents.Ev), read by the trace reader's strict rules:
     :class:`BadInput` naming the event (line) and field of the first one it refuses."""
-    path = Path(source)
-    return tuple(parse_event(path, n, json.dumps(e)).record() for n, e in enumerate(events, start=1))
+    return tuple(e.record() for e in parse_lines(Path(source), [json.dumps(e) for e in events]))
 
 
 def module_text(histories: Sequence[tuple[dict[str, Any], ...]], name: str = MODULE) -> str:
