@@ -167,6 +167,14 @@ TermAt(lg, k) == IF k = 0 \/ k > Len(lg) THEN 0 ELSE lg[k].term
 \* Indices of signatures in lg in (lo, hi]: CCF's committable_indices.
 SignaturesIn(lg, lo, hi) == {k \in (lo + 1)..hi : k <= Len(lg) /\ IsSignature(lg[k])}
 
+\* MaxOr0(SignaturesIn(lg, lo, hi)), searched from hi down (cheaper for TLC
+\* than building the set and taking its maximum).
+RECURSIVE LastSignatureIn(_, _, _)
+LastSignatureIn(lg, lo, hi) ==
+    IF hi <= lo THEN 0
+    ELSE IF hi <= Len(lg) /\ IsSignature(lg[hi]) THEN hi
+    ELSE LastSignatureIn(lg, lo, hi - 1)
+
 \* find_highest_possible_match: the last index <= idx whose term is <= term.
 FindHighestPossibleMatch(lg, idx, term) ==
     MaxOr0({k \in 1..Min({idx, Len(lg)}) : lg[k].term <= term})
@@ -260,7 +268,8 @@ SetNodeState(i, s) ==
 \* Derived views of a local state.
 LastIdx(s) == Len(s.log)
 \* last_committable_index: the last signature after the commit index, else the commit index.
-LastCommittableIdx(s) == MaxOr0({s.commit} \cup SignaturesIn(s.log, s.commit, Len(s.log)))
+LastCommittableIdx(s) ==
+    LET last == LastSignatureIn(s.log, s.commit, Len(s.log)) IN IF last = 0 THEN s.commit ELSE last
 \* Nodes of all active configurations.
 ActiveNodes(s) == UNION Range(s.configs)
 \* The newest configuration (configurations.back()).
@@ -331,7 +340,7 @@ Commit(s, idx) ==
 \* commit_if_possible(idx) (follower): commit the last signature <= idx.
 CommitIfPossible(s, idx) ==
     IF idx > s.commit /\ TermAt(s.log, idx) <= s.term
-    THEN Commit(s, MaxOr0(SignaturesIn(s.log, s.commit, idx)))
+    THEN Commit(s, LastSignatureIn(s.log, s.commit, idx))
     ELSE s
 
 \* add_configuration(idx, nodes), called as a reconfiguration entry at idx is
@@ -394,7 +403,7 @@ AgreementIndex(s) ==
     LET idxOf(n) == IF n = s.id THEN Len(s.log) ELSE s.match[n]
     IN Min({QuorumIndex(s.configs[k], idxOf) : k \in DOMAIN s.configs})
 LeaderCommitCandidate(s) ==
-    IF s.configs = <<>> THEN 0 ELSE MaxOr0(SignaturesIn(s.log, s.commit, AgreementIndex(s)))
+    IF s.configs = <<>> THEN 0 ELSE LastSignatureIn(s.log, s.commit, AgreementIndex(s))
 CanAdvanceCommit(s) ==
     LET c == LeaderCommitCandidate(s)
     IN c > s.commit /\ (TermAt(s.log, c) = s.term \/ Bug("CommitPrevTerm"))

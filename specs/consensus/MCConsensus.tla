@@ -33,8 +33,11 @@ MCInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
 MCSendAppendEntries(i, j) ==
     /\ leadershipState[i] = Leader
     /\ j \in peers[i]
-    /\ LET ends == AppendEntriesEnds(NodeState(i), j)
-       IN ends /= {} /\ SendAppendEntriesTo(i, j, Max(ends))
+    /\ LET s == NodeState(i)
+           ends == AppendEntriesEnds(s, j)
+       \* ends is {sent_idx} or an interval sent_idx + 1..e: its maximum without a CHOOSE.
+       IN /\ ends /= {}
+          /\ SendAppendEntriesTo(i, j, IF s.sent[j] >= Len(s.log) THEN s.sent[j] ELSE s.sent[j] + Cardinality(ends))
 
 \* No message is lost.
 MCNoLoss(m) == FALSE
