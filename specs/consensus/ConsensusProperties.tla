@@ -317,11 +317,13 @@ CheapSafetyInv == CommitIndexInv /\ MoreThanOneLeaderInv /\ MembershipInv /\ Non
 ------------------------------------------------------------------------------
 \* Action properties.
 
-\* Committed ledgers only grow.
+\* Committed ledgers only grow.  (The action properties test first whether the
+\* node's variables changed at all: most steps change one node, and TLC
+\* compares values much faster than it evaluates the general case.)
 CommittedLogAppendOnlyProp ==
     [][\A i \in Servers :
         /\ commitIndex'[i] >= commitIndex[i]
-        /\ AgreeUpTo(log[i], log'[i], Min2(commitIndex[i], Len(log[i])))]_vars
+        /\ log'[i] = log[i] \/ AgreeUpTo(log[i], log'[i], Min2(commitIndex[i], Len(log[i])))]_vars
 
 \* Terms never decrease.
 MonotonicTermProp ==
@@ -330,8 +332,9 @@ MonotonicTermProp ==
 \* A leader's match indices never decrease while it stays leader of its term.
 MonotonicMatchIndexProp ==
     [][\A i \in Servers :
-        (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
-            => \A j \in Servers : matchIndex'[i][j] >= matchIndex[i][j]]_vars
+        \/ matchIndex'[i] = matchIndex[i]
+        \/ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+               => \A j \in Servers : matchIndex'[i][j] >= matchIndex[i][j]]_vars
 
 \* The commit index never decreases.
 MonotonicCommitIndexProp ==
@@ -341,9 +344,10 @@ MonotonicCommitIndexProp ==
 \* prefix; a leader of an unchanged term only appends.
 PermittedLogChangesProp ==
     [][\A i \in Servers :
-        /\ AgreeUpTo(log[i], log'[i], commitIndex[i])
-        /\ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
-               => IsPrefix(log[i], log'[i])]_vars
+        IF log'[i] = log[i] THEN commitIndex[i] <= Len(log[i])   \* AgreeUpTo(log[i], log[i], _), IsPrefix
+        ELSE /\ AgreeUpTo(log[i], log'[i], commitIndex[i])
+             /\ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+                    => IsPrefix(log[i], log'[i])]_vars
 
 \* Leadership transitions raft.h can make in one step.
 LeadershipTransitions ==
@@ -360,6 +364,7 @@ PermittedLeadershipProp ==
 \* Retirement moves forward, except a rollback may undo Ordered/Signed.
 PermittedMembershipProp ==
     [][\A i \in Servers :
+        \/ retirementPhase'[i] = retirementPhase[i]
         \/ PhaseRank(retirementPhase'[i]) >= PhaseRank(retirementPhase[i])
         \/ /\ retirementPhase[i] \in {PhaseOrdered, PhaseSigned}
            /\ retirementPhase'[i] \in {NoRetirement, PhaseOrdered}]_vars
@@ -368,8 +373,9 @@ PermittedMembershipProp ==
 \* signature of its own term, never by counting replicas of the old entry.
 NoCommitByCountingOldTermProp ==
     [][\A i \in Servers :
-        (/\ leadershipState[i] = Leader /\ leadershipState'[i] = Leader
-         /\ currentTerm'[i] = currentTerm[i] /\ commitIndex'[i] > commitIndex[i])
+        (/\ commitIndex'[i] > commitIndex[i]
+         /\ leadershipState[i] = Leader /\ leadershipState'[i] = Leader
+         /\ currentTerm'[i] = currentTerm[i])
             => log'[i][commitIndex'[i]].term = currentTerm[i]]_vars
 
 ------------------------------------------------------------------------------
