@@ -79,7 +79,9 @@ CommonPrefixLen(s, t) ==
 
 \* The servers in some fixed order, and each unordered pair of distinct servers
 \* once as <<i, j>> (constants: TLC computes them once, before the search).
-ServerOrder == CHOOSE f \in [1..Cardinality(Servers) -> Servers] : Range(f) = Servers
+RECURSIVE SeqOfSet(_)
+SeqOfSet(S) == IF S = {} THEN <<>> ELSE LET x == CHOOSE y \in S : TRUE IN <<x>> \o SeqOfSet(S \ {x})
+ServerOrder == SeqOfSet(Servers)
 ServerPairs ==
     LET N == Cardinality(Servers)
     IN {<<ServerOrder[q[1]], ServerOrder[q[2]]>> : q \in {q \in (1..N) \X (1..N) : q[1] < q[2]}}
