@@ -167,12 +167,14 @@ TermAt(lg, k) == IF k = 0 \/ k > Len(lg) THEN 0 ELSE lg[k].term
 \* Indices of signatures in lg in (lo, hi]: CCF's committable_indices.
 SignaturesIn(lg, lo, hi) == {k \in (lo + 1)..hi : k <= Len(lg) /\ IsSignature(lg[k])}
 
-\* MaxOr0(SignaturesIn(lg, lo, hi)), searched from hi down (cheaper for TLC
-\* than building the set and taking its maximum).
+\* MaxOr0(SignaturesIn(lg, lo, hi)), searched from min(hi, Len(lg)) down
+\* (cheaper for TLC than building the set and taking its maximum; the search
+\* is as deep as the unsigned entries it passes).
 RECURSIVE LastSignatureIn(_, _, _)
 LastSignatureIn(lg, lo, hi) ==
-    IF hi <= lo THEN 0
-    ELSE IF hi <= Len(lg) /\ IsSignature(lg[hi]) THEN hi
+    IF hi > Len(lg) THEN LastSignatureIn(lg, lo, Len(lg))
+    ELSE IF hi <= lo THEN 0
+    ELSE IF IsSignature(lg[hi]) THEN hi
     ELSE LastSignatureIn(lg, lo, hi - 1)
 
 \* find_highest_possible_match: the last index <= idx whose term is <= term.
