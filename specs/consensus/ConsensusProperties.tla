@@ -73,30 +73,42 @@ CommonPrefixLen(s, t) ==
     LET m == Min({Len(s), Len(t)})
     IN Min({k \in 1..m : s[k] /= t[k]} \cup {m + 1}) - 1
 
-\* The pair invariants below hold trivially for i = j and skip it (a third of
-\* the pairs of three nodes); Min2 replaces Min of a set literal (a CHOOSE).
+\* The pair invariants below hold trivially for i = j and skip it; the
+\* symmetric ones check each unordered pair once (half of the ordered pairs).
+\* Min2 replaces Min of a set literal (a CHOOSE).
+
+\* The servers in some fixed order, and each unordered pair of distinct servers
+\* once as <<i, j>> (constants: TLC computes them once, before the search).
+RECURSIVE SeqOfSet(_)
+SeqOfSet(S) == IF S = {} THEN <<>> ELSE LET x == CHOOSE y \in S : TRUE IN <<x>> \o SeqOfSet(S \ {x})
+ServerOrder == SeqOfSet(Servers)
+ServerPairs ==
+    LET N == Cardinality(Servers)
+    IN {<<ServerOrder[q[1]], ServerOrder[q[2]]>> : q \in {q \in (1..N) \X (1..N) : q[1] < q[2]}}
 
 \* At most one leader per term.
 MoreThanOneLeaderInv ==
-    \A i, j \in Servers :
-        (i /= j /\ leadershipState[i] = Leader /\ leadershipState[j] = Leader)
-            => currentTerm[i] /= currentTerm[j]
+    \A p \in ServerPairs :
+        LET i == p[1]
+            j == p[2]
+        IN (leadershipState[i] = Leader /\ leadershipState[j] = Leader) => currentTerm[i] /= currentTerm[j]
 
 \* The committed prefixes of any two nodes are prefix-related.
 LogInv ==
-    \A i, j \in Servers :
-        i /= j =>
-            AgreeUpTo(log[i], log[j],
-                      Min2(Min2(commitIndex[i], commitIndex[j]), Min2(Len(log[i]), Len(log[j]))))
+    \A p \in ServerPairs :
+        LET i == p[1]
+            j == p[2]
+        IN AgreeUpTo(log[i], log[j], Min2(Min2(commitIndex[i], commitIndex[j]), Min2(Len(log[i]), Len(log[j]))))
 
 \* Log matching: same index and term means the same prefix.  (Checked at the
 \* last index where the terms agree: the prefixes agreeing there implies it
 \* for every earlier index.)
 LogMatchingInv ==
-    \A i, j \in Servers :
-        i /= j =>
-            LET last == MaxOr0({k \in 1..Min2(Len(log[i]), Len(log[j])) : log[i][k].term = log[j][k].term})
-            IN AgreeUpTo(log[i], log[j], last)
+    \A p \in ServerPairs :
+        LET i == p[1]
+            j == p[2]
+            last == MaxOr0({k \in 1..Min2(Len(log[i]), Len(log[j])) : log[i][k].term = log[j][k].term})
+        IN AgreeUpTo(log[i], log[j], last)
 
 \* Leader completeness: a leader holds every entry committed (at any node)
 \* at a signature of an earlier term.
@@ -307,11 +319,13 @@ CheapSafetyInv == CommitIndexInv /\ MoreThanOneLeaderInv /\ MembershipInv /\ Non
 ------------------------------------------------------------------------------
 \* Action properties.
 
-\* Committed ledgers only grow.
+\* Committed ledgers only grow.  (The action properties test first whether the
+\* node's variables changed at all: most steps change one node, and TLC
+\* compares values much faster than it evaluates the general case.)
 CommittedLogAppendOnlyProp ==
     [][\A i \in Servers :
         /\ commitIndex'[i] >= commitIndex[i]
-        /\ AgreeUpTo(log[i], log'[i], Min2(commitIndex[i], Len(log[i])))]_vars
+        /\ log'[i] = log[i] \/ AgreeUpTo(log[i], log'[i], Min2(commitIndex[i], Len(log[i])))]_vars
 
 \* Terms never decrease.
 MonotonicTermProp ==
@@ -320,8 +334,9 @@ MonotonicTermProp ==
 \* A leader's match indices never decrease while it stays leader of its term.
 MonotonicMatchIndexProp ==
     [][\A i \in Servers :
-        (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
-            => \A j \in Servers : matchIndex'[i][j] >= matchIndex[i][j]]_vars
+        \/ matchIndex'[i] = matchIndex[i]
+        \/ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+               => \A j \in Servers : matchIndex'[i][j] >= matchIndex[i][j]]_vars
 
 \* The commit index never decreases.
 MonotonicCommitIndexProp ==
@@ -331,9 +346,10 @@ MonotonicCommitIndexProp ==
 \* prefix; a leader of an unchanged term only appends.
 PermittedLogChangesProp ==
     [][\A i \in Servers :
-        /\ AgreeUpTo(log[i], log'[i], commitIndex[i])
-        /\ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
-               => IsPrefix(log[i], log'[i])]_vars
+        IF log'[i] = log[i] THEN commitIndex[i] <= Len(log[i])   \* AgreeUpTo(log[i], log[i], _), IsPrefix
+        ELSE /\ AgreeUpTo(log[i], log'[i], commitIndex[i])
+             /\ (leadershipState[i] = Leader /\ leadershipState'[i] = Leader /\ currentTerm'[i] = currentTerm[i])
+                    => IsPrefix(log[i], log'[i])]_vars
 
 \* Leadership transitions raft.h can make in one step.
 LeadershipTransitions ==
@@ -350,6 +366,7 @@ PermittedLeadershipProp ==
 \* Retirement moves forward, except a rollback may undo Ordered/Signed.
 PermittedMembershipProp ==
     [][\A i \in Servers :
+        \/ retirementPhase'[i] = retirementPhase[i]
         \/ PhaseRank(retirementPhase'[i]) >= PhaseRank(retirementPhase[i])
         \/ /\ retirementPhase[i] \in {PhaseOrdered, PhaseSigned}
            /\ retirementPhase'[i] \in {NoRetirement, PhaseOrdered}]_vars
@@ -358,8 +375,9 @@ PermittedMembershipProp ==
 \* signature of its own term, never by counting replicas of the old entry.
 NoCommitByCountingOldTermProp ==
     [][\A i \in Servers :
-        (/\ leadershipState[i] = Leader /\ leadershipState'[i] = Leader
-         /\ currentTerm'[i] = currentTerm[i] /\ commitIndex'[i] > commitIndex[i])
+        (/\ commitIndex'[i] > commitIndex[i]
+         /\ leadershipState[i] = Leader /\ leadershipState'[i] = Leader
+         /\ currentTerm'[i] = currentTerm[i])
             => log'[i][commitIndex'[i]].term = currentTerm[i]]_vars
 
 ------------------------------------------------------------------------------

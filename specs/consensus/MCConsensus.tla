@@ -22,6 +22,7 @@ ASSUME StartNode \in InitialConfig /\ InitialConfig \subseteq Servers /\ Initial
 \* in MCOp too, so an override never calls the operator it replaces):
 \*   Init <- MCInit                               every cfg
 \*   SendAppendEntries <- MCSendAppendEntries     every cfg
+\*   InBounds <- StateConstraint                  every cfg
 \*   DropMessage <- MCNoLoss                      cfgs of a network without loss
 
 \* The start chosen by the cfg.
@@ -30,13 +31,20 @@ MCInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
 \* Model checking sends maximal batches only: CCF's batches hold up to 20
 \* entries of one term, more than these ledgers ever hold.
 MCSendAppendEntries(i, j) ==
-    LET ends == AppendEntriesEnds(NodeState(i), j)
-    IN ends /= {} /\ SendAppendEntriesTo(i, j, Max(ends))
+    /\ leadershipState[i] = Leader
+    /\ j \in peers[i]
+    /\ LET s == NodeState(i)
+           ends == AppendEntriesEnds(s, j)
+       \* ends is {sent_idx} or an interval sent_idx + 1..e: its maximum without a CHOOSE.
+       IN /\ ends /= {}
+          /\ SendAppendEntriesTo(i, j, IF s.sent[j] >= Len(s.log) THEN s.sent[j] ELSE s.sent[j] + Cardinality(ends))
 
 \* No message is lost.
 MCNoLoss(m) == FALSE
 
-\* Bounds: terms, ledger lengths and messages in flight.
+\* Bounds: terms, ledger lengths and messages in flight.  Applied to every
+\* successor through Spec's InBounds (not as a CONSTRAINT: TLC 2.15 checks
+\* the invariants of each successor outside a CONSTRAINT before dropping it).
 StateConstraint ==
     /\ \A i \in Servers : currentTerm[i] <= MaxTerm /\ Len(log[i]) <= MaxLogLen
     /\ Net!InFlight <= MaxInFlight
