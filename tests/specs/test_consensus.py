@@ -39,9 +39,7 @@ CI_MODELS = [
 #: states (figures in docs/consensus-spec.md); the normal suite runs CI_MODELS only.
 CI_BIG_MODELS = [
     ("MCConsensus2Big.cfg", 100_000),
-    ("MCConsensusBig.cfg", 100_000),
     ("MCConsensusSwapElections.cfg", 100_000),
-    ("MCConsensusSwap3Big.cfg", 100_000),
 ]
 BIG_TIMEOUT = 1800
 
@@ -49,6 +47,10 @@ BIG_TIMEOUT = 1800
 SLOW_MODELS = [
     ("MCConsensusRetire.cfg", 50_000),
 ]
+
+#: Bigger models not yet seen to finish on this machine (more than 400,000 and 210,000 distinct states
+#: when cut off): run by hand (docs/consensus-spec.md), in neither the normal suite nor the CI stage.
+UNFINISHED_MODELS = ["MCConsensusBig.cfg", "MCConsensusSwap3Big.cfg"]
 
 #: Reachability models: (cfg, the debug property that must be violated).
 REACHABILITY = [
