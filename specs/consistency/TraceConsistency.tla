@@ -103,12 +103,14 @@ TraceCommit ==
 \* A view some TxID names may start at any time, from any signed prefix.  A
 \* view no TxID names (an election no client saw) starts only when it may
 \* matter: one between named views just before the first event naming a
-\* later one (for a request: whose response does), as a copy of the committed prefix (it is only a step to the
-\* later view, which may start from any branch); the one past the last named
+\* later one (for a request: whose response does), as a copy of the
+\* committed prefix (it is only a step to the later view, which may start
+\* from any branch); the one past the last named
 \* view (TraceMaxView) just before an Invalid answer (a commit there may
 \* prove it) or a request (its session may move there), from any signed
 \* prefix.  Any other moment or prefix explains nothing more and would
 \* multiply the states (service runs have runs of elections no client sees).
+
 \* The view event E names: its TxID's, or for a request its response's (0: none).
 NamedBy(e) ==
     IF e.type \in {RwReq, RoReq}
