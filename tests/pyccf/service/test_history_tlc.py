@@ -33,8 +33,8 @@ def one_key_history(out: Path, seed: int, bug: str | None = None, txs: int = TXS
     return path
 
 
-def tlc_verdicts(paths: list[Path]) -> list[Verdict]:
-    return validate_paths(paths, adapter=ConsistencyAdapter(), jobs=1, timeout=1800)
+def tlc_verdicts(paths: list[Path], diagnose: bool = True) -> list[Verdict]:
+    return validate_paths(paths, adapter=ConsistencyAdapter(), jobs=1, timeout=1800, diagnose=diagnose)
 
 
 def _describe(v: Verdict) -> str:
@@ -117,7 +117,8 @@ def _bug_verdicts(tmp_path: Path, bugs: list[str]) -> dict[str, Verdict]:
     paths = [one_key_history(tmp_path, BUG_REJECTED_AT[b][0], b) for b in bugs]
     for bug, path in zip(bugs, paths, strict=True):
         assert not check_file(path).ok, bug  # the Python checker catches each
-    return dict(zip(bugs, tlc_verdicts(paths), strict=True))
+    # the failing line comes from the main run; the diagnosis (spec states before it) is not needed here
+    return dict(zip(bugs, tlc_verdicts(paths, diagnose=False), strict=True))
 
 
 def _assert_rejected_at(verdicts: dict[str, Verdict]) -> None:
