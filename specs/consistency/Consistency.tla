@@ -125,19 +125,23 @@ RoTxResponse(c) ==
        /\ UNCHANGED <<branches, commitSeq, session>>
 
 \* A status answer for a TxID one of the client's own responses carried.  A
-\* client stops asking once it was told a final status.
+\* client stops asking once it was told a final status after its latest
+\* response with that TxID (read-only responses share TxIDs, and a client
+\* polls each response's TxID anew).
 StatusOf(id) ==
     (IF CommittedNow(id) THEN {Committed} ELSE {})
     \cup (IF InvalidNow(id) THEN {Invalid} ELSE {})
     \cup (IF ReportUncertain THEN {Unknown} \cup (IF HeldNow(id) THEN {Pending} ELSE {}) ELSE {})
 
 TxStatus(c, id, st) ==
-    /\ \E i \in Idx : IsResponse(i) /\ history[i].client = c /\ history[i].tx_id = id
-    /\ st \in StatusOf(id)
-    /\ ~\E i \in Idx : /\ history[i].type = StatusEv /\ history[i].client = c
-                       /\ history[i].tx_id = id /\ history[i].status \in {Committed, Invalid}
-    /\ history' = Append(history, Ev(StatusEv, NoTx, c, id, <<>>, st))
-    /\ UNCHANGED <<branches, commitSeq, session, inflight>>
+    LET told == {i \in Idx : IsResponse(i) /\ history[i].client = c /\ history[i].tx_id = id}
+        last == CHOOSE i \in told : \A k \in told : k <= i
+    IN /\ told /= {}
+       /\ st \in StatusOf(id)
+       /\ ~\E i \in Idx : /\ i > last /\ history[i].type = StatusEv /\ history[i].client = c
+                          /\ history[i].tx_id = id /\ history[i].status \in {Committed, Invalid}
+       /\ history' = Append(history, Ev(StatusEv, NoTx, c, id, <<>>, st))
+       /\ UNCHANGED <<branches, commitSeq, session, inflight>>
 
 ------------------------------------------------------------------------------
 \* Service actions: invisible to clients.

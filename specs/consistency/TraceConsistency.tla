@@ -100,9 +100,36 @@ TraceCommit ==
            ELSE E.status = Invalid \/ session[E.client] /= Len(branches)
         /\ AdvanceCommit(s)
 
+\* A view some TxID names may start at any time, from any signed prefix.  A
+\* view no TxID names (an election no client saw) starts only when it may
+\* matter: one between named views just before the first event naming a
+\* later one (for a request: whose response does), as a copy of the
+\* committed prefix (it is only a step to the later view, which may start
+\* from any branch); the one past the last named
+\* view (TraceMaxView) just before an Invalid answer (a commit there may
+\* prove it) or a request (its session may move there), from any signed
+\* prefix.  Any other moment or prefix explains nothing more and would
+\* multiply the states (service runs have runs of elections no client sees).
+
+\* The view event E names: its TxID's, or for a request its response's (0: none).
+NamedBy(e) ==
+    IF e.type \in {RwReq, RoReq}
+    THEN LET r == {k \in Rest : TraceLog[k].type \in {RwResp, RoResp} /\ TraceLog[k].tx = e.tx}
+         IN IF r = {} THEN 0 ELSE TraceLog[CHOOSE k \in r : TRUE].tx_id[1]
+    ELSE e.tx_id[1]
+
+LastNamedView == IF TraceViews[t] = {} THEN 0 ELSE CHOOSE v \in TraceViews[t] : \A w \in TraceViews[t] : w <= v
+
 TraceNewView ==
-    /\ Len(branches) < TraceMaxView[t]
-    /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+    LET u == Len(branches) + 1
+    IN /\ u <= TraceMaxView[t]
+       /\ \/ u \in TraceViews[t] /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+          \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
+             /\ l <= Len(TraceLog) /\ NamedBy(E) > u
+             /\ NewView(Len(branches), commitSeq)
+          \/ /\ u > LastNamedView
+             /\ l <= Len(TraceLog) /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
+             /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
 
 \* A client connects at any time (to the view that is newest then); a
 \* session moves only just before its own event.

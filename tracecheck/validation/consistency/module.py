@@ -28,7 +28,7 @@ def told_ids(history: History) -> tuple[tuple[int, int], ...]:
 
 
 def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | None] | None = None) -> str:
-    logs, clients, first, max_view, max_seq, rw_ids, told = [], [], [], [], [], [], []
+    logs, clients, first, max_view, max_seq, rw_ids, told, views = [], [], [], [], [], [], [], []
     for k, history in enumerate(histories):
         events = history.events
         if prefix_lengths and prefix_lengths[k] is not None:
@@ -42,6 +42,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         # or serve a session's read.
         max_view.append(str(max((v for v, _ in ids), default=1) + HIDDEN_VIEWS))
         max_seq.append(str(max((s for _, s in ids), default=0)))
+        views.append(to_tla(frozenset(v for v, _ in ids)))
         rw_ids.append(to_tla(frozenset(e.tx_id for e in history.events if e.type is EventType.RW_RESPONSE)))
         told.append(to_tla(told_ids(history)))
     return (
@@ -51,6 +52,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         f"TraceFirstView == << {', '.join(first)} >>\n"
         f"TraceMaxView == << {', '.join(max_view)} >>\n"
         f"TraceMaxSeq == << {', '.join(max_seq)} >>\n"
+        f"TraceViews == << {', '.join(views)} >>\n"
         f"TraceRwIds == << {', '.join(rw_ids)} >>\n"
         f"TraceToldIds == << {', '.join(told)} >>\n"
         "TraceLogs == <<\n" + ",\n".join(logs) + "\n  >>\n"
