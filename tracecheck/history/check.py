@@ -63,9 +63,9 @@ def unique_requests(a: Analysis) -> list[Violation]:
 
 def unique_tx_ids(a: Analysis) -> list[Violation]:
     h, out = a.h, []
-    for i in a.responses:
+    for i in a.later_resps:
         f = a.first_resp[h.tx[i]]
-        if f != i and h.txid[f] != h.txid[i]:
+        if h.txid[f] != h.txid[i]:
             out.append(Violation(
                 "UniqueTxIds",
                 f"request {h.tx[i]} answered with two TxIDs",
@@ -75,17 +75,31 @@ def unique_tx_ids(a: Analysis) -> list[Violation]:
 
 
 def unique_txs(a: Analysis) -> list[Violation]:
-    owner: dict[TxId, int] = {}
+    """Every read-write response counts: first ones through ``txid_of``, then the later ones."""
+    h = a.h
+    owner: dict[TxId, tuple[int, int]] = {t: (tx, a.first_resp[tx]) for tx, t in a.txid_of.items()}
     out = []
-    for tx, t in a.txid_of.items():
-        other = owner.setdefault(t, tx)
-        if other != tx:
-            i, j = a.first_resp[other], a.first_resp[tx]
-            out.append(Violation(
-                "UniqueTxs", f"read-write requests {other} and {tx} both got TxID {t[0]}.{t[1]}",
-                (a.ln(i), a.ln(j)), (other, tx), (t,),
-            ))  # fmt: skip
+    if len(owner) < len(a.txid_of):
+        owner = {}
+        for tx, t in a.txid_of.items():
+            other = owner.setdefault(t, (tx, a.first_resp[tx]))
+            if other[0] != tx:
+                out.append(_two_owners(a, t, other, (tx, a.first_resp[tx])))
+    for j in a.later_resps:
+        if h.kind[j] == RW_RESP:
+            u: TxId = h.txid[j]  # type: ignore[assignment]
+            other = owner.setdefault(u, (h.tx[j], j))
+            if other[0] != h.tx[j]:
+                out.append(_two_owners(a, u, other, (h.tx[j], j)))
     return out
+
+
+def _two_owners(a: Analysis, t: TxId, first: tuple[int, int], second: tuple[int, int]) -> Violation:
+    (x, i), (y, j) = first, second
+    return Violation(
+        "UniqueTxs", f"read-write requests {x} and {y} both got TxID {t[0]}.{t[1]}",
+        tuple(sorted({a.ln(i), a.ln(j)})), (x, y), (t,),
+    )
 
 
 # ---------------------------------------------------------------- statuses
