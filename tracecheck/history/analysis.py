@@ -232,6 +232,8 @@ def first_out_of_order(
         if t is None:
             continue
         if t <= last or t > below or (t == below and not inclusive):
+            if lst[j] in lst[:j]:
+                continue  # a repeated id: OnlyObserveRequested's, not an order
             return j
         last = t
     return -1
