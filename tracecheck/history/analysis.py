@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.events import COMMITTED, INVALID, RO_RESP, RW_RESP, STATUS, History, TxId
@@ -53,6 +54,7 @@ class Analysis:
     committed_upto: dict[int, int] = field(default_factory=dict)
     _committed_reads: list[int] | None = None
     _later_writers: set[int] | None = None
+    read_summaries: dict[str, Any] = field(default_factory=dict)  # per key, for the read checks
 
     def committed_reads(self) -> list[int]:
         """Indices of the read-only responses whose TxID is committed (computed once)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.analysis import Analysis, txid_str
-from tracecheck.history.events import RW_RESP, TxId
+from tracecheck.history.events import RW_RESP
 from tracecheck.history.report import Edge, Violation
 
 
@@ -162,54 +162,3 @@ def read_your_writes(a: Analysis) -> list[Violation]:
 
 def monotonic_reads(a: Analysis) -> list[Violation]:
     return _sessions(a)[1]
-
-
-def ro_linearizable(a: Analysis) -> list[Violation]:
-    """A committed read misses a committed write that responded before the read was sent (CCF documents
-    this as possible: a deposed primary may still serve reads)."""
-    h, out = a.h, []
-    # Per key: committed writers' first responses in response order, with the running largest TxID
-    # among them (one sweep in event order: no sort).
-    by_key: dict[str, tuple[list[int], list[tuple[TxId, int]]]] = {}
-    upto, first_resp = a.committed_upto, a.first_resp
-    kinds, txs, txids, observed = h.kind, h.tx, h.txid, h.observed
-    for i in a.responses:
-        if kinds[i] != RW_RESP:
-            continue
-        tx, t = txs[i], txids[i]
-        c = upto.get(t[0])  # type: ignore[index]
-        if c is None or t[1] > c or first_resp[tx] != i:  # type: ignore[index]
-            continue
-        for key, lst in observed[i].items():  # type: ignore[union-attr]
-            if key != SINGLE_KEY and tx not in lst:
-                continue
-            got = by_key.get(key)
-            if got is None:
-                by_key[key] = ([i], [(t, tx)])  # type: ignore[list-item]
-            else:
-                top = got[1][-1]
-                got[0].append(i)
-                got[1].append((t, tx) if t > top[0] else top)  # type: ignore[arg-type, operator]
-    for i in a.committed_reads():
-        tx = txs[i]
-        q = h.request_at.get(tx, i)
-        for key, lst in observed[i].items():  # type: ignore[union-attr]
-            got = by_key.get(key)
-            if got is None:
-                continue
-            at = bisect_left(got[0], q)
-            if not at:
-                continue
-            wt, w = got[1][at - 1]
-            if w not in lst:
-                rt = txids[i]
-                out.append(Violation(
-                    "RoLinearizable",
-                    f"read {txid_str(rt)} (request {tx}) misses {w} ({txid_str(wt)}), committed and "
-                    f"answered before the read was sent, on key {key!r}",
-                    (a.ln(a.first_resp[w]), a.ln(q), a.ln(i)), (w, tx), (wt, rt),  # type: ignore[arg-type]
-                    (Edge(w, tx, "real-time", f"{w} responded before {tx} was requested"),
-                     Edge(tx, w, "rw", f"{tx} read a version without {w}'s write")),
-                    key,
-                ))  # fmt: skip
-    return out
