@@ -20,7 +20,6 @@ from tracecheck.history.report import Violation
 
 NO_TXID: TxId = (-1, -1)
 _TXID = attrgetter("txid")
-_KNOWN_AT = (RW_RESP, RO_RESP)
 
 
 @dataclass(slots=True)
@@ -146,11 +145,17 @@ def _invalid_from(
     an impossible TxID, and Invalid is the right answer for it."""
     first: dict[int, int] = {}
     kinds, txids, status = h.kind, h.txid, h.status
-    for i, k in enumerate(kinds):
-        if k in _KNOWN_AT or (k == STATUS and status[i] == COMMITTED):
+    low = {v: min(seen)[0] for v, seen in invalids.items()}  # a view is settled once an entry is at or below
+    for i in range(len(kinds)):
+        k = kinds[i]
+        if k == STATUS and status[i] == COMMITTED or k == RW_RESP or k == RO_RESP:
             v, s = txids[i]  # type: ignore[misc]
-            if v in invalids and s < first.get(v, s + 1):
+            if v in low and s < first.get(v, s + 1):
                 first[v] = s
+                if s <= low[v]:
+                    del low[v]
+                    if not low:
+                        break
     out = {}
     for v, seen in invalids.items():
         ok = [x for x in seen if v in first and x[0] >= first[v]]

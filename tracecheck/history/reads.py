@@ -71,18 +71,19 @@ def _prefix(a: list[int], b: list[int]) -> bool:
 
 def committed_ro_serializable(a: Analysis) -> list[Violation]:
     h, out = a.h, []
+    chains, chain_keys, sums = a.chains, a.chain_keys, a.read_summaries
+    txids, txs, observed = h.txid, h.tx, h.observed
     for i in a.committed_reads():
-        t = h.txid[i]
-        tx = h.tx[i]
-        for key, lst in h.observed[i].items():  # type: ignore[union-attr]
-            chain = a.chains.get(key)
+        t = txids[i]
+        for key, lst in observed[i].items():  # type: ignore[union-attr]
+            chain = chains.get(key)
             if not chain:
                 continue
-            s = _summary(a, key)
-            at = bisect_right(a.chain_keys[key], t)  # type: ignore[arg-type, type-var]
+            s = sums.get(key) or _summary(a, key)
+            at = bisect_right(chain_keys[key], t)  # type: ignore[arg-type, type-var]
             p = chain[at - 1] if at else None
             start = 0
-            if p is not None and s.clean[at - 1] and _prefix(p.lst, lst):
+            if p is not None and s.clean[at - 1] and lst[: len(p.lst)] == p.lst:
                 if s.reach[at - 1] < at:
                     start = len(p.lst)  # p's ids all belong to entries at or below the read
             else:
@@ -90,6 +91,9 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
                 if bad is not None:
                     out.append(_not_extending(a, i, key, bad))
                     continue
+            if start == len(lst):
+                continue
+            tx = txs[i]
             if key != SINGLE_KEY:  # several keys, which the spec does not model: who wrote which
                 d = disowned(a, key, lst, start, -1)
                 if d is not None:
@@ -148,9 +152,9 @@ def ro_linearizable(a: Analysis) -> list[Violation]:
             chain = a.chains.get(key)
             if not chain:
                 continue
-            s = _summary(a, key)
+            s = a.read_summaries.get(key) or _summary(a, key)
             at = bisect_right(a.chain_keys[key], t)  # type: ignore[arg-type, type-var]
-            if at and s.clean[at - 1] and _prefix(chain[at - 1].lst, lst):
+            if at and s.clean[at - 1] and lst[: len(chain[at - 1].lst)] == chain[at - 1].lst:
                 if s.sufmin[at] >= q:
                     continue  # the writers at or below the read are in its list, none above answered in time
                 todo = chain[at:]

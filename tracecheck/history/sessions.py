@@ -61,17 +61,32 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
         tx, t, c, k = txs[i], txids[i], clients[i], kinds[i]
         obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
         mine = seen.get(c)
+        extends: str | None = None  # the one key (if any) on which the list extends the last one's
         if mine is None:
             mine = seen[c] = {}
         elif mine:
+            extends = None
             q = request_at.get(tx, -1)
             if (q >= 0 and kinds[q] != k - 1) or (more and tx in more):
                 q = a.request_of(i)
             if q >= 0:
                 for key, lst in obs.items():
                     got = mine.get(key)
-                    if got is not None:
-                        _check(a, got, q, i, key, lst, mr, ryw)
+                    if got is None:
+                        continue
+                    idx = got.idx
+                    p = len(idx) if idx[-1] < q else bisect_left(idx, q)
+                    if p:
+                        prior = observed[idx[p - 1]][key]  # type: ignore[index]
+                        if got.state[p - 1] is not None or lst[: len(prior)] != prior:
+                            _monotonic(a, got, p, i, key, lst, mr)
+                        elif p == len(idx):
+                            extends = key  # the update below needs the same comparison
+                    w = got.writes
+                    if w:
+                        n = len(w) if w[-1] < q else bisect_left(w, q)
+                        if n and (n > 1 or txs[w[0]] == tx or txs[w[0]] not in lst):
+                            _own(a, w[:n], i, key, lst, ryw)
         cu = upto.get(t[0], -1)  # type: ignore[index]
         wrote = k == RW_RESP and t[1] <= cu  # type: ignore[index]
         for key, lst in obs.items():
@@ -79,8 +94,14 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
             if got is None:
                 got = mine[key] = _Seen()
                 got.state.append(None)
+            elif key == extends:
+                got.state.append(None)
             else:
-                got.state.append(_after(got, lst, observed, key, writer, i))
+                prior = observed[got.idx[-1]][key]  # type: ignore[index]
+                if got.state[-1] is None and lst[: len(prior)] == prior:
+                    got.state.append(None)
+                else:
+                    got.state.append(_after(got, lst, observed, key, writer, i))
             got.idx.append(i)
             if wrote and (key == SINGLE_KEY or tx in lst):
                 got.writes.append(i)
@@ -93,11 +114,8 @@ def _after(
 ) -> dict[int, int] | None:
     """The state after response ``i`` observed ``lst``, from the state of the session's last response."""
     last, state = got.idx[-1], got.state[-1]
-    prior = observed[last][key]
     if state is None:
-        if lst[: len(prior)] == prior:
-            return None
-        state = {x: last for x in prior if writer(x)}
+        state = {x: last for x in observed[last][key] if writer(x)}
     if all(x in lst for x in state):
         return None
     out = dict(state)
@@ -107,53 +125,51 @@ def _after(
     return out
 
 
-def _check(
-    a: Analysis, got: _Seen, q: int, i: int, key: str, lst: list[int], mr: list[Violation],
-    ryw: list[Violation],
+def _monotonic(
+    a: Analysis, got: _Seen, p: int, i: int, key: str, lst: list[int], mr: list[Violation]
 ) -> None:
-    """Response ``i`` (its request at ``q``) against what the session's responses before ``q`` saw."""
+    """Response ``i`` against what the session's first ``p`` responses on ``key`` saw of committed writes."""
     h = a.h
     txs, txids, observed, c, tx, t = h.tx, h.txid, h.observed, h.client[i], h.tx[i], h.txid[i]
-    p = _at(got.idx, q)
-    if p:
-        j, state = got.idx[p - 1], got.state[p - 1]
+    j, state = got.idx[p - 1], got.state[p - 1]
+    if state is None:
         prior = observed[j][key]  # type: ignore[index]
-        miss = None
-        if state is None:
-            if lst[: len(prior)] != prior:
-                miss = next((x for x in prior if x not in lst and a.committed_writer(x)), None)
-        else:
-            miss = next((x for x in state if x not in lst), None)
-            if miss is not None:
-                j = state[miss]
+        miss = next((x for x in prior if x not in lst and a.committed_writer(x)), None)
+    else:
+        miss = next((x for x in state if x not in lst), None)
         if miss is not None:
+            j = state[miss]
+    if miss is not None:
+        pt, ptx = txids[j], txs[j]
+        mr.append(Violation(
+            "MonotonicReads",
+            f"client {c!r}: request {tx} ({txid_str(t)}) misses committed write {miss}, which "
+            f"request {ptx} ({txid_str(pt)}) before it observed on key {key!r}",
+            (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+             Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
+            key,
+        ))  # fmt: skip
+
+
+def _own(a: Analysis, writes: list[int], i: int, key: str, lst: list[int], ryw: list[Violation]) -> None:
+    """Response ``i`` against the session's committed writes of ``key`` answered before its request."""
+    h = a.h
+    txs, txids, c, tx, t = h.tx, h.txid, h.client[i], h.tx[i], h.txid[i]
+    have = set(lst) if len(writes) > 4 else lst
+    for j in reversed(writes):
+        if txs[j] != tx and txs[j] not in have:
             pt, ptx = txids[j], txs[j]
-            mr.append(Violation(
-                "MonotonicReads",
-                f"client {c!r}: request {tx} ({txid_str(t)}) misses committed write {miss}, which "
-                f"request {ptx} ({txid_str(pt)}) before it observed on key {key!r}",
+            ryw.append(Violation(
+                "ReadYourWrites",
+                f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
+                f"{ptx} ({txid_str(pt)}) on key {key!r}",
                 (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
                 (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                 Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
+                 Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
                 key,
             ))  # fmt: skip
-    w = got.writes
-    if w:
-        n = _at(w, q)
-        have = set(lst) if n > 4 else lst
-        for j in reversed(w[:n]):
-            if txs[j] != tx and txs[j] not in have:
-                pt, ptx = txids[j], txs[j]
-                ryw.append(Violation(
-                    "ReadYourWrites",
-                    f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
-                    f"{ptx} ({txid_str(pt)}) on key {key!r}",
-                    (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                    (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                     Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
-                    key,
-                ))  # fmt: skip
-                break
+            return
 
 
 def read_your_writes(a: Analysis) -> list[Violation]:
