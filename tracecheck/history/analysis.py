@@ -20,6 +20,7 @@ from tracecheck.history.report import Violation
 
 NO_TXID: TxId = (-1, -1)
 _TXID = attrgetter("txid")
+_KNOWN_AT = (RW_RESP, RO_RESP)  # a response proves its TxID's entry
 
 
 @dataclass(slots=True)
@@ -148,7 +149,7 @@ def _invalid_from(
     low = {v: min(seen)[0] for v, seen in invalids.items()}  # a view is settled once an entry is at or below
     for i in range(len(kinds)):
         k = kinds[i]
-        if k == STATUS and status[i] == COMMITTED or k == RW_RESP or k == RO_RESP:
+        if k in _KNOWN_AT or (k == STATUS and status[i] == COMMITTED):
             v, s = txids[i]  # type: ignore[misc]
             if v in low and s < first.get(v, s + 1):
                 first[v] = s
