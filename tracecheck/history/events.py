@@ -94,7 +94,7 @@ def _txid(d: dict[str, Any], src: str, line: int) -> TxId:
     if v is None:
         raise _bad(src, line, Field.TX_ID.value, "missing")
     if type(v) is not list or len(v) != 2 or not _nat(v[0]) or not _nat(v[1]) or not v[0] or not v[1]:
-        msg = f"expected [view, seqno], both naturals >= 1 (CCF numbers both from 1), got {v!r}"
+        msg = f"expected [view, seqno] of positive integers (CCF numbers both from 1), got {v!r}"
         raise _bad(src, line, Field.TX_ID.value, msg)
     return (v[0], v[1])
 

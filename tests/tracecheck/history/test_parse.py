@@ -31,10 +31,10 @@ BAD_LINES = [
     ('{"type": "TxStatusReceived", "tx_id": [2], "status": "CommittedStatus"}', "tx_id", "[view, seqno]"),
     # CCF numbers views and seqnos from 1 (the spec's reader refuses a 0 too); every event has a session
     ('{"type": "TxStatusReceived", "tx_id": [2, 0], "status": "CommittedStatus", "client": "a"}', "tx_id",
-     ">= 1"),
+     "positive integers"),
     ('{"type": "TxStatusReceived", "tx_id": [0, 1], "status": "CommittedStatus", "client": "a"}', "tx_id",
-     ">= 1"),
-    ('{"type": "RwTxResponse", "tx": 0, "tx_id": [2, 0], "client": "a", "observed": [0]}', "tx_id", ">= 1"),
+     "positive integers"),
+    ('{"type": "RwTxResponse", "tx": 0, "tx_id": [2, 0], "client": "a", "observed": [0]}', "tx_id", "positive integers"),
     ('{"type": "TxStatusReceived", "tx_id": [2, 1], "status": "CommittedStatus"}', "client", "missing"),
     ('{"type": "RwTxResponse", "tx": 0, "client": "a", "observed": [0]}', "tx_id", "missing"),
     ('{"type": "RwTxResponse", "tx": 0, "tx_id": [2, 1], "client": "a"}', "observed", "missing"),
