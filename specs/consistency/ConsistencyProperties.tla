@@ -44,6 +44,37 @@ InvalidIds == {H(i).tx_id : i \in {j \in Idx : H(j).type = StatusEv /\ H(j).stat
 \* be Invalid as an impossible TxID.
 KnownIds == {H(i).tx_id : i \in {j \in Idx : IsResponse(j)}} \cup CommittedIds
 
+\* The TxIDs a request's id was given as a write: its first response's, if
+\* that is a read-write response (a later, different one is UniqueTxIds').
+FirstResponses(x) ==
+    {i \in Idx : IsResponse(i) /\ H(i).tx = x /\ \A j \in 1..(i - 1) : ~(IsResponse(j) /\ H(j).tx = x)}
+WriteIds(x) == {H(i).tx_id : i \in {k \in FirstResponses(x) : IsRw(k)}}
+
+\* v.s is at or below some TxID of S in its own view (a view's log is a prefix).
+AtOrBelow(S, t) == \E c \in S : c[1] = t[1] /\ t[2] <= c[2]
+
+\* S closed under "a read-write response at or below S observed x: x's write
+\* is committed" (the committed prefix holds what a committed write read).
+RECURSIVE CloseCommitted(_)
+CloseCommitted(S) ==
+    LET readers == {i \in Idx : IsRw(i) /\ AtOrBelow(S, H(i).tx_id)}
+        more == UNION {WriteIds(x) : x \in UNION {Range(H(i).observed) : i \in readers}}
+    IN IF more \subseteq S THEN S ELSE CloseCommitted(S \cup more)
+
+\* The committed TxIDs the history proves, as the Python checker infers them:
+\* reported Committed, every same-view TxID below one, and the writes a
+\* committed write observed, closed.  Every invariant but StatusLattice
+\* (about reported statuses) uses this set.
+CommittedTxIds ==
+    LET S == CloseCommitted(CommittedIds)
+    IN {t \in {H(i).tx_id : i \in Idx} : AtOrBelow(S, t)}
+
+\* Invalid v.s makes every later v.s' Invalid, from the first entry the view
+\* provably holds (below it, v.s is an impossible TxID: see StatusLattice).
+IsInvalid(t) ==
+    \E b \in InvalidIds : /\ b[1] = t[1] /\ b[2] <= t[2]
+                         /\ \E k \in KnownIds : k[1] = b[1] /\ k[2] <= b[2]
+
 \* Response a came before response b's request was sent.
 RespondedBeforeRequested(a, b) ==
     \E j \in (a + 1)..Len(history) : H(j).type = RequestOf(H(b).type) /\ H(j).tx = H(b).tx
@@ -96,17 +127,18 @@ OnlyObserveRequestedInv ==
             /\ \E j \in 1..(i - 1) : H(j).type = RwReq /\ H(j).tx = H(i).observed[k]
             /\ \A k2 \in DOMAIN H(i).observed : H(i).observed[k2] = H(i).observed[k] => k2 = k
 
-\* No committed transaction observed a write whose TxID was reported Invalid.
+\* No committed transaction observed a write whose TxID is Invalid (reported,
+\* or after a reported Invalid in its view).
 InvalidNotObservedByCommittedInv ==
-    LET C == CommittedIds
-        bad == {H(w).tx : w \in {i \in Idx : IsRw(i) /\ H(i).tx_id \in InvalidIds}}
+    LET C == CommittedTxIds
+        bad == {x \in {H(i).tx : i \in Idx} : \E t \in WriteIds(x) : IsInvalid(t)}
     IN \A r \in Idx : (IsResponse(r) /\ H(r).tx_id \in C) => bad \cap Range(H(r).observed) = {}
 
 \* Committed read-write transactions in TxID order: each observes its own
 \* write last, and a later one strictly extends what an earlier one observed
 \* (not "previous + own": internal entries and unanswered writes sit between).
 CommittedRwSerializableInv ==
-    LET W == CommittedRw(CommittedIds)
+    LET W == CommittedRw(CommittedTxIds)
     IN /\ \A a \in W : H(a).observed /= <<>> /\ H(a).observed[Len(H(a).observed)] = H(a).tx
        /\ \A a, b \in W : TxIdLess(H(a).tx_id, H(b).tx_id) => IsStrictPrefix(H(a).observed, H(b).observed)
 
@@ -114,14 +146,14 @@ CommittedRwSerializableInv ==
 \* transaction requested after another's response has a larger TxID.  Two
 \* transactions: a response before its own request is ResponseFollowsRequest's.
 CommittedRwRealTimeInv ==
-    LET W == CommittedRw(CommittedIds)
+    LET W == CommittedRw(CommittedTxIds)
     IN \A a, b \in W : (H(a).tx /= H(b).tx /\ RespondedBeforeRequested(a, b))
                         => TxIdLess(H(a).tx_id, H(b).tx_id)
 
 \* A committed read-only transaction observes exactly the committed writes up
 \* to its TxID, in their order.
 CommittedRoSerializableInv ==
-    LET C == CommittedIds
+    LET C == CommittedTxIds
     IN \A r \in CommittedRo(C), w \in CommittedRw(C) :
           IF TxIdLess(H(r).tx_id, H(w).tx_id)
           THEN H(w).tx \notin Range(H(r).observed)
@@ -131,13 +163,13 @@ CommittedRoSerializableInv ==
 \* commit (a write rolled back before it commits may vanish).  Another
 \* transaction's: a response before its own request is ResponseFollowsRequest's.
 ReadYourWritesInv ==
-    \A a \in CommittedRw(CommittedIds), r \in Idx :
+    \A a \in CommittedRw(CommittedTxIds), r \in Idx :
         (IsResponse(r) /\ H(a).client = H(r).client /\ H(a).tx /= H(r).tx /\ RespondedBeforeRequested(a, r))
         => H(a).tx \in Range(H(r).observed)
 
 \* A session never loses a write it observed that commits.
 MonotonicReadsInv ==
-    LET T == {H(i).tx : i \in CommittedRw(CommittedIds)}
+    LET T == {H(i).tx : i \in CommittedRw(CommittedTxIds)}
     IN \A a, r \in Idx :
           (IsResponse(a) /\ IsResponse(r) /\ H(a).client = H(r).client /\ RespondedBeforeRequested(a, r))
           => (Range(H(a).observed) \cap T) \subseteq Range(H(r).observed)
@@ -147,7 +179,7 @@ MonotonicReadsInv ==
 \* does not guarantee this (a deposed leader still serves reads); the spec
 \* must violate it (MCRoNotLinearizable.cfg).
 RoLinearizableInv ==
-    LET C == CommittedIds
+    LET C == CommittedTxIds
     IN \A r \in CommittedRo(C), w \in CommittedRw(C) :
           RespondedBeforeRequested(w, r) => H(w).tx \in Range(H(r).observed)
 

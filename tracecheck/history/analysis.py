@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.events import COMMITTED, INVALID, RO_RESP, RW_RESP, STATUS, History, TxId
@@ -19,6 +20,7 @@ from tracecheck.history.report import Violation
 
 NO_TXID: TxId = (-1, -1)
 _TXID = attrgetter("txid")
+_KNOWN_AT = (RW_RESP, RO_RESP)  # a response proves its TxID's entry
 
 
 @dataclass(slots=True)
@@ -43,6 +45,7 @@ class Analysis:
     first_resp: dict[int, int]  # request id -> index of its first response
     txid_of: dict[int, TxId]  # read-write request id -> TxID of its first response
     responses: list[int]  # indices of the response events
+    later_resps: list[int] = field(default_factory=list)  # responses that are not their request's first
     chains: dict[str, list[Entry]] = field(default_factory=dict)
     all_rw: dict[str, list[Entry]] = field(default_factory=dict)  # every read-write response, by key
     session_results: tuple[list[Violation], list[Violation]] | None = None
@@ -50,6 +53,8 @@ class Analysis:
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)
     _committed_reads: list[int] | None = None
+    _later_writers: set[int] | None = None
+    read_summaries: dict[str, Any] = field(default_factory=dict)  # per key, for the read checks
 
     def committed_reads(self) -> list[int]:
         """Indices of the read-only responses whose TxID is committed (computed once)."""
@@ -74,10 +79,31 @@ class Analysis:
     def ln(self, i: int) -> int:
         return self.h.line[i]
 
+    def request_of(self, i: int) -> int:
+        """The latest request of response ``i``'s id and kind, or ``-1``: a response answered before
+        it is one that responded before the request was sent (the spec's RespondedBeforeRequested)."""
+        h = self.h
+        tx, want = h.tx[i], h.kind[i] - 1  # RW_REQ, RO_REQ precede RW_RESP, RO_RESP
+        first = h.request_at.get(tx, -1)
+        found = [j for j in (first, *h.more_requests.get(tx, ())) if j >= 0 and h.kind[j] == want]
+        return max(found, default=-1)
+
+    def committed_writer(self, x: int) -> bool:
+        """Request ``x`` has a read-write response with a committed TxID (the spec's committed writes)."""
+        if self.committed(self.txid_of.get(x)):
+            return True
+        if self._later_writers is None:
+            h = self.h
+            self._later_writers = {
+                h.tx[j] for j in self.later_resps if h.kind[j] == RW_RESP and self.committed(h.txid[j])
+            }
+        return x in self._later_writers
+
 
 def analyse(h: History) -> Analysis:
     committed_upto: dict[int, tuple[int, int]] = {}
-    invalid_from: dict[int, tuple[int, int]] = {}
+    invalids: dict[int, list[tuple[int, int]]] = {}
+    later: list[int] = []
     first_resp: dict[int, int] = {}
     txid_of: dict[int, TxId] = {}
     responses: list[int] = []
@@ -91,9 +117,7 @@ def analyse(h: History) -> Analysis:
                 if c is None or s > c[0]:
                     committed_upto[v] = (s, i)
             elif status[i] == INVALID:
-                c = invalid_from.get(v)
-                if c is None or s < c[0]:
-                    invalid_from[v] = (s, i)
+                invalids.setdefault(v, []).append((s, i))
         elif k in (RW_RESP, RO_RESP):
             responses.append(i)
             tx = txs[i]
@@ -101,12 +125,44 @@ def analyse(h: History) -> Analysis:
                 first_resp[tx] = i
                 if k == RW_RESP:
                     txid_of[tx] = txids[i]  # type: ignore[assignment]
-    a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of, responses)
+            else:
+                later.append(i)
+    invalid_from = _invalid_from(h, invalids) if invalids else {}
+    a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of, responses, later)
     a.committed_upto = {v: c[0] for v, c in committed_upto.items()}
     _build_chains(a, every_only=True)
     _observed_commits(a)  # a committed write's list is committed: its TxIDs too (other views')
     _build_chains(a)
     return a
+
+
+def _invalid_from(
+    h: History, invalids: dict[int, list[tuple[int, int]]]
+) -> dict[int, tuple[int, int]]:
+    """Per view, the smallest seqno reported Invalid at or after the view's first known entry.
+
+    A view's entries are contiguous: only from an entry the history proves (a response's TxID, or one
+    reported Committed) can an Invalid ``v.s`` make the seqnos after it Invalid; below it, ``v.s`` is
+    an impossible TxID, and Invalid is the right answer for it."""
+    first: dict[int, int] = {}
+    kinds, txids, status = h.kind, h.txid, h.status
+    low = {v: min(seen)[0] for v, seen in invalids.items()}  # a view is settled once an entry is at or below
+    for i in range(len(kinds)):
+        k = kinds[i]
+        if k in _KNOWN_AT or (k == STATUS and status[i] == COMMITTED):
+            v, s = txids[i]  # type: ignore[misc]
+            if v in low and s < first.get(v, s + 1):
+                first[v] = s
+                if s <= low[v]:
+                    del low[v]
+                    if not low:
+                        break
+    out = {}
+    for v, seen in invalids.items():
+        ok = [x for x in seen if v in first and x[0] >= first[v]]
+        if ok:
+            out[v] = min(ok)
+    return out
 
 
 def _observed_commits(a: Analysis) -> None:
@@ -184,6 +240,8 @@ def first_out_of_order(
         if t is None:
             continue
         if t <= last or t > below or (t == below and not inclusive):
+            if lst[j] in lst[:j]:
+                continue  # a repeated id: OnlyObserveRequested's, not an order
             return j
         last = t
     return -1

@@ -10,7 +10,6 @@ the properties share is in :mod:`tracecheck.history.analysis`; the session ones 
 from __future__ import annotations
 
 import gc
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,8 +36,9 @@ from tracecheck.history.events import (
     TxId,
     read_file,
 )
+from tracecheck.history.reads import committed_ro_serializable, ro_linearizable
 from tracecheck.history.report import Edge, HistoryReport, Violation
-from tracecheck.history.sessions import monotonic_reads, read_your_writes, ro_linearizable
+from tracecheck.history.sessions import monotonic_reads, read_your_writes
 
 __all__ = ["CHECKS", "analyse", "check_file", "check_history"]
 
@@ -63,9 +63,9 @@ def unique_requests(a: Analysis) -> list[Violation]:
 
 def unique_tx_ids(a: Analysis) -> list[Violation]:
     h, out = a.h, []
-    for i in a.responses:
+    for i in a.later_resps:
         f = a.first_resp[h.tx[i]]
-        if f != i and h.txid[f] != h.txid[i]:
+        if h.txid[f] != h.txid[i]:
             out.append(Violation(
                 "UniqueTxIds",
                 f"request {h.tx[i]} answered with two TxIDs",
@@ -75,17 +75,31 @@ def unique_tx_ids(a: Analysis) -> list[Violation]:
 
 
 def unique_txs(a: Analysis) -> list[Violation]:
-    owner: dict[TxId, int] = {}
+    """Every read-write response counts: first ones through ``txid_of``, then the later ones."""
+    h = a.h
+    owner: dict[TxId, tuple[int, int]] = {t: (tx, a.first_resp[tx]) for tx, t in a.txid_of.items()}
     out = []
-    for tx, t in a.txid_of.items():
-        other = owner.setdefault(t, tx)
-        if other != tx:
-            i, j = a.first_resp[other], a.first_resp[tx]
-            out.append(Violation(
-                "UniqueTxs", f"read-write requests {other} and {tx} both got TxID {t[0]}.{t[1]}",
-                (a.ln(i), a.ln(j)), (other, tx), (t,),
-            ))  # fmt: skip
+    if len(owner) < len(a.txid_of):
+        owner = {}
+        for tx, t in a.txid_of.items():
+            other = owner.setdefault(t, (tx, a.first_resp[tx]))
+            if other[0] != tx:
+                out.append(_two_owners(a, t, other, (tx, a.first_resp[tx])))
+    for j in a.later_resps:
+        if h.kind[j] == RW_RESP:
+            u: TxId = h.txid[j]  # type: ignore[assignment]
+            other = owner.setdefault(u, (h.tx[j], j))
+            if other[0] != h.tx[j]:
+                out.append(_two_owners(a, u, other, (h.tx[j], j)))
     return out
+
+
+def _two_owners(a: Analysis, t: TxId, first: tuple[int, int], second: tuple[int, int]) -> Violation:
+    (x, i), (y, j) = first, second
+    return Violation(
+        "UniqueTxs", f"read-write requests {x} and {y} both got TxID {t[0]}.{t[1]}",
+        tuple(sorted({a.ln(i), a.ln(j)})), (x, y), (t,),
+    )
 
 
 # ---------------------------------------------------------------- statuses
@@ -278,71 +292,6 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
                     (a.ln(a.first_resp[b]), a.ln(i)), (b, tx), (other[0], mine),
                     (Edge(b, tx, "real-time", f"{b} responded before {tx} was requested"),
                      Edge(tx, b, "txid", f"{txid_str(mine)} is not after {txid_str(other[0])}")),
-                ))  # fmt: skip
-    return out
-
-
-def committed_ro_serializable(a: Analysis) -> list[Violation]:
-    """A committed read's list on a key sits between its neighbours in the key's chain at its TxID."""
-    h, out = a.h, []
-    name = "CommittedRoSerializable"
-    for i in a.committed_reads():
-        t: TxId = h.txid[i]  # type: ignore[assignment]
-        tx = h.tx[i]
-        for key, lst in h.observed[i].items():  # type: ignore[union-attr]
-            chain = a.chains.get(key, [])
-            at = bisect_right(a.chain_keys.get(key, []), t)
-            p = chain[at - 1] if at else None
-            q = chain[at] if at < len(chain) else None
-            base = p.lst if p is not None else []
-            if lst[: len(base)] != base:
-                out.append(Violation(
-                    name,
-                    f"read {txid_str(t)} (request {tx}) does not extend {txid_str(p.txid)} "  # type: ignore[union-attr]
-                    f"(request {p.tx}) on key {key!r}",  # type: ignore[union-attr]
-                    tuple(sorted({a.ln(i), a.ln(p.idx)})), (p.tx, tx), (p.txid, t),  # type: ignore[union-attr]
-                    (Edge(p.tx, tx, "wr", f"{txid_str(p.txid)} precedes {txid_str(t)}"),  # type: ignore[union-attr]
-                     Edge(tx, p.tx, "rw", f"{tx} read a version before {p.tx}'s")),  # type: ignore[union-attr]
-                    key,
-                ))  # fmt: skip
-                continue
-            if q is not None:
-                top = q.lst[:-1] if q.writer and q.lst and q.lst[-1] == q.tx else q.lst
-                if len(lst) > len(top) or top[: len(lst)] != lst:
-                    out.append(Violation(
-                        name,
-                        f"read {txid_str(t)} (request {tx}) is not a state before {txid_str(q.txid)} "
-                        f"(request {q.tx}) on key {key!r}",
-                        tuple(sorted({a.ln(i), a.ln(q.idx)})), (tx, q.tx), (t, q.txid),
-                        (Edge(tx, q.tx, "rw", f"{txid_str(t)} precedes {txid_str(q.txid)}"),
-                         Edge(q.tx, tx, "wr", f"{tx} saw a version {q.tx} did not")),
-                        key,
-                    ))  # fmt: skip
-                    continue
-            if len(lst) == len(base):
-                continue  # exactly the state at or before it: nothing more to judge
-            x = disowned(a, key, lst, len(base), -1)
-            if x is not None:
-                out.append(Violation(
-                    name,
-                    f"read {txid_str(t)} (request {tx}) observed {x}'s write on key {key!r}, "
-                    f"which {x}'s own response does not show",
-                    tuple(sorted({a.ln(i), a.ln(a.first_resp[x])})), (tx, x), (t, a.txid_of[x]), key=key,
-                ))  # fmt: skip
-                continue
-            last = p.last_known if p is not None else NO_TXID
-            j = first_out_of_order(a, lst, len(base), last, t, True)
-            if j >= 0:
-                x = lst[j]
-                tj = a.txid_of[x]
-                out.append(Violation(
-                    name,
-                    f"read {txid_str(t)} (request {tx}) observed request {x} at {txid_str(tj)}, "
-                    "out of TxID order",
-                    tuple(sorted({a.ln(i), a.ln(a.first_resp[x])})), (tx, x), (t, tj),
-                    (Edge(x, tx, "wr", f"{tx} observed {x}'s write"),
-                     Edge(tx, x, "txid", f"{txid_str(t)} is not after {txid_str(tj)}")),
-                    key,
                 ))  # fmt: skip
     return out
 

@@ -68,11 +68,12 @@ class History:
     tx: list[int] = field(default_factory=list)  # -1 on status events
     txid: list[TxId | None] = field(default_factory=list)  # None on requests
     status: list[int] = field(default_factory=list)  # -1 unless a status event
-    client: list[Any] = field(default_factory=list)  # None when a status event names none
+    client: list[Any] = field(default_factory=list)
     observed: list[Observed | None] = field(default_factory=list)  # responses only
     #: request id -> index of its request event
     request_at: dict[int, int] = field(default_factory=dict)
     structural: list[Structural] = field(default_factory=list)
+    more_requests: dict[int, list[int]] = field(default_factory=dict)  # a reused request id's later requests
     #: index of the first response whose ``observed`` is an object (several keys), -1 if none
     first_keyed: int = -1
 
@@ -92,8 +93,9 @@ def _txid(d: dict[str, Any], src: str, line: int) -> TxId:
     v = d.get(Field.TX_ID.value)
     if v is None:
         raise _bad(src, line, Field.TX_ID.value, "missing")
-    if type(v) is not list or len(v) != 2 or not _nat(v[0]) or not _nat(v[1]):
-        raise _bad(src, line, Field.TX_ID.value, f"expected [view, seqno] of naturals, got {v!r}")
+    if type(v) is not list or len(v) != 2 or not _nat(v[0]) or not _nat(v[1]) or not v[0] or not v[1]:
+        msg = f"expected [view, seqno] of positive integers (CCF numbers both from 1), got {v!r}"
+        raise _bad(src, line, Field.TX_ID.value, msg)
     return (v[0], v[1])
 
 
@@ -173,6 +175,7 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
             if strict:
                 raise _bad(src, line, Field.TX.value, msg)
             h.structural.append(Structural("UniqueRequests", [h.line[first], line], msg, tx))
+            h.more_requests.setdefault(tx, []).append(len(h.kind))
         else:
             h.request_at[tx] = len(h.kind)
     elif kind == STATUS:
@@ -183,7 +186,7 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
         status = STATUS_OF.get(s, -1) if type(s) is str else -1
         if status < 0:
             raise _bad(src, line, Field.STATUS.value, f"unknown status {s!r} (known: {_KNOWN_STATUSES})")
-        client = _client(d, src, line, False)
+        client = _client(d, src, line, True)
     else:
         txid = _txid(d, src, line)
         client = _client(d, src, line, True)
@@ -191,7 +194,11 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
         if h.first_keyed < 0 and type(d[Field.OBSERVED.value]) is dict:
             h.first_keyed = len(h.kind)
         at = h.request_at.get(tx)
-        if at is None or h.kind[at] != _REQUEST_KIND[kind] or h.client[at] != client:
+        want_kind = _REQUEST_KIND[kind]
+        if all(
+            h.kind[j] != want_kind or h.client[j] != client
+            for j in ([] if at is None else [at, *h.more_requests.get(tx, ())])
+        ):
             want = TYPE_NAME[_REQUEST_KIND[kind]]
             msg = f"response to request {tx} without an earlier {want} of client {client!r}"
             if strict:
@@ -242,8 +249,8 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
             st = STATUS_OF.get(st) if type(st) is str else None
             if (
                 st is not None and type(v) is list and len(v) == 2 and type(v[0]) is int
-                and type(v[1]) is int and v[0] >= 0 and v[1] >= 0
-                and (c is None or type(c) is str or type(c) is int)
+                and type(v[1]) is int and v[0] >= 1 and v[1] >= 1
+                and (type(c) is str or type(c) is int)
             ):  # fmt: skip
                 a_line(n), a_kind(kind), a_tx(-1), a_txid((v[0], v[1])), a_status(st), a_client(c)
                 a_obs(None)
@@ -260,7 +267,7 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
             at = request_at.get(tx)
             if (
                 type(v) is list and len(v) == 2 and type(v[0]) is int and type(v[1]) is int
-                and v[0] >= 0 and v[1] >= 0 and (type(c) is str or type(c) is int)
+                and v[0] >= 1 and v[1] >= 1 and (type(c) is str or type(c) is int)
                 and at is not None and kinds[at] == _REQUEST_KIND[kind] and h.client[at] == c
             ):  # fmt: skip
                 if type(o) is dict:

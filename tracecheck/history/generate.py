@@ -66,6 +66,8 @@ class _Model:
             None  # txid, lists, reads left
         )
         self.history: dict[tuple[int, int], bool] = {}  # every TxID ever assigned -> still on the branch
+        self.sign()  # the service's genesis entry, committed: no TxID has seqno 0, not even a first read's
+        self.commit = 1
 
     def last_txid(self) -> tuple[int, int]:
         return self.ledger[-1][:2] if self.ledger else (self.view, 0)
@@ -201,7 +203,7 @@ def generate_with_truth(
                     t, obs = m.last_txid(), observed(m.lists, f[4])
                 out.append({_T: _RO_RESP, _TX: tx, _TXID: list(t), _C: c.name, _OBS: obs})
                 c.last = max(c.last, t)
-                if t[1] and rng.random() < 0.3:
+                if t[1] > 1 and rng.random() < 0.3:  # a read of more than the genesis entry
                     c.unsettled.append(t)
             continue
         if c.unsettled and rng.random() < cfg.status_share:

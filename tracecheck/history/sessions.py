@@ -10,88 +10,166 @@ CCF's documented case (``RoLinearizable``) only for a session that saw nothing n
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.analysis import Analysis, txid_str
-from tracecheck.history.events import RW_RESP, TxId
+from tracecheck.history.events import RW_RESP
 from tracecheck.history.report import Edge, Violation
 
 
-def _before(idx: list[int], q: int) -> int:
-    """The latest of the event indices ``idx`` (ascending) before event ``q``, or ``-1``."""
-    if idx[-1] < q:  # a sequential session: the last one
-        return idx[-1]
-    at = bisect_left(idx, q)
-    return idx[at - 1] if at else -1
+def _at(idx: list[int], q: int) -> int:
+    """How many of the event indices ``idx`` (ascending) come before event ``q``."""
+    if idx[-1] < q:  # a sequential session: all of them
+        return len(idx)
+    return bisect_left(idx, q)
+
+
+class _Seen:
+    """A session's responses on one key, in event order, with what they oblige later responses to show.
+
+    ``state[p]`` is what the session's responses up to ``idx[p]`` observed of committed writes: ``None``
+    when that is exactly ``idx[p]``'s own list less its uncommitted writes (each list extended the one
+    before: the common case, kept without copying), else the ids with the first response that saw each.
+    ``writes`` are the session's committed writes of the key (read-your-writes)."""
+
+    __slots__ = ("idx", "state", "writes")
+
+    def __init__(self) -> None:
+        self.idx: list[int] = []
+        self.state: list[dict[int, int] | None] = []
+        self.writes: list[int] = []
 
 
 def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
     """Read-your-writes and monotonic reads in one sweep (computed once, kept on the analysis).
 
-    Per session and key only event indices are kept (of committed observations, and of committed own
-    writes): a TxID, request id and list are read back from the columns when a violation needs them."""
+    Monotonic reads as the spec states it: every committed write any earlier response of the session
+    observed (committed or not itself) is observed again; by prefix comparison while each list extends
+    the one before it, by sets only where one does not."""
     if a.session_results is not None:
         return a.session_results
-    h, ryw, mr = a.h, [], []
-    # client -> key -> [indices of committed observations, indices of committed writes]
-    seen: dict[Any, dict[str, tuple[list[int], list[int]]]] = {}
-    upto, first_resp, request_at = a.committed_upto, a.first_resp, h.request_at
+    h = a.h
+    ryw: list[Violation] = []
+    mr: list[Violation] = []
+    seen: dict[Any, dict[str, _Seen]] = {}
+    upto, request_at, more = a.committed_upto, h.request_at, h.more_requests
     kinds, txs, txids, clients, observed = h.kind, h.tx, h.txid, h.client, h.observed
+    writer = a.committed_writer
     for i in a.responses:
-        tx, t, c = txs[i], txids[i], clients[i]
+        tx, t, c, k = txs[i], txids[i], clients[i], kinds[i]
         obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
         mine = seen.get(c)
+        extends: str | None = None  # the one key (if any) on which the list extends the last one's
         if mine is None:
             mine = seen[c] = {}
         elif mine:
-            q = request_at.get(tx, i)
-            for key, lst in obs.items():
-                got = mine.get(key)
-                if got is None:
-                    continue
-                idx = got[0]
-                j = idx[-1] if idx[-1] < q else _before(idx, q)
-                if j >= 0:
-                    prior = observed[j][key]  # type: ignore[index]
-                    if lst[: len(prior)] != prior:
-                        pt, ptx = txids[j], txs[j]
-                        mr.append(Violation(
-                            "MonotonicReads",
-                            f"client {c!r}: request {tx} ({txid_str(t)}) observed less than request {ptx} "
-                            f"({txid_str(pt)}) before it on key {key!r}",
-                            (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                             Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
-                            key,
-                        ))  # fmt: skip
-                idx = got[1]
-                if idx:
-                    j = idx[-1] if idx[-1] < q else _before(idx, q)
-                    if j >= 0 and txs[j] not in lst:
-                        pt, ptx = txids[j], txs[j]
-                        ryw.append(Violation(
-                            "ReadYourWrites",
-                            f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
-                            f"{ptx} ({txid_str(pt)}) on key {key!r}",
-                            (a.ln(first_resp[ptx]), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                             Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
-                            key,
-                        ))  # fmt: skip
-        cu = upto.get(t[0])  # type: ignore[index]
-        if cu is None or t[1] > cu or first_resp.get(tx) != i:  # type: ignore[index]
-            continue
-        rw = kinds[i] == RW_RESP
+            extends = None
+            q = request_at.get(tx, -1)
+            if (q >= 0 and kinds[q] != k - 1) or (more and tx in more):
+                q = a.request_of(i)
+            if q >= 0:
+                for key, lst in obs.items():
+                    got = mine.get(key)
+                    if got is None:
+                        continue
+                    idx = got.idx
+                    p = len(idx) if idx[-1] < q else bisect_left(idx, q)
+                    if p:
+                        prior = observed[idx[p - 1]][key]  # type: ignore[index]
+                        if got.state[p - 1] is not None or lst[: len(prior)] != prior:
+                            _monotonic(a, got, p, i, key, lst, mr)
+                        elif p == len(idx):
+                            extends = key  # the update below needs the same comparison
+                    w = got.writes
+                    if w:
+                        n = len(w) if w[-1] < q else bisect_left(w, q)
+                        if n and (n > 1 or txs[w[0]] == tx or txs[w[0]] not in lst):
+                            _own(a, w[:n], i, key, lst, ryw)
+        cu = upto.get(t[0], -1)  # type: ignore[index]
+        wrote = k == RW_RESP and t[1] <= cu  # type: ignore[index]
         for key, lst in obs.items():
             got = mine.get(key)
             if got is None:
-                got = mine[key] = ([], [])
-            got[0].append(i)
-            if rw and (key == SINGLE_KEY or tx in lst):
-                got[1].append(i)
+                got = mine[key] = _Seen()
+                got.state.append(None)
+            elif key == extends:
+                got.state.append(None)
+            else:
+                prior = observed[got.idx[-1]][key]  # type: ignore[index]
+                if got.state[-1] is None and lst[: len(prior)] == prior:
+                    got.state.append(None)
+                else:
+                    got.state.append(_after(got, lst, observed, key, writer, i))
+            got.idx.append(i)
+            if wrote and (key == SINGLE_KEY or tx in lst):
+                got.writes.append(i)
     a.session_results = (ryw, mr)
     return a.session_results
+
+
+def _after(
+    got: _Seen, lst: list[int], observed: list[Any], key: str, writer: Callable[[int], bool], i: int
+) -> dict[int, int] | None:
+    """The state after response ``i`` observed ``lst``, from the state of the session's last response."""
+    last, state = got.idx[-1], got.state[-1]
+    if state is None:
+        state = {x: last for x in observed[last][key] if writer(x)}
+    if all(x in lst for x in state):
+        return None
+    out = dict(state)
+    for x in lst:
+        if x not in out and writer(x):
+            out[x] = i
+    return out
+
+
+def _monotonic(
+    a: Analysis, got: _Seen, p: int, i: int, key: str, lst: list[int], mr: list[Violation]
+) -> None:
+    """Response ``i`` against what the session's first ``p`` responses on ``key`` saw of committed writes."""
+    h = a.h
+    txs, txids, observed, c, tx, t = h.tx, h.txid, h.observed, h.client[i], h.tx[i], h.txid[i]
+    j, state = got.idx[p - 1], got.state[p - 1]
+    if state is None:
+        prior = observed[j][key]  # type: ignore[index]
+        miss = next((x for x in prior if x not in lst and a.committed_writer(x)), None)
+    else:
+        miss = next((x for x in state if x not in lst), None)
+        if miss is not None:
+            j = state[miss]
+    if miss is not None:
+        pt, ptx = txids[j], txs[j]
+        mr.append(Violation(
+            "MonotonicReads",
+            f"client {c!r}: request {tx} ({txid_str(t)}) misses committed write {miss}, which "
+            f"request {ptx} ({txid_str(pt)}) before it observed on key {key!r}",
+            (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+             Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
+            key,
+        ))  # fmt: skip
+
+
+def _own(a: Analysis, writes: list[int], i: int, key: str, lst: list[int], ryw: list[Violation]) -> None:
+    """Response ``i`` against the session's committed writes of ``key`` answered before its request."""
+    h = a.h
+    txs, txids, c, tx, t = h.tx, h.txid, h.client[i], h.tx[i], h.txid[i]
+    have = set(lst) if len(writes) > 4 else lst
+    for j in reversed(writes):
+        if txs[j] != tx and txs[j] not in have:
+            pt, ptx = txids[j], txs[j]
+            ryw.append(Violation(
+                "ReadYourWrites",
+                f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
+                f"{ptx} ({txid_str(pt)}) on key {key!r}",
+                (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+                (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+                 Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
+                key,
+            ))  # fmt: skip
+            return
 
 
 def read_your_writes(a: Analysis) -> list[Violation]:
@@ -100,54 +178,3 @@ def read_your_writes(a: Analysis) -> list[Violation]:
 
 def monotonic_reads(a: Analysis) -> list[Violation]:
     return _sessions(a)[1]
-
-
-def ro_linearizable(a: Analysis) -> list[Violation]:
-    """A committed read misses a committed write that responded before the read was sent (CCF documents
-    this as possible: a deposed primary may still serve reads)."""
-    h, out = a.h, []
-    # Per key: committed writers' first responses in response order, with the running largest TxID
-    # among them (one sweep in event order: no sort).
-    by_key: dict[str, tuple[list[int], list[tuple[TxId, int]]]] = {}
-    upto, first_resp = a.committed_upto, a.first_resp
-    kinds, txs, txids, observed = h.kind, h.tx, h.txid, h.observed
-    for i in a.responses:
-        if kinds[i] != RW_RESP:
-            continue
-        tx, t = txs[i], txids[i]
-        c = upto.get(t[0])  # type: ignore[index]
-        if c is None or t[1] > c or first_resp[tx] != i:  # type: ignore[index]
-            continue
-        for key, lst in observed[i].items():  # type: ignore[union-attr]
-            if key != SINGLE_KEY and tx not in lst:
-                continue
-            got = by_key.get(key)
-            if got is None:
-                by_key[key] = ([i], [(t, tx)])  # type: ignore[list-item]
-            else:
-                top = got[1][-1]
-                got[0].append(i)
-                got[1].append((t, tx) if t > top[0] else top)  # type: ignore[arg-type, operator]
-    for i in a.committed_reads():
-        tx = txs[i]
-        q = h.request_at.get(tx, i)
-        for key, lst in observed[i].items():  # type: ignore[union-attr]
-            got = by_key.get(key)
-            if got is None:
-                continue
-            at = bisect_left(got[0], q)
-            if not at:
-                continue
-            wt, w = got[1][at - 1]
-            if w not in lst:
-                rt = txids[i]
-                out.append(Violation(
-                    "RoLinearizable",
-                    f"read {txid_str(rt)} (request {tx}) misses {w} ({txid_str(wt)}), committed and "
-                    f"answered before the read was sent, on key {key!r}",
-                    (a.ln(a.first_resp[w]), a.ln(q), a.ln(i)), (w, tx), (wt, rt),  # type: ignore[arg-type]
-                    (Edge(w, tx, "real-time", f"{w} responded before {tx} was requested"),
-                     Edge(tx, w, "rw", f"{tx} read a version without {w}'s write")),
-                    key,
-                ))  # fmt: skip
-    return out

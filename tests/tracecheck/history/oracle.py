@@ -66,22 +66,26 @@ class Oracle:
         return any(u[0] == t[0] and u[1] >= t[1] for u in self.commits)
 
     def invalid(self, t: tuple[int, int]) -> bool:
-        return any(s == "InvalidStatus" and u[0] == t[0] and u[1] <= t[1] for _, u, s in self.statuses)
+        return any(
+            s == "InvalidStatus" and u[0] == t[0] and u[1] <= t[1] and self._known(u)
+            for _, u, s in self.statuses
+        )
 
     # ------------------------------------------------------------ the properties
 
+    def _last_request(self, i: int) -> int | None:
+        """The latest request of response ``i``'s id and kind (what answered before it is before it)."""
+        e = self.ev[i]
+        found = [j for j, f in enumerate(self.ev) if f["type"] == REQ_OF[e["type"]] and f["tx"] == e["tx"]]
+        return max(found, default=None)
+
     def response_follows_request(self) -> bool:
         ev = self.ev
-        for i in self.resp:
-            j = self.first_req.get(ev[i]["tx"])
-            if (
-                j is None
-                or j > i
-                or ev[j]["type"] != REQ_OF[ev[i]["type"]]
-                or ev[j]["client"] != ev[i]["client"]
-            ):
-                return False
-        return True
+        return all(
+            any(ev[j]["type"] == REQ_OF[ev[i]["type"]] and ev[j]["tx"] == ev[i]["tx"]
+                and ev[j]["client"] == ev[i]["client"] for j in range(i))
+            for i in self.resp
+        )  # fmt: skip
 
     def unique_requests(self) -> bool:
         reqs = [e["tx"] for e in self.ev if e["type"] in (RWQ, ROQ)]
@@ -92,13 +96,23 @@ class Oracle:
         return all(_t(ev[i]) == _t(ev[self.first_resp[ev[i]["tx"]]]) for i in self.resp)
 
     def unique_txs(self) -> bool:
-        ts = list(self.txid.values())
-        return len(ts) == len(set(ts))
+        ev = self.ev
+        rw = [i for i in self.resp if ev[i]["type"] == RWP]
+        return all(ev[i]["tx"] == ev[j]["tx"] for i in rw for j in rw if _t(ev[i]) == _t(ev[j]))
+
+    def _known(self, u: tuple[int, int]) -> bool:
+        """The history shows an entry of ``u``'s view at or below it (a response, or a Committed)."""
+        known = [_t(self.ev[i]) for i in self.resp]
+        known += [t for _, t, s in self.statuses if s == "CommittedStatus"]
+        return any(k[0] == u[0] and k[1] <= u[1] for k in known)
 
     def status_lattice(self) -> bool:
         for _, t, s in self.statuses:
             for _, u, r in self.statuses:
-                if s == "CommittedStatus" and r == "InvalidStatus" and u[0] == t[0] and u[1] <= t[1]:
+                if (
+                    s == "CommittedStatus" and r == "InvalidStatus" and u[0] == t[0] and u[1] <= t[1]
+                    and self._known(u)
+                ):  # fmt: skip
                     return False
                 if s == r == "CommittedStatus" and u[0] < t[0] and u[1] >= t[1]:
                     return False
@@ -220,30 +234,31 @@ class Oracle:
                     last = u
         return True
 
+    def _writer(self, x: int) -> bool:
+        """``x`` has a read-write response with a committed TxID."""
+        return any(self.ev[j]["type"] == RWP and self.ev[j]["tx"] == x for j in self._committed_rw())
+
     def _session(self, writes: bool) -> bool:
+        """Every pair of the session's responses, ``f`` answered before ``e``'s (latest) request."""
         ev = self.ev
         for i in self.resp:
             e = ev[i]
-            q = self.first_req.get(e["tx"], i)
-            t = _t(e)
+            q = self._last_request(i)
+            if q is None:
+                continue
             for key, lst in _obs(e).items():
-                prior = None
-                for j in self.resp:  # the latest committed observation answered before q, view <= t's
+                for j in self.resp:
                     f = ev[j]
-                    if j >= q or f["client"] != e["client"] or self.first_resp[f["tx"]] != j:
-                        continue
                     o = _obs(f).get(key)
-                    if o is None or not self.committed(_t(f)) or _t(f)[0] > t[0]:
+                    if j >= q or f["client"] != e["client"] or o is None:
                         continue
-                    if writes and (f["type"] != RWP or not _writes(key, f["tx"], o)):
-                        continue
-                    prior = (f, o)
-                if prior is None:
-                    continue
-                if writes and prior[0]["tx"] not in lst:
-                    return False
-                if not writes and not prefix(prior[1], lst):
-                    return False
+                    if writes:
+                        committed = f["type"] == RWP and self.committed(_t(f))
+                        mine = committed and _writes(key, f["tx"], o) and f["tx"] != e["tx"]
+                        if mine and f["tx"] not in lst:
+                            return False
+                    elif any(x not in lst and self._writer(x) for x in o):
+                        return False
         return True
 
     def read_your_writes(self) -> bool:

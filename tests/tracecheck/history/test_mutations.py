@@ -42,6 +42,9 @@ EXPLANATIONS = {
     "transaction of that view on its keys to order it against (a residual the TxIDs cannot refute)",
     "uncommitted-response": "a speculative response whose TxID is not committed promises nothing more than "
     "its session's guarantees, which still hold",
+    "uncommitted-write-dropped": "a write no committed response observes (its TxID not committed) dropped "
+    "from a list: a session owes only committed writes it saw (MonotonicReads, set inclusion); what "
+    "speculative responses show is promised nothing",
     "unseen-write": "an id whose write has no response (its TxID unknown) added or dropped where its "
     "TxID could be later",
 }
@@ -118,12 +121,23 @@ def _explain(orig: list[dict], mut: list[dict], what: str, truth: dict) -> str |
             diff = set(_flat(e["observed"])) ^ set(_flat(m["observed"]))
             if diff and not diff & answered:
                 return "unseen-write"
+            if diff and set(_flat(m["observed"])) < set(_flat(e["observed"])) and _uncommitted(mut, diff, a):
+                return "uncommitted-write-dropped"
             key = rest[2] if len(rest) > 2 else None
             if key is not None:
                 diff = set(e["observed"][key]) ^ set(m["observed"][key])
                 if len(diff) == 1 and _write_unseen(orig, e, key, diff.pop(), a):
                     return "unseen-write"
     return None
+
+
+def _uncommitted(events: list[dict], ids: set[int], a: Any) -> bool:
+    """No id of ``ids`` has a committed TxID or is observed by a committed response."""
+    if any(a.committed(a.txid_of.get(x)) for x in ids):
+        return False
+    return not any(
+        "observed" in f and a.committed(_txid(f)) and ids & set(_flat(f["observed"])) for f in events
+    )
 
 
 def _no_response(events: list[dict], tx: int) -> bool:

@@ -24,33 +24,9 @@ from tracecheck.validation.consistency.evaluate import Events, Verdict, evaluate
 #: How many disagreements are kept as examples.
 EXAMPLES = 200
 
-#: The disagreements understood, as (property, the side that finds it violated) -> why. Each is a bug
-#: report on the Python checker (docs/consistency-spec.md lists them with examples); anything else is new.
-KNOWN: dict[tuple[str, str], str] = {
-    ("CommittedRoSerializable", "python"): "the checker counts as committed what the lattice implies "
-    "(v.s' below a Committed v.s; the writes a committed write observed); the spec only reported TxIDs",
-    ("CommittedRwSerializable", "python"): "implied commits as above; and an id repeated in a list is "
-    "reported as out of TxID order (it is OnlyObserveRequested's)",
-    ("ReadYourWrites", "python"): "implied commits as above; and a transaction's second response is "
-    "compared with its own first (two responses to one request)",
-    ("MonotonicReads", "python"): "the checker requires a later list to extend an earlier one (prefix), "
-    "the spec that committed writes observed stay observed (set inclusion)",
-    ("MonotonicReads", "spec"): "the checker remembers a session's observation only from a response whose "
-    "TxID is committed; the spec from any response that observed a committed write",
-    ("RoLinearizable", "python"): "implied commits as above",
-    ("CommittedRwRealTime", "python"): "implied commits as above",
-    ("CommittedRoSerializable", "spec"): "the checker compares a committed read with its neighbours in "
-    "the chain of committed writes only, the spec with every committed write (they differ when the chain "
-    "itself is broken, which CommittedRwSerializable reports)",
-    ("RoLinearizable", "spec"): "the checker compares a read with the largest committed write answered "
-    "before it only, the spec with each of them (they differ when the chain itself is broken)",
-    ("InvalidNotObservedByCommitted", "python"): "the checker takes Invalid v.s to make every v.s' "
-    "(s' >= s) Invalid, even below a view's first entry where Invalid names an impossible TxID",
-    ("ResponseFollowsRequest", "python"): "the checker matches a response with the first request of its "
-    "id only (a reused id is UniqueRequests')",
-    ("UniqueTxs", "spec"): "the checker takes a request's TxID from its first response of either kind, "
-    "so a second read-write response naming another's TxID goes unseen",
-}
+#: The disagreements understood, as (property, the side that finds it violated) -> why. Empty: the
+#: checker and the spec state every property alike (docs/consistency-spec.md); any entry is new.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def python_verdict(events: Events, source: str = "<history>") -> Verdict | BadInput:
