@@ -136,9 +136,7 @@ def analyse(h: History) -> Analysis:
     return a
 
 
-def _invalid_from(
-    h: History, invalids: dict[int, list[tuple[int, int]]]
-) -> dict[int, tuple[int, int]]:
+def _invalid_from(h: History, invalids: dict[int, list[tuple[int, int]]]) -> dict[int, tuple[int, int]]:
     """Per view, the smallest seqno reported Invalid at or after the view's first known entry.
 
     A view's entries are contiguous: only from an entry the history proves (a response's TxID, or one

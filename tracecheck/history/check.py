@@ -97,8 +97,11 @@ def unique_txs(a: Analysis) -> list[Violation]:
 def _two_owners(a: Analysis, t: TxId, first: tuple[int, int], second: tuple[int, int]) -> Violation:
     (x, i), (y, j) = first, second
     return Violation(
-        "UniqueTxs", f"read-write requests {x} and {y} both got TxID {t[0]}.{t[1]}",
-        tuple(sorted({a.ln(i), a.ln(j)})), (x, y), (t,),
+        "UniqueTxs",
+        f"read-write requests {x} and {y} both got TxID {t[0]}.{t[1]}",
+        tuple(sorted({a.ln(i), a.ln(j)})),
+        (x, y),
+        (t,),
     )
 
 

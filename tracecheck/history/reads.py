@@ -172,4 +172,3 @@ def ro_linearizable(a: Analysis) -> list[Violation]:
                     key,
                 ))  # fmt: skip
     return out
-
