@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.campaign.results import SEED, SeedVerdict
+from pyccf.campaign.settings import one_core_per_worker
 from pyccf.campaign.work import validate_traces
 from pyccf.errors import FailureKind
 from pyccf.formats.history import CONSISTENCY_BUGS
@@ -84,6 +85,7 @@ class _Run:
 
 def run_services(seeds: Sequence[int], settings: ServiceSettings) -> list[dict[str, Any]]:
     """The finished records of ``seeds``, in order. Runs in a worker process."""
+    one_core_per_worker()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="pyccf-campaign-") as tmp:
         runs = [_run(seed, Path(tmp) / f"run_{seed}", settings) for seed in seeds]

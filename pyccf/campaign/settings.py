@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -65,3 +66,11 @@ class SeedSettings:
     def flags(self) -> str:
         """The ``pyccf`` flags that reproduce a seed's run."""
         return replay_flags(self.bugs, self.ccf_version)
+
+
+def one_core_per_worker() -> None:
+    """A campaign worker is one core, and so are the TLC JVMs it starts (unless its environment already
+    says how many processors they may use): a JVM free to use every core slows the other workers."""
+    from tracecheck.tla.tlc import JVM_CPUS_ENV
+
+    os.environ.setdefault(JVM_CPUS_ENV, "1")

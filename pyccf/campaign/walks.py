@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.campaign.results import SEED, SeedVerdict
+from pyccf.campaign.settings import one_core_per_worker
 
 #: TLC outcomes that are findings of the spec (the rest, but "ok", are tool errors).
 _FINDINGS = frozenset({"invariant_violated", "property_violated", "deadlock", "assumption_failed"})
@@ -41,6 +42,7 @@ def run_walks(seeds: Sequence[int], settings: WalkSettings) -> list[dict[str, An
     from tracecheck.errors import TracecheckError
     from tracecheck.tla.tlc import run_tlc
 
+    one_core_per_worker()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     records = []
     for seed in seeds:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.campaign.results import PENDING, SEED, SeedVerdict
-from pyccf.campaign.settings import SeedSettings
+from pyccf.campaign.settings import SeedSettings, one_core_per_worker
 from pyccf.campaign.shrinking import SIM_VERDICTS, needs_shrink, rejected_event
 from pyccf.sim.simulate import SimulationResult, simulate
 
@@ -28,6 +28,7 @@ _ORDER = list(SeedVerdict)
 
 def run_batch(seeds: Sequence[int], settings: SeedSettings) -> list[dict[str, Any]]:
     """The finished records of ``seeds``, in order. Runs in a worker process."""
+    one_core_per_worker()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="pyccf-campaign-") as tmp:
         work = Path(tmp)

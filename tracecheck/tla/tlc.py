@@ -36,6 +36,20 @@ __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "override_constants
 DEFAULT_JVM_OPTS = ("-XX:+UseParallelGC",)
 #: Extra JVM options that cut start-up (~0.15 s) but slow long runs: for many short runs.
 FAST_START_JVM_OPTS = ("-XX:TieredStopAtLevel=1",)
+#: The environment variable capping the processors each TLC JVM sees, its GC and JIT threads included
+#: (``-XX:ActiveProcessorCount``): a campaign worker is one core, and a JVM that also takes the other
+#: cores slows the other workers.
+JVM_CPUS_ENV = "TRACECHECK_JVM_CPUS"
+
+
+def jvm_cpu_opts() -> list[str]:
+    """``-XX:ActiveProcessorCount=N`` when :data:`JVM_CPUS_ENV` says N (BadInput if not a number >= 1)."""
+    raw = os.environ.get(JVM_CPUS_ENV, "").strip()
+    if not raw:
+        return []
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadInput(f"{JVM_CPUS_ENV}={raw!r}: not a number of processors >= 1", field=JVM_CPUS_ENV)
+    return [f"-XX:ActiveProcessorCount={int(raw)}"]
 
 
 @dataclass(frozen=True)
@@ -162,6 +176,7 @@ def tlc_command(
     ``tmpdir_parent``: a scratch folder for the JVM's own ``java.io.tmpdir`` (see ``private_tmpdir``).
     """
     jvm = [str(find_java()), *DEFAULT_JVM_OPTS, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts]
+    jvm += jvm_cpu_opts()
     if tmpdir_parent is not None:
         jvm += private_tmpdir(tmpdir_parent)
     if heap is not None:

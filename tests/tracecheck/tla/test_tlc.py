@@ -395,3 +395,18 @@ def test_each_jvm_unpacks_the_standard_modules_in_its_own_tmpdir(tmp_path):
         results = list(pool.map(lambda _: sany_parse(spec), range(8)))
     assert all(r.ok for r in results), [r.output for r in results if not r.ok][:1]
     assert all("Parsing file /tmp/Naturals.tla" not in r.output for r in results)
+
+
+def test_jvm_processors_capped_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A campaign worker's JVMs see one processor (TRACECHECK_JVM_CPUS); a bad value is bad input."""
+    from tracecheck.tla.tlc import JVM_CPUS_ENV, tlc_command
+
+    args = (EXAMPLES / "Counters.tla", EXAMPLES / "Counters.cfg", Path(tempfile.gettempdir()))
+    monkeypatch.delenv(JVM_CPUS_ENV, raising=False)
+    assert not any("ActiveProcessorCount" in a for a in tlc_command(*args))
+    monkeypatch.setenv(JVM_CPUS_ENV, "1")
+    assert "-XX:ActiveProcessorCount=1" in tlc_command(*args)
+    monkeypatch.setenv(JVM_CPUS_ENV, "0")
+    with pytest.raises(BadInput) as bad:
+        tlc_command(*args)
+    assert bad.value.field == JVM_CPUS_ENV
