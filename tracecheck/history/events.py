@@ -16,13 +16,15 @@ Columns, not one object per event: a million-event history is a handful of lists
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyccf.formats.history import REQUEST_OF, SINGLE_KEY, EventType, Field, HistoryStatus
 from tracecheck.errors import BadInput
+
+T = TypeVar("T")
 
 # Event kinds and statuses as small ints (the columns hold these).
 RW_REQ, RW_RESP, RO_REQ, RO_RESP, STATUS = range(5)
@@ -211,6 +213,19 @@ def add_event(h: History, d: Any, line: int, *, strict: bool = True) -> None:
     h.status.append(status)
     h.client.append(client)
     h.observed.append(observed)
+
+
+def parse_with_rules(path: Path | str, lines: list[str], own: Callable[[History], T]) -> T:
+    """``own`` (a reader's extra rules, raising BadInput) on the lenient parse of ``lines``; the first
+    defect in line order is the error, the shared reader's or ``own``'s: when the shared reader refuses
+    line L, ``own`` first runs on the lines before it."""
+    try:
+        h = parse_lines(lines, str(path), strict=False)
+    except BadInput as err:
+        if err.line:  # a defect of the reader's own on an earlier line comes first
+            own(parse_lines(lines[: err.line - 1], str(path), strict=False))
+        raise
+    return own(h)
 
 
 def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool = True) -> History:

@@ -109,13 +109,7 @@ def _events(path: Path, lines: list[str], h: columns.History) -> list[HistoryEve
 def _read(path: Path, lines: list[str]) -> list[HistoryEvent]:
     """Every event of ``lines``; the first defect, in line order, is the error (the shared reader's or
     the timeline's own). Structural faults are judged below, by this module's own rule."""
-    try:
-        h = columns.parse_lines(lines, str(path), strict=False)
-    except BadInput as err:
-        if err.line:  # a defect of the timeline's own on an earlier line comes first
-            _events(path, lines, columns.parse_lines(lines[: err.line - 1], str(path), strict=False))
-        raise
-    return _events(path, lines, h)
+    return columns.parse_with_rules(path, lines, lambda h: _events(path, lines, h))
 
 
 def parse_history(path: Path, lines: Iterable[str]) -> History:

@@ -110,13 +110,7 @@ def _events(path: Path, lines: list[str], h: columns.History) -> tuple[HistoryEv
 def parse_lines(path: Path, lines: list[str]) -> tuple[HistoryEvent, ...]:
     """The records of ``lines``; the first defect, in line order, is the error (the shared reader's or
     the spec's own). A response without its request is left to TLC, which rejects it where it occurs."""
-    try:
-        h = columns.parse_lines(lines, str(path), strict=False)
-    except BadInput as err:
-        if err.line:  # a defect of the spec's own on an earlier line comes first
-            _events(path, lines, columns.parse_lines(lines[: err.line - 1], str(path), strict=False))
-        raise
-    return _events(path, lines, h)
+    return columns.parse_with_rules(path, lines, lambda h: _events(path, lines, h))
 
 
 def load_history(path: Path) -> History:
