@@ -45,12 +45,11 @@ def held(node: Any) -> set[str]:
     return {n for c in node.configurations for n in c.nodes}
 
 
-def ever_configured(node: Any, upto: int | None = None) -> set[str]:
-    """Every node named by a reconfiguration entry of ``node``'s log (up to index ``upto``): the spec's
-    ``EverConfigured``. A configuration must never name one of them again unless it is still there:
-    node ids are never reused, and a node that left may not have learnt it (a lagging log)."""
-    entries = node.log if upto is None else node.log[:upto]
-    return {n for e in entries if e.kind is EntryType.RECONFIGURATION for n in e.nodes}
+def ever_configured(node: Any) -> set[str]:
+    """Every node named by a reconfiguration entry of ``node``'s log: the spec's ``EverConfigured``. A
+    configuration must never name one of them again unless it is still there: node ids are never
+    reused, and a node that left may not have learnt it (a lagging log)."""
+    return {n for e in node.log if e.kind is EntryType.RECONFIGURATION for n in e.nodes}
 
 
 def reconfiguration(cmd: str, args: list[str]) -> tuple[list[str], list[str]]:
@@ -66,13 +65,19 @@ class LineRules:
 
     committed_members: set[str] = field(default_factory=set)
     cleaned: set[str] = field(default_factory=set)
+    # per node, the committed prefix of its log already read (a committed entry never changes)
+    _read_upto: dict[str, int] = field(default_factory=dict)
 
     def observe(self, driver: Any, command: Command | str | None = None) -> None:
         """Call after each command (or line, parsed here) ran."""
         if isinstance(command, str):
             command = parse_line(command)
-        for node in driver.nodes.values():  # every committed configuration, also one superseded at once
-            self.committed_members |= ever_configured(node, node.commit_idx)
+        for node_id, node in driver.nodes.items():  # every committed configuration, also one superseded
+            done = self._read_upto.get(node_id, 0)  # at once; each committed entry is read once
+            for entry in node.log[done : node.commit_idx]:
+                if entry.kind is EntryType.RECONFIGURATION:
+                    self.committed_members.update(entry.nodes)
+            self._read_upto[node_id] = max(done, node.commit_idx)
         if isinstance(command, CleanupNodes):
             self.cleaned |= set(command.nodes)
 
