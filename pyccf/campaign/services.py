@@ -20,17 +20,12 @@ from typing import Any
 
 from pyccf.campaign.results import SEED, SeedVerdict
 from pyccf.campaign.settings import one_core_per_worker
+from pyccf.campaign.shrinking import SIM_VERDICTS
 from pyccf.campaign.work import validate_traces
-from pyccf.errors import FailureKind
 from pyccf.formats.history import CONSISTENCY_BUGS
 from pyccf.formats.variants import CCF_VERSION_DEFAULT
+from pyccf.sim.simulate import VERDICTS
 
-#: The service's run failures as campaign verdicts (its final sync failing is CCF's stuck follower).
-_RUN_FAILURES = {
-    FailureKind.COMMIT_SAFETY: SeedVerdict.SAFETY,
-    FailureKind.NO_PRIMARY: SeedVerdict.LIVENESS,
-    FailureKind.NOT_IN_SYNC: SeedVerdict.LIVENESS,
-}
 _ORDER = list(SeedVerdict)
 HISTORY = "history.ndjson"
 TRACE = "raft_trace.ndjson"
@@ -154,7 +149,8 @@ def _history(out: Path, seed: int) -> list[tuple[SeedVerdict, str, str, str]]:
 def _record(run: _Run, validated: Any, settings: ServiceSettings, worker: str) -> dict[str, Any]:
     candidates = list(run.checks)
     if run.failure is not None:
-        failed = _RUN_FAILURES.get(run.failure.kind, SeedVerdict.ASSERTION)
+        # as the simulator judges a failed line (a final sync failing is CCF's stuck follower)
+        failed = SIM_VERDICTS.get(VERDICTS[run.failure.kind], SeedVerdict.ASSERTION)
         candidates.append(
             (failed, run.failure.command, f"run_{run.seed}:{run.failure.line}", str(run.failure))
         )
