@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,3 +51,11 @@ def eventually(condition: Callable[[], object], timeout: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child that a test signals: Ctrl-C and SIGTERM delivered as on a terminal, even
+    when the test runner was started with them ignored (a background job ignores SIGINT) or blocked."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})

@@ -39,9 +39,12 @@ def install_signal_handlers() -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous = signal.signal(signal.SIGTERM, _terminate)
+    # a SIGTERM blocked by whoever started us would stay pending while the JVMs run on: unblock it
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
     def restore() -> None:
         signal.signal(signal.SIGTERM, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     return restore
 

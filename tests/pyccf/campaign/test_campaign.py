@@ -17,7 +17,7 @@ from pyccf.campaign.results import ResultsFile
 from pyccf.campaign.runner import Progress, run_campaign
 from pyccf.campaign.settings import SeedSettings
 from tests.paths import REPO
-from tests.procs import eventually
+from tests.procs import default_signals, eventually
 
 PYCCF = [sys.executable, "-m", "pyccf"]
 
@@ -145,7 +145,8 @@ def test_ctrl_c_keeps_the_finished_seeds_and_resume_finishes(tmp_path: Path) -> 
         "--out",
         str(out),
     ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+                            preexec_fn=default_signals)  # fmt: skip
     try:
         eventually(
             lambda: (out / "results.ndjson").exists() and (out / "results.ndjson").read_text(), timeout=300

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.paths import EXAMPLES
-from tests.procs import live_processes
+from tests.procs import default_signals, live_processes
 from tracecheck.cli import main
 
 pytestmark = pytest.mark.tlc
@@ -158,7 +158,10 @@ def test_sigterm_to_the_cli_kills_the_jvm(tmp_path):
     (tmp_path / "Forever.cfg").write_text("INIT Init\nNEXT Next\n")
     tracecheck = Path(sys.executable).with_name("tracecheck")
     proc = subprocess.Popen(
-        [str(tracecheck), "check", str(spec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [str(tracecheck), "check", str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 30
     while not live_processes(cwd=tmp_path) and time.monotonic() < deadline:

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.paths import CCF_TRACES, REPO, SPECS
-from tests.procs import eventually, live_processes
+from tests.procs import default_signals, eventually, live_processes
 
 pytestmark = pytest.mark.tlc  # runs TLC (in child processes too)
 
@@ -29,8 +29,9 @@ def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
     cfg, tla = spec / "TraceConsensus.cfg", spec / "TraceConsensus.tla"
     cfg.write_text(cfg.read_text() + "CONSTRAINT TraceSlow\n")
     text = tla.read_text()
-    end = text.rindex("====")
-    tla.write_text(text[:end] + "TraceSlow == \\A i \\in 1..100000000 : i # 0\n" + text[end:])
+    end = text.rindex("\n====") + 1  # the module's closing line: a definition after it is not in the module
+    # it names a variable, so TLC evaluates it in every state (a constant expression is evaluated once)
+    tla.write_text(text[:end] + "TraceSlow == \\A i \\in 1..(100000000 + l) : i # 0\n" + text[end:])
     text = (CCF_TRACES / "suffix_collision.1.ndjson").read_text()
     for k in range(60):
         (inputs / f"copy{k:02}.ndjson").write_text(text)
@@ -51,6 +52,7 @@ def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
         stderr=subprocess.PIPE,
         env=env,
         cwd=tmp_path,
+        preexec_fn=default_signals,
     )
     started_later: set[int] = set()
     try:
@@ -79,24 +81,35 @@ def test_signal_stops_every_parallel_validation_job(shared, tmp_path, sig):
     assert list(tmp.glob("tracecheck-*")) == []
 
 
-def test_check_sigint_kills_the_jvm(tmp_path):
-    """The same mechanism for ``check`` (its SIGTERM case is in test_check.py)."""
+def _blocked_sigterm() -> None:
+    default_signals()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # a mask survives exec
+
+
+@pytest.mark.parametrize(
+    ("sig", "start"),
+    [(signal.SIGINT, default_signals), (signal.SIGTERM, _blocked_sigterm)],
+    ids=["SIGINT", "SIGTERM-blocked-by-the-parent"],
+)
+def test_check_signal_kills_the_jvm(tmp_path, sig, start):
+    """The same mechanism for ``check`` (its plain SIGTERM case is in test_check.py); a SIGTERM that the
+    parent had blocked still stops it (the CLI unblocks it, or it would stay pending while TLC runs)."""
     spec = tmp_path / "Forever.tla"
     spec.write_text(
         "---- MODULE Forever ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\n====\n"
     )
     (tmp_path / "Forever.cfg").write_text("INIT Init\nNEXT Next\n")
     env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "tracecheck", "check", str(spec)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    argv = [sys.executable, "-m", "tracecheck", "check", str(spec)]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=start)
     try:
         assert eventually(lambda: bool(live_processes(naming=tmp_path, java=True)), 60), "TLC did not start"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130
+    assert proc.returncode == 128 + sig
     assert not eventually(lambda: bool(live_processes(naming=tmp_path, java=True)), 1.0)
     assert list(tmp_path.glob("tracecheck-*")) == []
