@@ -49,6 +49,7 @@ class Analysis:
     chains: dict[str, list[Entry]] = field(default_factory=dict)
     all_rw: dict[str, list[Entry]] = field(default_factory=dict)  # every read-write response, by key
     session_results: tuple[list[Violation], list[Violation]] | None = None
+    read_results: tuple[list[Violation], list[Violation]] | None = None
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)

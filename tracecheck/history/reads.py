@@ -69,12 +69,21 @@ def _prefix(a: list[int], b: list[int]) -> bool:
     return len(a) <= len(b) and b[: len(a)] == a
 
 
-def committed_ro_serializable(a: Analysis) -> list[Violation]:
-    h, out = a.h, []
+def _reads(a: Analysis) -> tuple[list[Violation], list[Violation]]:
+    """``CommittedRoSerializable`` and ``RoLinearizable`` in one sweep over the committed reads (computed
+    once, kept on the analysis): both place a read in each key's chain and compare it with the entry
+    before it there."""
+    if a.read_results is not None:
+        return a.read_results
+    h, ser, lin = a.h, [], []
     chains, chain_keys, sums = a.chains, a.chain_keys, a.read_summaries
     txids, txs, observed = h.txid, h.tx, h.observed
+    request_at, more, kinds = h.request_at, h.more_requests, h.kind
     for i in a.committed_reads():
-        t = txids[i]
+        t, tx = txids[i], txs[i]
+        q = request_at.get(tx, -1)
+        if (q >= 0 and kinds[q] != kinds[i] - 1) or (more and tx in more):
+            q = a.request_of(i)
         for key, lst in observed[i].items():  # type: ignore[union-attr]
             chain = chains.get(key)
             if not chain:
@@ -82,22 +91,24 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
             s = sums.get(key) or _summary(a, key)
             at = bisect_right(chain_keys[key], t)  # type: ignore[arg-type, type-var]
             p = chain[at - 1] if at else None
+            extends = p is not None and s.clean[at - 1] and lst[: len(p.lst)] == p.lst
+            if q >= 0 and not (extends and s.sufmin[at] >= q):  # else: the writers at or below the read
+                _linearizable(a, i, q, key, lst, chain[at:] if extends else chain, lin)  # are in its list
             start = 0
-            if p is not None and s.clean[at - 1] and lst[: len(p.lst)] == p.lst:
+            if extends:
                 if s.reach[at - 1] < at:
-                    start = len(p.lst)  # p's ids all belong to entries at or below the read
+                    start = len(p.lst)  # type: ignore[union-attr]  # p's ids all belong to entries at or below the read
             else:
                 bad = next((e for e in chain[:at] if not _prefix(e.lst, lst)), None)
                 if bad is not None:
-                    out.append(_not_extending(a, i, key, bad))
+                    ser.append(_not_extending(a, i, key, bad))
                     continue
             if start == len(lst):
                 continue
-            tx = txs[i]
             if key != SINGLE_KEY:  # several keys, which the spec does not model: who wrote which
                 d = disowned(a, key, lst, start, -1)
                 if d is not None:
-                    out.append(Violation(
+                    ser.append(Violation(
                         "CommittedRoSerializable",
                         f"read {txid_str(t)} (request {tx}) observed {d}'s write on key {key!r}, "
                         f"which {d}'s own response does not show",
@@ -109,7 +120,7 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
             x = next((x for x in lst[start:] if last.get(x, -1) >= at), None)
             if x is not None:
                 e = chain[last[x]]
-                out.append(Violation(
+                ser.append(Violation(
                     "CommittedRoSerializable",
                     f"read {txid_str(t)} (request {tx}) observed {x}'s write on key {key!r}, committed "
                     f"after it at {txid_str(e.txid)}",
@@ -118,7 +129,20 @@ def committed_ro_serializable(a: Analysis) -> list[Violation]:
                      Edge(tx, x, "rw", f"{txid_str(t)} precedes {txid_str(e.txid)}")),
                     key,
                 ))  # fmt: skip
-    return out
+    a.read_results = (ser, lin)
+    return a.read_results
+
+
+def committed_ro_serializable(a: Analysis) -> list[Violation]:
+    """A committed read extends every committed list at or before its TxID and holds no write
+    committed above it."""
+    return _reads(a)[0]
+
+
+def ro_linearizable(a: Analysis) -> list[Violation]:
+    """A committed read misses a committed write that responded before the read was sent (CCF documents
+    this as possible: a deposed primary may still serve reads)."""
+    return _reads(a)[1]
 
 
 def _not_extending(a: Analysis, i: int, key: str, p: Entry) -> Violation:
@@ -135,40 +159,21 @@ def _not_extending(a: Analysis, i: int, key: str, p: Entry) -> Violation:
     )  # fmt: skip
 
 
-def ro_linearizable(a: Analysis) -> list[Violation]:
-    """A committed read misses a committed write that responded before the read was sent (CCF documents
-    this as possible: a deposed primary may still serve reads)."""
-    h, out = a.h, []
-    request_at, more, kinds = h.request_at, h.more_requests, h.kind
-    for i in a.committed_reads():
-        tx = h.tx[i]
-        q = request_at.get(tx, -1)
-        if (q >= 0 and kinds[q] != kinds[i] - 1) or (more and tx in more):
-            q = a.request_of(i)
-        if q < 0:
-            continue
-        t = h.txid[i]
-        for key, lst in h.observed[i].items():  # type: ignore[union-attr]
-            chain = a.chains.get(key)
-            if not chain:
-                continue
-            s = a.read_summaries.get(key) or _summary(a, key)
-            at = bisect_right(a.chain_keys[key], t)  # type: ignore[arg-type, type-var]
-            if at and s.clean[at - 1] and lst[: len(chain[at - 1].lst)] == chain[at - 1].lst:
-                if s.sufmin[at] >= q:
-                    continue  # the writers at or below the read are in its list, none above answered in time
-                todo = chain[at:]
-            else:
-                todo = chain
-            w = next((e for e in todo if e.writer and e.idx < q and e.tx not in lst), None)
-            if w is not None:
-                out.append(Violation(
-                    "RoLinearizable",
-                    f"read {txid_str(t)} (request {tx}) misses {w.tx} ({txid_str(w.txid)}), committed and "
-                    f"answered before the read was sent, on key {key!r}",
-                    (a.ln(w.idx), a.ln(q), a.ln(i)), (w.tx, tx), (w.txid, t),  # type: ignore[arg-type]
-                    (Edge(w.tx, tx, "real-time", f"{w.tx} responded before {tx} was requested"),
-                     Edge(tx, w.tx, "rw", f"{tx} read a version without {w.tx}'s write")),
-                    key,
-                ))  # fmt: skip
-    return out
+def _linearizable(
+    a: Analysis, i: int, q: int, key: str, lst: list[int], todo: list[Entry], out: list[Violation]
+) -> None:
+    """Read ``i`` (requested at ``q``) against the key's committed writers ``todo`` (those above its chain
+    position when its list extends its clean predecessor there, else all), none above answered in time."""
+    w = next((e for e in todo if e.writer and e.idx < q and e.tx not in lst), None)
+    if w is not None:
+        h = a.h
+        t, tx = h.txid[i], h.tx[i]
+        out.append(Violation(
+            "RoLinearizable",
+            f"read {txid_str(t)} (request {tx}) misses {w.tx} ({txid_str(w.txid)}), committed and "
+            f"answered before the read was sent, on key {key!r}",
+            (a.ln(w.idx), a.ln(q), a.ln(i)), (w.tx, tx), (w.txid, t),  # type: ignore[arg-type]
+            (Edge(w.tx, tx, "real-time", f"{w.tx} responded before {tx} was requested"),
+             Edge(tx, w.tx, "rw", f"{tx} read a version without {w.tx}'s write")),
+            key,
+        ))  # fmt: skip

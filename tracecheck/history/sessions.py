@@ -61,32 +61,13 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
         tx, t, c, k = txs[i], txids[i], clients[i], kinds[i]
         obs: dict[str, list[int]] = observed[i]  # type: ignore[assignment]
         mine = seen.get(c)
-        extends: str | None = None  # the one key (if any) on which the list extends the last one's
+        q = -1  # the response's (latest) request: what the session had answered before it
         if mine is None:
             mine = seen[c] = {}
         elif mine:
-            extends = None
             q = request_at.get(tx, -1)
             if (q >= 0 and kinds[q] != k - 1) or (more and tx in more):
                 q = a.request_of(i)
-            if q >= 0:
-                for key, lst in obs.items():
-                    got = mine.get(key)
-                    if got is None:
-                        continue
-                    idx = got.idx
-                    p = len(idx) if idx[-1] < q else bisect_left(idx, q)
-                    if p:
-                        prior = observed[idx[p - 1]][key]  # type: ignore[index]
-                        if got.state[p - 1] is not None or lst[: len(prior)] != prior:
-                            _monotonic(a, got, p, i, key, lst, mr)
-                        elif p == len(idx):
-                            extends = key  # the update below needs the same comparison
-                    w = got.writes
-                    if w:
-                        n = len(w) if w[-1] < q else bisect_left(w, q)
-                        if n and (n > 1 or txs[w[0]] == tx or txs[w[0]] not in lst):
-                            _own(a, w[:n], i, key, lst, ryw)
         cu = upto.get(t[0], -1)  # type: ignore[index]
         wrote = k == RW_RESP and t[1] <= cu  # type: ignore[index]
         for key, lst in obs.items():
@@ -94,14 +75,30 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
             if got is None:
                 got = mine[key] = _Seen()
                 got.state.append(None)
-            elif key == extends:
-                got.state.append(None)
             else:
-                prior = observed[got.idx[-1]][key]  # type: ignore[index]
-                if got.state[-1] is None and lst[: len(prior)] == prior:
-                    got.state.append(None)
+                idx, state = got.idx, got.state
+                extends = False  # lst extends the session's last list on key (the update's comparison)
+                if q >= 0:
+                    p = len(idx) if idx[-1] < q else bisect_left(idx, q)
+                    if p:
+                        prior = observed[idx[p - 1]][key]  # type: ignore[index]
+                        if state[p - 1] is not None or lst[: len(prior)] != prior:
+                            _monotonic(a, got, p, i, key, lst, mr)
+                        elif p == len(idx):
+                            extends = True
+                    w = got.writes
+                    if w:
+                        n = len(w) if w[-1] < q else bisect_left(w, q)
+                        if n and (n > 1 or txs[w[0]] == tx or txs[w[0]] not in lst):
+                            _own(a, w[:n], i, key, lst, ryw)
+                if extends:
+                    state.append(None)
                 else:
-                    got.state.append(_after(got, lst, observed, key, writer, i))
+                    prior = observed[idx[-1]][key]  # type: ignore[index]
+                    if state[-1] is None and lst[: len(prior)] == prior:
+                        state.append(None)
+                    else:
+                        state.append(_after(got, lst, observed, key, writer, i))
             got.idx.append(i)
             if wrote and (key == SINGLE_KEY or tx in lst):
                 got.writes.append(i)
