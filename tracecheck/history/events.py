@@ -228,20 +228,35 @@ def parse_with_rules(path: Path | str, lines: list[str], own: Callable[[History]
     return own(h)
 
 
+class _Float(ValueError):
+    """A float (a literal, NaN or Infinity): the fast path's scanner refuses them, so that a list's
+    minimum checks its ids."""
+
+
+def _no_float(text: str) -> Any:
+    raise _Float(text)
+
+
 def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool = True) -> History:
     """Read ndjson lines (blank ones are skipped, still counted) into a :class:`History`.
 
     A well-formed event takes the inlined path below; anything else goes through :func:`add_event`,
-    which accepts exactly what this path does and names what is wrong with the rest."""
+    which accepts exactly what this path does and names what is wrong with the rest. The inlined path
+    checks a list of ids without a test per element: its scanner refuses floats and a line with
+    ``true`` or ``false`` in it goes to :func:`add_event`, so what is left is ints, strings, nulls,
+    lists and objects, and ``min(ids) >= 0`` holds exactly when every id is a natural (comparing any
+    of the others with an int raises TypeError)."""
     h = History(source)
-    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner, without loads' checks and regexes per line
-    request_at, kinds = h.request_at, h.kind
+    # the C scanner, without loads' checks and regexes per line
+    scan = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float).scan_once  # type: ignore[attr-defined]
+    request_at, kinds, clients = h.request_at, h.kind, h.client
     a_line, a_kind, a_tx, a_txid = h.line.append, h.kind.append, h.tx.append, h.txid.append
     a_status, a_client, a_obs = h.status.append, h.client.append, h.observed.append
     f_type, f_tx, f_txid, f_client, f_obs, f_status, f_node = (
         f.value
         for f in (Field.TYPE, Field.TX, Field.TX_ID, Field.CLIENT, Field.OBSERVED, Field.STATUS, Field.NODE)
     )
+    first_keyed = -1
     for n, text in enumerate(lines, 1):
         try:
             d, end = scan(text, 0)
@@ -255,10 +270,12 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
             except json.JSONDecodeError as exc:
                 msg = f"not JSON: malformed JSON at column {exc.colno} ({exc.msg})"
                 raise _bad(source, n, None, msg) from None
-        t = d.get(f_type) if type(d) is dict else None
-        kind = KIND_OF.get(t) if type(t) is str else None
-        if kind is not None and f_node in d and type(d[f_node]) not in _NODE:
-            kind = None  # add_event names the bad node id
+            kind = None  # a float somewhere, or not JSON: add_event decides
+        else:
+            t = d.get(f_type) if type(d) is dict else None
+            kind = KIND_OF.get(t) if type(t) is str else None
+            if kind is not None and f_node in d and type(d[f_node]) not in _NODE:
+                kind = None  # add_event names the bad node id
         if kind == STATUS:
             v, st, c = d.get(f_txid), d.get(f_status), d.get(f_client)
             st = STATUS_OF.get(st) if type(st) is str else None
@@ -283,25 +300,32 @@ def parse_lines(lines: Iterable[str], source: str = "<history>", *, strict: bool
             if (
                 type(v) is list and len(v) == 2 and type(v[0]) is int and type(v[1]) is int
                 and v[0] >= 1 and v[1] >= 1 and (type(c) is str or type(c) is int)
-                and at is not None and kinds[at] == _REQUEST_KIND[kind] and h.client[at] == c
+                and at is not None and kinds[at] == kind - 1 and clients[at] == c  # its request's kind
+                and "true" not in text and "false" not in text
             ):  # fmt: skip
-                if type(o) is dict:
-                    for x in o.values():
-                        if type(x) is not list or (x and (set(map(type, x)) != _INT or min(x) < 0)):
-                            o = None
-                            break
+                try:
+                    if type(o) is dict:
+                        for x in o.values():
+                            if type(x) is not list or (x and min(x) < 0):
+                                o = None
+                                break
+                        else:
+                            if first_keyed < 0:
+                                first_keyed = len(kinds)
+                    elif type(o) is list:
+                        o = {SINGLE_KEY: o} if not o or min(o) >= 0 else None
                     else:
-                        if h.first_keyed < 0:
-                            h.first_keyed = len(kinds)
-                elif type(o) is list and _ids(o):
-                    o = {SINGLE_KEY: o}
-                else:
+                        o = None
+                except TypeError:
                     o = None
                 if o is not None:
                     a_line(n), a_kind(kind), a_tx(tx), a_txid((v[0], v[1])), a_status(-1), a_client(c)
                     a_obs(o)
                     continue
+        h.first_keyed = first_keyed
         add_event(h, d, n, strict=strict)
+        first_keyed = h.first_keyed
+    h.first_keyed = first_keyed
     return h
 
 

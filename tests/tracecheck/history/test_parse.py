@@ -137,3 +137,31 @@ def _write(tmp_path: Path, lines: list[str]) -> Path:
     path = tmp_path / "h.ndjson"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+_RESP = '{"type": "RwTxResponse", "tx": 0, "tx_id": [2, 1], "client": "a", "observed": %s}'
+_NOT_IDS = ["[true]", "[0, false]", "[NaN]", "[0, Infinity]", "[-Infinity]", "[1.0]", "[0, 1e3]", '["x"]',
+            "[null]", "[[0]]", "[{}]", "[0, -1]", '[0, "true"]']  # fmt: skip
+
+
+@pytest.mark.parametrize("ids", _NOT_IDS)
+@pytest.mark.parametrize("keyed", [False, True])
+def test_every_id_that_is_not_a_natural_is_refused(tmp_path: Path, ids: str, keyed: bool) -> None:
+    """The fast path checks a list by its minimum (its scanner refuses floats, ``true``/``false`` send
+    the line to the careful path): each other kind of value is still refused, by name."""
+    obs = f'{{"k": {ids}}}' if keyed else ids
+    with pytest.raises(BadInput) as exc:
+        read_file(_write(tmp_path, [OK_RW, _RESP % obs]))
+    assert (exc.value.line, exc.value.field) == (2, "observed.k" if keyed else "observed")
+    with pytest.raises(BadInput):
+        from_events([json.loads(OK_RW), json.loads(_RESP % obs)])
+
+
+@pytest.mark.parametrize(
+    "extra", ['"weight": 1.5', '"note": "true"', '"flag": false', '"x": NaN', '"true": [0]']
+)
+def test_a_float_or_a_boolean_elsewhere_in_a_good_line_is_accepted(tmp_path: Path, extra: str) -> None:
+    """Lines the fast path leaves to the careful one read the same."""
+    line = (_RESP % '{"true": [0], "k": [0]}')[:-1] + ", " + extra + "}"
+    h = read_file(_write(tmp_path, [OK_RW, line]))
+    assert h.observed[1] == {"true": [0], "k": [0]} and h.first_keyed == 1 and h.line == [1, 2]
