@@ -51,6 +51,8 @@ class Analysis:
     session_results: tuple[list[Violation], list[Violation]] | None = None
     read_results: tuple[list[Violation], list[Violation]] | None = None
     chain_keys: dict[str, list[TxId]] = field(default_factory=dict)
+    #: per key and chain position: the entry's list extends the one before it in the chain
+    extends: dict[str, list[bool]] = field(default_factory=dict)
     #: view -> largest committed seqno: reported, or a write a committed transaction observed
     committed_upto: dict[int, int] = field(default_factory=dict)
     _committed_reads: list[int] | None = None
@@ -108,7 +110,8 @@ def analyse(h: History) -> Analysis:
     first_resp: dict[int, int] = {}
     txid_of: dict[int, TxId] = {}
     responses: list[int] = []
-    kind, txs, txids, status = h.kind, h.tx, h.txid, h.status
+    kind, txs, txids, status, observed = h.kind, h.tx, h.txid, h.status, h.observed
+    every: dict[str, list[Entry]] = defaultdict(list)  # every read-write response's list, by key
     for i in range(len(kind)):
         k = kind[i]
         if k == STATUS:
@@ -119,19 +122,24 @@ def analyse(h: History) -> Analysis:
                     committed_upto[v] = (s, i)
             elif status[i] == INVALID:
                 invalids.setdefault(v, []).append((s, i))
-        elif k in (RW_RESP, RO_RESP):
+        elif k in _KNOWN_AT:
             responses.append(i)
-            tx = txs[i]
+            tx, t = txs[i], txids[i]
             if tx not in first_resp:
                 first_resp[tx] = i
                 if k == RW_RESP:
-                    txid_of[tx] = txids[i]  # type: ignore[assignment]
+                    txid_of[tx] = t  # type: ignore[assignment]
             else:
                 later.append(i)
+            if k == RW_RESP:
+                for key, lst in observed[i].items():  # type: ignore[union-attr]
+                    every[key].append(Entry(t, i, tx, lst, key == SINGLE_KEY or tx in lst))  # type: ignore[arg-type]
     invalid_from = _invalid_from(h, invalids) if invalids else {}
     a = Analysis(h, committed_upto, invalid_from, first_resp, txid_of, responses, later)
     a.committed_upto = {v: c[0] for v, c in committed_upto.items()}
-    _build_chains(a, every_only=True)
+    for chain in every.values():
+        chain.sort(key=_TXID)  # stable: equal TxIDs stay in event order
+    a.all_rw = dict(every)
     _observed_commits(a)  # a committed write's list is committed: its TxIDs too (other views')
     _build_chains(a)
     return a
@@ -199,22 +207,8 @@ def _writes(key: str, tx: int, lst: list[int]) -> bool:
     return key == SINGLE_KEY or tx in lst
 
 
-def _build_chains(a: Analysis, every_only: bool = False) -> None:
+def _build_chains(a: Analysis) -> None:
     """Every key's committed read-write responses in TxID order (readers of the key included)."""
-    if not a.all_rw:
-        h = a.h
-        every: dict[str, list[Entry]] = defaultdict(list)
-        txids, txs, observed = h.txid, h.tx, h.observed
-        for i, k in enumerate(h.kind):
-            if k == RW_RESP:
-                tx, t = txs[i], txids[i]
-                for key, lst in observed[i].items():  # type: ignore[union-attr]
-                    every[key].append(Entry(t, i, tx, lst, key == SINGLE_KEY or tx in lst))  # type: ignore[arg-type]
-        for chain in every.values():
-            chain.sort(key=_TXID)  # stable: equal TxIDs stay in event order
-        a.all_rw = dict(every)
-    if every_only:
-        return
     upto = a.committed_upto
     chains = {}
     for key, every_ in a.all_rw.items():
@@ -223,6 +217,14 @@ def _build_chains(a: Analysis, every_only: bool = False) -> None:
             chains[key] = chain
     a.chains = chains
     a.chain_keys = {key: [e.txid for e in chain] for key, chain in chains.items()}
+    extends = a.extends
+    for key, chain in chains.items():
+        ext, prev = [False], chain[0].lst
+        for e in chain[1:]:
+            lst = e.lst
+            ext.append(lst[: len(prev)] == prev)
+            prev = lst
+        extends[key] = ext
 
 
 # ---------------------------------------------------------------- list scans

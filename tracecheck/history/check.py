@@ -200,14 +200,15 @@ def only_observe_requested(a: Analysis) -> list[Violation]:
 
 def committed_rw_serializable(a: Analysis) -> list[Violation]:
     out = []
+    txid_of = a.txid_of
     for key, chain in a.chains.items():
         prev: Entry | None = None
-        for e in chain:
+        for e, ext in zip(chain, a.extends[key], strict=True):
             lst = e.lst
             base: list[int] = prev.lst if prev is not None else []
             last = prev.last_known if prev is not None else NO_TXID
             n = len(base)
-            if prev is not None and lst[:n] != base:
+            if prev is not None and not ext:
                 out.append(_break(a, key, prev, e))
                 n, last = 0, NO_TXID  # judge e on its own from here
             if e.writer and (not lst or lst[-1] != e.tx):
@@ -216,32 +217,47 @@ def committed_rw_serializable(a: Analysis) -> list[Violation]:
                     f"{txid_str(e.txid)} (request {e.tx}) does not end its list with its own write",
                     (a.ln(e.idx),), (e.tx,), (e.txid,), key=key,
                 ))  # fmt: skip
+            elif len(lst) == n + 1 and lst[n] == e.tx:  # the common case: only its own write is new
+                t = txid_of.get(e.tx)
+                if t is not None:
+                    if not last < t <= e.txid:
+                        _out_of_order(a, key, e, n, last, out)
+                    last = t
             else:
-                j = first_out_of_order(a, lst, n, last, e.txid, e.writer)
-                if j >= 0:
-                    x = lst[j]
-                    t = a.txid_of[x]
+                _out_of_order(a, key, e, n, last, out)
+            if len(lst) > n and (len(lst) > n + 1 or lst[n] != e.tx):
+                d = disowned(a, key, lst, n, e.tx)
+                if d is not None:
                     out.append(Violation(
                         "CommittedRwSerializable",
-                        f"{txid_str(e.txid)} (request {e.tx}) observed request {x} at {txid_str(t)}, "
-                        "out of TxID order",
-                        tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[x])})), (e.tx, x), (e.txid, t),
-                        (Edge(x, e.tx, "wr", f"{e.tx} observed {x}'s write"),
-                         Edge(e.tx, x, "txid", f"{txid_str(e.txid)} is not after {txid_str(t)}")),
-                        key,
+                        f"{txid_str(e.txid)} (request {e.tx}) observed {d}'s write on key {key!r}, "
+                        f"which {d}'s own response does not show",
+                        tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[d])})), (e.tx, d),
+                        (e.txid, a.txid_of[d]), key=key,
                     ))  # fmt: skip
-            d = disowned(a, key, lst, n, e.tx)
-            if d is not None:
-                out.append(Violation(
-                    "CommittedRwSerializable",
-                    f"{txid_str(e.txid)} (request {e.tx}) observed {d}'s write on key {key!r}, "
-                    f"which {d}'s own response does not show",
-                    tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[d])})), (e.tx, d), (e.txid, a.txid_of[d]),
-                    key=key,
-                ))  # fmt: skip
-            e.last_known = last_known_txid(a, lst, n, last)
+                last = last_known_txid(a, lst, n, last)
+            e.last_known = last
             prev = e
     return out
+
+
+def _out_of_order(a: Analysis, key: str, e: Entry, n: int, last: TxId, out: list[Violation]) -> None:
+    """Entry ``e``'s ids past the ``n`` it shares with its predecessor, in ascending TxID order after
+    ``last`` and up to its own."""
+    lst = e.lst
+    j = first_out_of_order(a, lst, n, last, e.txid, e.writer)
+    if j >= 0:
+        x = lst[j]
+        t = a.txid_of[x]
+        out.append(Violation(
+            "CommittedRwSerializable",
+            f"{txid_str(e.txid)} (request {e.tx}) observed request {x} at {txid_str(t)}, "
+            "out of TxID order",
+            tuple(sorted({a.ln(e.idx), a.ln(a.first_resp[x])})), (e.tx, x), (e.txid, t),
+            (Edge(x, e.tx, "wr", f"{e.tx} observed {x}'s write"),
+             Edge(e.tx, x, "txid", f"{txid_str(e.txid)} is not after {txid_str(t)}")),
+            key,
+        ))  # fmt: skip
 
 
 def _kind(src: Entry, dst: Entry) -> str:

@@ -39,22 +39,22 @@ def _summary(a: Analysis, key: str) -> _Summary:
     for k, e in enumerate(chain):
         last[e.tx] = k
     clean, reach = [], []
-    ok, prev, r = True, None, -1
-    for e in chain:
+    ok, r = True, -1
+    for k, ext in enumerate(a.extends[key]):
+        e = chain[k]
         lst = e.lst
-        if prev is not None and ok and lst[: len(prev.lst)] == prev.lst:
-            tail = lst[len(prev.lst) :]
+        if k and ok and ext:
+            tail = lst[len(chain[k - 1].lst) :]
         else:
-            ok, tail, r = prev is None, lst, -1
+            ok, tail, r = not k, lst, -1
         for x in tail:
-            k = last.get(x, -1)
-            if k > r:
-                r = k
+            j = last.get(x, -1)
+            if j > r:
+                r = j
         if e.writer and (not lst or lst[-1] != e.tx):
             ok = False
         clean.append(ok)
         reach.append(r)
-        prev = e
     big = len(a.h.kind)
     sufmin = [big] * (len(chain) + 1)
     for k in range(len(chain) - 1, -1, -1):
@@ -75,7 +75,9 @@ def _reads(a: Analysis) -> tuple[list[Violation], list[Violation]]:
     before it there."""
     if a.read_results is not None:
         return a.read_results
-    h, ser, lin = a.h, [], []
+    h = a.h
+    ser: list[Violation] = []
+    lin: list[Violation] = []
     chains, chain_keys, sums = a.chains, a.chain_keys, a.read_summaries
     txids, txs, observed = h.txid, h.tx, h.observed
     request_at, more, kinds = h.request_at, h.more_requests, h.kind
