@@ -172,15 +172,37 @@ def invalid_not_observed_by_committed(a: Analysis) -> list[Violation]:
 
 
 def only_observe_requested(a: Analysis) -> list[Violation]:
+    """Each list against the read-write requests so far. Per key, the last list found good is kept with
+    its set: a list it extends needs only its new ids checked, a prefix of it none (it was good then and
+    requests only accumulate), so the big set of requests is seldom probed (each probe is a cache miss)."""
     h, out = a.h, []
     seen: set[int] = set()
+    good: dict[str, tuple[list[int], set[int]]] = {}
     for i, k in enumerate(h.kind):
         if k == RW_REQ:
             seen.add(h.tx[i])
         elif k in (RW_RESP, RO_RESP):
             for key, lst in h.observed[i].items():  # type: ignore[union-attr]
+                last = good.get(key)
+                if last is not None:
+                    prev, prev_ids = last
+                    n = len(prev)
+                    if len(lst) <= n:
+                        if prev[: len(lst)] == lst:
+                            continue
+                    elif lst[:n] == prev:
+                        tail = lst[n:]
+                        one = len(tail) == 1
+                        if (one and tail[0] in seen and tail[0] not in prev_ids) or (
+                            not one and len(set(tail)) == len(tail) and prev_ids.isdisjoint(tail)
+                            and seen.issuperset(tail)
+                        ):  # fmt: skip
+                            prev_ids.update(tail)
+                            good[key] = (lst, prev_ids)
+                            continue
                 ids = set(lst)
                 if len(ids) == len(lst) and ids <= seen:
+                    good[key] = (lst, ids)
                     continue
                 if len(ids) != len(lst):
                     dup = next(x for j, x in enumerate(lst) if x in lst[:j])

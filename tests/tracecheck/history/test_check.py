@@ -171,3 +171,27 @@ def test_each_seeded_bug_is_caught_by_its_properties(bug: str) -> None:
     assert CONSISTENCY_BUGS[bug].caught_by <= found, found
     if bug == "StaleReadDeposedPrimary":
         assert found == {"RoLinearizable"}  # the documented case only
+
+
+_EXTENDED = [rw(0), rw_ok(0, 2, 1, [0]), rw(1), rw_ok(1, 2, 2, [0, 1]), ro(2), ro_ok(2, 2, 2, [0])]
+
+
+@pytest.mark.parametrize(
+    ("last", "message"),
+    [
+        ([0, 1, 1], "request 1 observed twice"),
+        ([0, 1, 0], "request 0 observed twice"),
+        ([0, 1, 5, 5], "request 5 observed twice"),
+        ([0, 1, 9], "observed 9, which no read-write request has"),
+        ([0, 1, 2], "observed 2, a read-only request"),
+        ([0, 1, 4], "observed 4, requested only later (line 11)"),
+        ([9], "observed 9, which no read-write request has"),  # shorter, not a prefix
+    ],
+)
+def test_a_list_extending_a_good_one_is_checked_on_its_new_ids(last: list[int], message: str) -> None:
+    """OnlyObserveRequested checks a list that extends the key's last good list (here ``[0, 1]``, and a
+    read of its prefix ``[0]`` in between) on its new ids only: each kind of fault there is still found."""
+    events = [*_EXTENDED, rw(3), ro_ok(3, 2, 2, [0, 1], "a"), rw(5), rw_ok(5, 2, 3, last), rw(4)]
+    events[6] = ro(3)
+    v = [x for x in check_history(from_events(events)).violations if x.property == "OnlyObserveRequested"]
+    assert [(x.message, x.lines) for x in v] == [(message, (10,))]
