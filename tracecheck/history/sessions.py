@@ -32,14 +32,16 @@ class _Seen:
     ``state[p]`` is what the session's responses up to ``idx[p]`` observed of committed writes: ``None``
     when that is exactly ``idx[p]``'s own list less its uncommitted writes (each list extended the one
     before: the common case, kept without copying), else the ids with the first response that saw each.
-    ``writes`` are the session's committed writes of the key (read-your-writes)."""
+    ``writes`` are the session's committed writes of the key (read-your-writes); ``selfless`` says one
+    of them does not list its own id (only possible with one key, where every write writes the key)."""
 
-    __slots__ = ("idx", "state", "writes")
+    __slots__ = ("idx", "state", "writes", "selfless")
 
     def __init__(self) -> None:
         self.idx: list[int] = []
         self.state: list[dict[int, int] | None] = []
         self.writes: list[int] = []
+        self.selfless = False
 
 
 def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
@@ -80,14 +82,16 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
                 extends = False  # lst extends the session's last list on key (the update's comparison)
                 if q >= 0:
                     p = len(idx) if idx[-1] < q else bisect_left(idx, q)
+                    covered = False  # lst holds all the session observed before q: its writes too
                     if p:
                         prior = observed[idx[p - 1]][key]  # type: ignore[index]
                         if state[p - 1] is not None or lst[: len(prior)] != prior:
                             _monotonic(a, got, p, i, key, lst, mr)
-                        elif p == len(idx):
-                            extends = True
+                        else:
+                            covered = not got.selfless  # each write before q saw itself, so prior holds it
+                            extends = p == len(idx)
                     w = got.writes
-                    if w:
+                    if w and not covered:
                         n = len(w) if w[-1] < q else bisect_left(w, q)
                         if n and (n > 1 or txs[w[0]] == tx or txs[w[0]] not in lst):
                             _own(a, w[:n], i, key, lst, ryw)
@@ -102,6 +106,8 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
             got.idx.append(i)
             if wrote and (key == SINGLE_KEY or tx in lst):
                 got.writes.append(i)
+                if tx not in lst:
+                    got.selfless = True
     a.session_results = (ryw, mr)
     return a.session_results
 

@@ -195,3 +195,13 @@ def test_a_list_extending_a_good_one_is_checked_on_its_new_ids(last: list[int], 
     events[6] = ro(3)
     v = [x for x in check_history(from_events(events)).violations if x.property == "OnlyObserveRequested"]
     assert [(x.message, x.lines) for x in v] == [(message, (10,))]
+
+
+def test_read_your_writes_holds_a_write_that_does_not_list_itself() -> None:
+    """With one key a write that does not list its own id (CommittedRwSerializable's business) still
+    obliges the session's later responses: extending the session's last list is not enough then."""
+    events = [rw(0), rw_ok(0, 2, 1, []), rw(1), rw_ok(1, 2, 2, [1]), committed(2, 2)]
+    got = check_history(from_events(events)).violated()
+    assert "ReadYourWrites" in got and "CommittedRwSerializable" in got
+    keyed = [rw(0), rw_ok(0, 2, 1, {"k": [0]}), rw(1), rw_ok(1, 2, 2, {"k": [0, 1]}), committed(2, 2)]
+    assert "ReadYourWrites" not in check_history(from_events(keyed)).violated()
