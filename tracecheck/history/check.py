@@ -149,8 +149,10 @@ def invalid_not_observed_by_committed(a: Analysis) -> list[Violation]:
     if not bad:
         return []
     out = []
+    upto, txids = a.committed_upto, h.txid
     for i in a.responses:
-        if a.committed(h.txid[i]):
+        t = txids[i]
+        if t[1] <= upto.get(t[0], -1):  # type: ignore[index]  # committed (seqnos count from 1)
             for key, lst in h.observed[i].items():  # type: ignore[union-attr]
                 if not bad.isdisjoint(lst):
                     x = next(x for x in lst if x in bad)
