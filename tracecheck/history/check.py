@@ -308,11 +308,12 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
     # (a response before its own request is ResponseFollowsRequest's business, not this one's).
     best: tuple[TxId, int] | None = None
     second: tuple[TxId, int] | None = None
+    upto, first_resp = a.committed_upto, a.first_resp
     for i, k in enumerate(h.kind):
         if k == RW_RESP:
             tx = h.tx[i]
             t: TxId = h.txid[i]  # type: ignore[assignment]
-            if a.first_resp[tx] != i or not a.committed(t):
+            if first_resp[tx] != i or t[1] > upto.get(t[0], -1):  # not its first, or not committed
                 continue
             if best is None or tx == best[1]:
                 best = (t, tx) if best is None or t > best[0] else best

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pyccf.formats.history import SINGLE_KEY
 from tracecheck.history.analysis import Analysis, Entry, disowned, txid_str
@@ -35,9 +36,7 @@ def _summary(a: Analysis, key: str) -> _Summary:
     if got is not None:
         return got  # type: ignore[no-any-return]
     chain = a.chains[key]
-    last = {}
-    for k, e in enumerate(chain):
-        last[e.tx] = k
+    last = {e.tx: k for k, e in enumerate(chain)}  # the largest position wins
     clean, reach = [], []
     ok, r = True, -1
     for k, ext in enumerate(a.extends[key]):
@@ -56,10 +55,8 @@ def _summary(a: Analysis, key: str) -> _Summary:
         clean.append(ok)
         reach.append(r)
     big = len(a.h.kind)
-    sufmin = [big] * (len(chain) + 1)
-    for k in range(len(chain) - 1, -1, -1):
-        e = chain[k]
-        sufmin[k] = min(sufmin[k + 1], e.idx) if e.writer else sufmin[k + 1]
+    sufmin = list(accumulate(reversed([e.idx if e.writer else big for e in chain]), min, initial=big))
+    sufmin.reverse()
     s = _Summary(clean, reach, last, sufmin)
     a.read_summaries[key] = s
     return s
