@@ -57,6 +57,16 @@ def jvm_cpu_opts() -> list[str]:
     return [f"-XX:ActiveProcessorCount={int(raw)}", *(ONE_CPU_JVM_OPTS if int(raw) == 1 else ())]
 
 
+_COLLECTOR = re.compile(r"-XX:\+Use\w+GC")
+
+
+def _one_collector(opts: Sequence[str], chosen: Sequence[str]) -> list[str]:
+    """``opts`` without its collector when ``chosen`` names one: the JVM refuses two collectors."""
+    if not any(_COLLECTOR.fullmatch(o) for o in chosen):
+        return list(opts)
+    return [o for o in opts if not _COLLECTOR.fullmatch(o)]
+
+
 @dataclass(frozen=True)
 class Progress:
     """A progress report TLC printed (every minute, and at the end)."""
@@ -181,8 +191,8 @@ def tlc_command(
     ``tmpdir_parent``: a scratch folder for the JVM's own ``java.io.tmpdir`` (see ``private_tmpdir``).
     """
     cpus = jvm_cpu_opts()
-    gc = () if ONE_CPU_JVM_OPTS[0] in cpus else DEFAULT_JVM_OPTS  # the JVM refuses two collectors
-    jvm = [str(find_java()), *gc, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts, *cpus]
+    base = _one_collector(DEFAULT_JVM_OPTS, cpus)
+    jvm = [str(find_java()), *base, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts, *cpus]
     if tmpdir_parent is not None:
         jvm += private_tmpdir(tmpdir_parent)
     if heap is not None:
