@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  shrinks: {sh['seeds']} seeds, {sh['candidates']} candidates, "
                   f"{sh['tlc_rounds']} TLC rounds, {sh['seconds']} s of shrinking")  # fmt: skip
     met = "met" if min(scaling.values()) >= TARGET else "NOT met"
-    print(f"scaling vs ideal ({args.workers} x 1 worker): seeds/s {scaling['seeds_per_s']:.0%}, "
-          f"traces/s {scaling['traces_per_s']:.0%} (ratio {args.workers * scaling['seeds_per_s']:.2f}; "
+    print(f"scaling vs ideal ({args.workers} x 1 worker): seeds/s {scaling['seeds_per_s']:.1%}, "
+          f"traces/s {scaling['traces_per_s']:.1%} (ratio {args.workers * scaling['seeds_per_s']:.2f}; "
           f"target {TARGET:.0%}: {met})")  # fmt: skip
     return 0
 
