@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.campaign.results import SHRINK, SeedVerdict
-from pyccf.campaign.settings import SeedSettings, one_core_per_worker
+from pyccf.campaign.settings import ONE_TLC_RUN, SeedSettings, one_core_per_worker
 from pyccf.sim.commands import Command
 from pyccf.sim.parsing import parse_line
 from pyccf.sim.shrink import ddmin_batched
@@ -172,7 +172,11 @@ def judge(traces: dict[int, str], kind: str, settings: SeedSettings) -> tuple[di
                 continue
             index.append(i)
         try:
-            verdicts = validate(loaded, adapter=adapter, jobs=1, diagnose=False) if loaded else []
+            verdicts = (
+                validate(loaded, adapter=adapter, jobs=1, diagnose=False, max_events=ONE_TLC_RUN)
+                if loaded
+                else []
+            )
         except TracecheckError:
             verdicts = []
     for i, v in zip(index, verdicts, strict=False):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pyccf.campaign.results import PENDING, SEED, SeedVerdict
-from pyccf.campaign.settings import SeedSettings, one_core_per_worker
+from pyccf.campaign.settings import ONE_TLC_RUN, SeedSettings, one_core_per_worker
 from pyccf.campaign.shrinking import SIM_VERDICTS, needs_shrink, rejected_event
 from pyccf.sim.simulate import SimulationResult, simulate
 
@@ -78,7 +78,7 @@ def validate_traces(paths: dict[int, Path], ccf_version: str) -> dict[int, tuple
         except BadInput as exc:
             out[seed] = (_Unloadable(str(exc)), 0.0)
     start = time.perf_counter()
-    found = validate(loaded, adapter=adapter, jobs=1) if loaded else []
+    found = validate(loaded, adapter=adapter, jobs=1, max_events=ONE_TLC_RUN) if loaded else []
     share = (time.perf_counter() - start) / max(1, len(loaded))
     out.update({seed: (v, share) for seed, v in zip(seeds, found, strict=True)})
     return out

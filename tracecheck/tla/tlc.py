@@ -40,16 +40,31 @@ FAST_START_JVM_OPTS = ("-XX:TieredStopAtLevel=1",)
 #: (``-XX:ActiveProcessorCount``): a campaign worker is one core, and a JVM that also takes the other
 #: cores slows the other workers.
 JVM_CPUS_ENV = "TRACECHECK_JVM_CPUS"
+#: A JVM held to one processor still runs a C2 compiler thread beside TLC's (``CICompilerCount`` stays 2)
+#: and a parallel collector touching a heap of gigabytes: about 1.6 cores per campaign batch. The serial
+#: collector and C1 alone cut its CPU by a third (docs/campaign.md), so a one-processor JVM uses them.
+ONE_CPU_JVM_OPTS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 
 
 def jvm_cpu_opts() -> list[str]:
-    """``-XX:ActiveProcessorCount=N`` when :data:`JVM_CPUS_ENV` says N (BadInput if not a number >= 1)."""
+    """``-XX:ActiveProcessorCount=N`` when :data:`JVM_CPUS_ENV` says N (BadInput if not a number >= 1),
+    and :data:`ONE_CPU_JVM_OPTS` when N is 1."""
     raw = os.environ.get(JVM_CPUS_ENV, "").strip()
     if not raw:
         return []
     if not raw.isdigit() or int(raw) < 1:
         raise BadInput(f"{JVM_CPUS_ENV}={raw!r}: not a number of processors >= 1", field=JVM_CPUS_ENV)
-    return [f"-XX:ActiveProcessorCount={int(raw)}"]
+    return [f"-XX:ActiveProcessorCount={int(raw)}", *(ONE_CPU_JVM_OPTS if int(raw) == 1 else ())]
+
+
+_COLLECTOR = re.compile(r"-XX:\+Use\w+GC")
+
+
+def _one_collector(opts: Sequence[str], chosen: Sequence[str]) -> list[str]:
+    """``opts`` without its collector when ``chosen`` names one: the JVM refuses two collectors."""
+    if not any(_COLLECTOR.fullmatch(o) for o in chosen):
+        return list(opts)
+    return [o for o in opts if not _COLLECTOR.fullmatch(o)]
 
 
 @dataclass(frozen=True)
@@ -175,8 +190,9 @@ def tlc_command(
 
     ``tmpdir_parent``: a scratch folder for the JVM's own ``java.io.tmpdir`` (see ``private_tmpdir``).
     """
-    jvm = [str(find_java()), *DEFAULT_JVM_OPTS, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts]
-    jvm += jvm_cpu_opts()
+    cpus = jvm_cpu_opts()
+    base = _one_collector(DEFAULT_JVM_OPTS, cpus)
+    jvm = [str(find_java()), *base, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts, *cpus]
     if tmpdir_parent is not None:
         jvm += private_tmpdir(tmpdir_parent)
     if heap is not None:

@@ -111,7 +111,11 @@ def find_trace_spec(spec: str | Path, data_module_name: str = "TraceData") -> Tr
     return TraceSpec(folder.resolve(), found[0].stem)
 
 
-def plan_batches(traces: Sequence[Any], jobs: int, max_events: int = 4000) -> list[list[int]]:
+#: The most events one TLC run gets by default, so that a large trace set spreads over the jobs.
+MAX_BATCH_EVENTS = 4000
+
+
+def plan_batches(traces: Sequence[Any], jobs: int, max_events: int = MAX_BATCH_EVENTS) -> list[list[int]]:
     """Split trace indices into about ``jobs`` batches of similar total length (longest first).
 
     A batch is also capped at ``max_events`` so a huge trace set still spreads over the workers.
@@ -158,8 +162,12 @@ def validate(
     invariants: bool = True,
     diagnose: bool = True,
     progress: Progress | None = None,
+    max_events: int = MAX_BATCH_EVENTS,
 ) -> list[Verdict]:
     """Validate every trace; returns one verdict per trace, in order.
+
+    ``max_events``: the most events one TLC run gets (see :func:`plan_batches`); a caller with one job
+    and traces it has batched itself (a campaign worker) gives more, so one JVM start serves them all.
 
     An interruption (Ctrl-C, a SIGTERM the CLI turned into an exception) stops every TLC run and
     propagates; no JVM and no work folder outlives this call.
@@ -168,7 +176,7 @@ def validate(
     tspec = find_trace_spec(spec if spec is not None else adapter.default_spec, adapter.data_module_name)
     run = _Run(adapter, tspec, Jobs(jobs, "validate"), timeout, invariants, progress)
     verdicts: dict[int, Verdict] = {}
-    batches = plan_batches(traces, jobs)
+    batches = plan_batches(traces, jobs, max_events)
     for batch, found in zip(batches, run.jobs.map(lambda b: _run_batch(run, [traces[k] for k in b]), batches),
                             strict=True):  # fmt: skip
         verdicts.update(zip(batch, found, strict=True))

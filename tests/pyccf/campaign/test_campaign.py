@@ -40,6 +40,35 @@ def test_a_local_cluster_campaign_validates_every_trace(tmp_path: Path) -> None:
     assert len({r["worker"] for r in records}) == 2  # both workers ran a batch
 
 
+def _worker_setup() -> tuple[bool, list[str]]:
+    """In a campaign worker: is Dask's profiler on, and the JVM command line a batch's TLC run gets."""
+    import dask
+
+    from pyccf.campaign.settings import one_core_per_worker
+    from tracecheck.tla.tlc import tlc_command
+
+    one_core_per_worker()
+    folder = REPO / "specs" / "consensus"
+    argv = tlc_command(folder / "Spec.tla", folder / "Spec.cfg", Path("states"))
+    return bool(dask.config.get("distributed.worker.profile.enabled")), argv
+
+
+def test_a_campaigns_workers_run_without_the_profiler_and_with_one_processor_jvms() -> None:
+    """The campaign's LocalCluster turns Dask's 10 ms profiler off in its workers, whose TLC JVMs see one
+    processor with the serial collector and C1 alone (docs/campaign.md, Scaling)."""
+    import dask
+    from distributed import Client
+
+    from pyccf.campaign.runner import local_cluster
+
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # Dask's default: on
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        ((profiled, argv),) = client.run(_worker_setup).values()
+    assert profiled is False
+    assert {"-XX:ActiveProcessorCount=1", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"} <= set(argv)
+    assert "-XX:+UseParallelGC" not in argv
+
+
 @pytest.mark.tlc
 def test_a_seeded_bug_is_reported_shrunk_and_replays(tmp_path: Path) -> None:
     out = tmp_path / "c"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -123,3 +124,29 @@ def test_a_shrink_line_completes_its_seed_once(tmp_path: Path) -> None:
     assert "shrunk" not in done[5]  # a seed that needed no shrink is left alone
     summary = summarise(done, 2, 1.0, 1, 0)
     assert summary.verdicts == {"ok": 1, "safety": 1}
+
+
+def test_a_batchs_traces_are_one_tlc_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's batch is one TLC run (one JVM start), even past the engine's default of 4,000 events per
+    run, which would split a batch of 8 seeds of 100 steps in two (stand-in runs: no TLC time)."""
+    import tracecheck.validation.engine as engine
+    from pyccf.campaign.work import validate_traces
+    from pyccf.formats.variants import CCF_VERSION_DEFAULT
+    from pyccf.sim.simulate import simulate
+
+    runs: list[int] = []
+
+    def one_run(run: Any, traces: list[Any]) -> list[Any]:
+        runs.append(len(traces))
+        return [engine.Verdict(t, "accepted", matched=len(t.events)) for t in traces]
+
+    monkeypatch.setattr(engine, "_run_batch", one_run)
+    paths = {}
+    for seed in range(8):
+        paths[seed] = tmp_path / f"seed_{seed}.ndjson"
+        paths[seed].write_text(simulate(seed, steps=100, name=f"seed_{seed}").run.trace, encoding="utf-8")
+    events = sum(len(p.read_text().splitlines()) for p in paths.values())
+    assert events > engine.MAX_BATCH_EVENTS  # the engine's default would make two runs of these
+    found = validate_traces(paths, CCF_VERSION_DEFAULT)
+    assert runs == [8] and sorted(found) == list(range(8))
+    assert all(v.status == "accepted" for v, _ in found.values())

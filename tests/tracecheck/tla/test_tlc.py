@@ -79,6 +79,23 @@ def test_ok_with_statistics_on_the_builtin_example():
     assert (res.states_generated, res.distinct_states, res.left_on_queue, res.depth) == (302, 125, 0, 13)
 
 
+def test_a_one_processor_jvm_checks_the_same(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With TRACECHECK_JVM_CPUS=1 (serial collector, C1 only) TLC runs and finds the same: the example's
+    statistics, and the broken variant's violation."""
+    from tracecheck.tla.tlc import JVM_CPUS_ENV
+
+    monkeypatch.setenv(JVM_CPUS_ENV, "1")
+    res = run(EXAMPLES / "Counters.tla", fast_start=False)
+    assert "-XX:+UseSerialGC" in res.command, res.command
+    assert res.status == "ok", res.errors
+    assert (res.states_generated, res.distinct_states, res.left_on_queue, res.depth) == (302, 125, 0, 13)
+    text = (EXAMPLES / "Counters.tla").read_text()
+    (tmp_path / "Counters.tla").write_text(text.replace("count[p] < Max", "count[p] <= Max"))
+    (tmp_path / "Counters.cfg").write_text((EXAMPLES / "Counters.cfg").read_text())
+    broken = run(tmp_path / "Counters.tla", fast_start=False)
+    assert broken.status == "invariant_violated" and broken.violated == "TypeOK"
+
+
 def test_a_broken_variant_of_the_passing_example_is_caught(tmp_path):
     text = (EXAMPLES / "Counters.tla").read_text()
     assert "count[p] < Max" in text
@@ -404,8 +421,17 @@ def test_jvm_processors_capped_from_the_environment(monkeypatch: pytest.MonkeyPa
     args = (EXAMPLES / "Counters.tla", EXAMPLES / "Counters.cfg", Path(tempfile.gettempdir()))
     monkeypatch.delenv(JVM_CPUS_ENV, raising=False)
     assert not any("ActiveProcessorCount" in a for a in tlc_command(*args))
+    assert "-XX:+UseParallelGC" in tlc_command(*args)
     monkeypatch.setenv(JVM_CPUS_ENV, "1")
     assert "-XX:ActiveProcessorCount=1" in tlc_command(*args)
+    # one processor: the serial collector (and no other, the JVM refuses two) and C1 alone
+    one = tlc_command(*args)
+    assert "-XX:+UseSerialGC" in one and "-XX:TieredStopAtLevel=1" in one
+    assert "-XX:+UseParallelGC" not in one
+    monkeypatch.setenv(JVM_CPUS_ENV, "2")
+    two = tlc_command(*args)
+    assert "-XX:ActiveProcessorCount=2" in two and "-XX:+UseParallelGC" in two
+    assert "-XX:+UseSerialGC" not in two
     monkeypatch.setenv(JVM_CPUS_ENV, "0")
     with pytest.raises(BadInput) as bad:
         tlc_command(*args)
