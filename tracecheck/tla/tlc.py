@@ -32,8 +32,12 @@ from tracecheck.tla.tools import find_jar, find_java, private_tmpdir, spec_file
 
 __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "override_constants", "run_tlc", "tlc_command"]
 
-#: JVM options always passed: TLC asks for the throughput collector (message 2401 otherwise).
+#: JVM options passed by default: TLC asks for the throughput collector (message 2401 otherwise).
 DEFAULT_JVM_OPTS = ("-XX:+UseParallelGC",)
+#: JVM options of exhaustive model checking with one worker (``run_tlc``, ``workers=1``, no ``simulate``)
+#: instead: the serial collector spends less CPU (system time) than the parallel one's GC
+#: threads, on models of seconds and of minutes alike (bench/bench_mc.py, docs/consensus-spec.md).
+MODEL_CHECK_JVM_OPTS = ("-XX:+UseSerialGC",)
 #: Extra JVM options that cut start-up (~0.15 s) but slow long runs: for many short runs.
 FAST_START_JVM_OPTS = ("-XX:TieredStopAtLevel=1",)
 #: The environment variable capping the processors each TLC JVM sees, its GC and JIT threads included
@@ -185,13 +189,15 @@ def tlc_command(
     extra_args: Sequence[str] = (),
     library_paths: Iterable[str | Path] = (),
     tmpdir_parent: Path | None = None,
+    base_jvm_opts: Sequence[str] = DEFAULT_JVM_OPTS,
 ) -> list[str]:
     """The ``java ... tlc2.TLC ...`` command line, to be run with ``spec.parent`` as working directory.
 
     ``tmpdir_parent``: a scratch folder for the JVM's own ``java.io.tmpdir`` (see ``private_tmpdir``).
+    ``base_jvm_opts``: the JVM options before ``jvm_opts`` (``run_tlc`` gives model checking its own).
     """
     cpus = jvm_cpu_opts()
-    base = _one_collector(DEFAULT_JVM_OPTS, cpus)
+    base = _one_collector(base_jvm_opts, cpus)
     jvm = [str(find_java()), *base, *(FAST_START_JVM_OPTS if fast_start else ()), *jvm_opts, *cpus]
     if tmpdir_parent is not None:
         jvm += private_tmpdir(tmpdir_parent)
@@ -260,11 +266,12 @@ def run_tlc(
     metadir = scratch / "meta"
     try:
         run_cfg, deadlock_check = _compat_config(cfg, scratch, deadlock_check)
+        base = MODEL_CHECK_JVM_OPTS if workers == 1 and not simulate else DEFAULT_JVM_OPTS
         argv = tlc_command(
             spec, run_cfg, metadir, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
             heap=heap, jvm_props=jvm_props, jvm_opts=jvm_opts, fast_start=fast_start,
             deadlock_check=deadlock_check, extra_args=extra_args, library_paths=library_paths,
-            tmpdir_parent=scratch,
+            tmpdir_parent=scratch, base_jvm_opts=base,
         )  # fmt: skip
         watcher = _ProgressWatcher(progress) if progress is not None else None
         proc = run_streaming(argv, cwd=spec.parent, timeout=timeout, on_line=watcher)

@@ -436,3 +436,20 @@ def test_jvm_processors_capped_from_the_environment(monkeypatch: pytest.MonkeyPa
     with pytest.raises(BadInput) as bad:
         tlc_command(*args)
     assert bad.value.field == JVM_CPUS_ENV
+
+
+def test_one_worker_model_checking_runs_the_serial_collector(tmp_path):
+    """Model checking with one worker uses MODEL_CHECK_JVM_OPTS (serial GC: less CPU); simulation and
+    several workers keep the throughput collector TLC asks for; TLC's GC advice is no error."""
+    from tracecheck.tla.tlc import DEFAULT_JVM_OPTS, MODEL_CHECK_JVM_OPTS
+
+    spec = EXAMPLES / "Counters.tla"
+    checked = run(spec)
+    assert checked.status == "ok" and not checked.errors
+    assert set(MODEL_CHECK_JVM_OPTS) <= set(checked.command)
+    assert not set(DEFAULT_JVM_OPTS) & set(checked.command)
+    simulated = run(spec, simulate=True, num=2, depth=3)
+    assert set(DEFAULT_JVM_OPTS) <= set(simulated.command)
+    assert not set(MODEL_CHECK_JVM_OPTS) & set(simulated.command)
+    two = run(spec, workers=2)
+    assert two.status == "ok" and set(DEFAULT_JVM_OPTS) <= set(two.command)
