@@ -86,20 +86,6 @@ TraceSignature ==
         /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
-\* Before a Committed answer for v.s, the commit advances to the first
-\* signature at or after s only (committing more is never needed later, and
-\* choosing among all signatures would multiply the states by the commit
-\* points); before an Invalid answer or a session's move, to any signature.
-OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
-
-TraceCommit ==
-    /\ l <= Len(TraceLog)
-    /\ \E s \in DOMAIN Latest :
-        /\ IF E.status = Committed
-           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
-           ELSE E.status = Invalid \/ session[E.client] /= Len(branches)
-        /\ AdvanceCommit(s)
-
 \* A view some TxID names may start at any time, from any signed prefix.  A
 \* view no TxID names (an election no client saw) starts only when it may
 \* matter: one between named views just before the first event naming a
@@ -132,10 +118,34 @@ TraceNewView ==
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
 
 \* A client connects at any time (to the view that is newest then); a
-\* session moves only just before its own event.
+\* session moves only just before its own event that its branch cannot
+\* serve: a write request whose response names another view, a read told a
+\* TxID its branch does not hold (a read told one it holds sees the same
+\* list there: an entry's TxID fixes the log before it).
+HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
+
+WantsMove ==
+    /\ l <= Len(TraceLog) /\ session[E.client] /= 0
+    /\ \/ E.type = RwReq /\ NamedBy(E) \notin {0, session[E.client]} /\ NamedBy(E) = Len(branches)
+       \/ E.type = RoResp /\ ~HoldsId(branches[session[E.client]], E.tx_id) /\ HoldsId(Latest, E.tx_id)
+
 TraceMove ==
     \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
-    \/ l <= Len(TraceLog) /\ MoveSession(E.client)
+    \/ WantsMove /\ MoveSession(E.client)
+
+\* Before a Committed answer for v.s, the commit advances to the first
+\* signature at or after s only (committing more is never needed later, and
+\* choosing among all signatures would multiply the states by the commit
+\* points); before an Invalid answer or a session's move, to any signature.
+OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+
+TraceCommit ==
+    /\ l <= Len(TraceLog)
+    /\ \E s \in DOMAIN Latest :
+        /\ IF E.status = Committed
+           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
+           ELSE E.status = Invalid \/ WantsMove
+        /\ AdvanceCommit(s)
 
 TraceServiceStep ==
     /\ TraceExecute \/ TraceSignature \/ TraceCommit \/ TraceNewView \/ TraceMove
