@@ -89,9 +89,10 @@ TraceSignature ==
 \* A view some TxID names may start at any time, from any signed prefix.  A
 \* view no TxID names (an election no client saw) starts only when it may
 \* matter: one between named views just before the first event naming a
-\* later one (for a request: whose response does), as a copy of the
-\* committed prefix (it is only a step to the later view, which may start
-\* from any branch); the one past the last named
+\* later one (for a request: whose response does) or an Invalid answer (a
+\* commit in a later named view may prove it), as a copy of the committed
+\* prefix (an election nobody won: it is only a step to the later view,
+\* which may start from any branch); the one past the last named
 \* view (TraceMaxView) just before an Invalid answer (a commit there may
 \* prove it) or a request (its session may move there), from any signed
 \* prefix.  Any other moment or prefix explains nothing more and would
@@ -111,7 +112,7 @@ TraceNewView ==
     IN /\ u <= TraceMaxView[t]
        /\ \/ u \in TraceViews[t] /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
-             /\ l <= Len(TraceLog) /\ NamedBy(E) > u
+             /\ l <= Len(TraceLog) /\ (NamedBy(E) > u \/ E.status = Invalid)
              /\ NewView(Len(branches), commitSeq)
           \/ /\ u > LastNamedView
              /\ l <= Len(TraceLog) /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
