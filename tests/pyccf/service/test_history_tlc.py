@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pyccf.service.run import run_service
 from tracecheck.history import check_file
 from tracecheck.validation.consistency.adapter import ConsistencyAdapter
+from tracecheck.validation.consistency.evaluate import evaluate
 from tracecheck.validation.engine import Verdict, validate_paths
 
 pytestmark = pytest.mark.tlc
@@ -114,6 +116,35 @@ def test_a_backup_read_missing_the_sessions_own_write_is_rejected_by_tlc(tmp_pat
     assert verdict.failing.line == len(events), _describe(verdict)
 
 
+def _mutants(events: list[dict[str, Any]]) -> dict[str, tuple[int, list[dict[str, Any]]]]:
+    """One single-field mutation per field kind: name -> (line changed, the mutated history)."""
+    rw = next(i for i, e in enumerate(events) if e["type"] == "RwTxResponse" and len(e["observed"]) > 1)
+    done = next(i for i, e in enumerate(events) if e.get("status") == "CommittedStatus")
+    out: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+    for name, k, field, value in [
+        ("tx_id", rw, "tx_id", [events[rw]["tx_id"][0], events[rw]["tx_id"][1] + 1]),
+        ("status", done, "status", "InvalidStatus"),
+        ("observed", rw, "observed", events[rw]["observed"][:-1]),
+        ("client", rw, "client", (events[rw]["client"] + 1) % 3),
+    ]:
+        mutated = [dict(e) for e in events]
+        mutated[k][field] = value
+        out[name] = (k + 1, mutated)
+    return out
+
+
+def test_single_field_mutations_of_an_accepted_history_are_rejected_by_tlc(tmp_path: Path) -> None:
+    """Seed 3's accepted history with one field changed (a TxID, a status, an observed list, a
+    session): TLC rejects each, at the changed line or where its effect cannot be explained."""
+    events = [json.loads(line) for line in one_key_history(tmp_path, SAMPLE[0]).read_text().splitlines()]
+    mutants = _mutants(events)
+    paths = [_write(tmp_path / f"mutant-{name}.ndjson", m) for name, (_, m) in mutants.items()]
+    verdicts = dict(zip(mutants, tlc_verdicts(paths, diagnose=False), strict=True))
+    for name, v in verdicts.items():
+        assert v.status == "rejected" and v.failing is not None, (name, _describe(v))
+        assert v.failing.line >= mutants[name][0], (name, _describe(v))  # its prefix is the accepted one
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=False,
@@ -173,14 +204,26 @@ def test_seeded_bugs_are_rejected_by_tlc_where_the_history_breaks(tmp_path: Path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="TLC rejects the stale read at line 32 (a read of a prefix of its view's "
-    "branch, which the spec does not model) instead of accepting it as CCF's documented case",
-)
 def test_a_stale_read_from_a_deposed_primary_is_accepted_by_tlc(tmp_path: Path) -> None:
+    """Accepted by trace validation (which checks CCF's guarantees only), and TLC's evaluation of every
+    invariant on the history finds exactly RoLinearizableInv false: CCF's documented case."""
     path = one_key_history(tmp_path, 4, "StaleReadDeposedPrimary")
     report = check_file(path)
     assert report.ok and {v.property for v in report.violations} == {"RoLinearizable"}
-    (verdict,) = tlc_verdicts([path])
+    (verdict,) = tlc_verdicts([path], diagnose=False)
     assert verdict.accepted, _describe(verdict)
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    (spec_verdict,) = evaluate([events])
+    assert isinstance(spec_verdict, dict)
+    assert {p for p, holds in spec_verdict.items() if not holds} == {"RoLinearizable"}
+
+
+@pytest.mark.slow
+def test_backup_misses_own_write_is_rejected_by_tlc_at_the_read(tmp_path: Path) -> None:
+    """BackupMissesOwnWrite (seed 7): TLC's first unmatched event is the read that misses the session's
+    own committed write (line 265, as the Python checker's ReadYourWrites evidence)."""
+    path = one_key_history(tmp_path, 7, "BackupMissesOwnWrite")
+    assert {"ReadYourWrites", "MonotonicReads"} <= {v.property for v in check_file(path).failing()}
+    (verdict,) = tlc_verdicts([path], diagnose=False)
+    assert verdict.status == "rejected" and verdict.failing is not None
+    assert verdict.failing.line == 265, _describe(verdict)
