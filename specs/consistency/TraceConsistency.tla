@@ -122,7 +122,8 @@ TraceNewView ==
 \* session moves only just before its own event that its branch cannot
 \* serve: a write request whose response names another view, a read told a
 \* TxID its branch does not hold (a read told one it holds sees the same
-\* list there: an entry's TxID fixes the log before it).
+\* list there: an entry's TxID fixes the log before it); or, with a write in
+\* flight, before the write executes in the newest view.
 HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
 
 WantsMove ==
@@ -130,9 +131,16 @@ WantsMove ==
     /\ \/ E.type = RwReq /\ NamedBy(E) \notin {0, session[E.client]} /\ NamedBy(E) = Len(branches)
        \/ E.type = RoResp /\ ~HoldsId(branches[session[E.client]], E.tx_id) /\ HoldsId(Latest, E.tx_id)
 
+\* A write in flight, not yet executed, whose response names the newest view
+\* (its session moved after the request was sent).
+ExecMove(c) ==
+    /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] \notin {0, Len(branches)}
+    /\ ToldId(inflight[c].tx)[1] = Len(branches)
+
 TraceMove ==
     \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
     \/ WantsMove /\ MoveSession(E.client)
+    \/ \E c \in Clients : ExecMove(c) /\ MoveSession(c)
 
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
@@ -145,7 +153,7 @@ TraceCommit ==
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
-           ELSE E.status = Invalid \/ WantsMove
+           ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
         /\ AdvanceCommit(s)
 
 TraceServiceStep ==
