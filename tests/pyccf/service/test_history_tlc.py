@@ -216,14 +216,3 @@ def test_a_stale_read_from_a_deposed_primary_is_accepted_by_tlc(tmp_path: Path) 
     (spec_verdict,) = evaluate([events])
     assert isinstance(spec_verdict, dict)
     assert {p for p, holds in spec_verdict.items() if not holds} == {"RoLinearizable"}
-
-
-@pytest.mark.slow
-def test_backup_misses_own_write_is_rejected_by_tlc_at_the_read(tmp_path: Path) -> None:
-    """BackupMissesOwnWrite (seed 7): TLC's first unmatched event is the read that misses the session's
-    own committed write (line 265, as the Python checker's ReadYourWrites evidence)."""
-    path = one_key_history(tmp_path, 7, "BackupMissesOwnWrite")
-    assert {"ReadYourWrites", "MonotonicReads"} <= {v.property for v in check_file(path).failing()}
-    (verdict,) = tlc_verdicts([path], diagnose=False)
-    assert verdict.status == "rejected" and verdict.failing is not None
-    assert verdict.failing.line == 265, _describe(verdict)
