@@ -17,7 +17,7 @@
 (* stay within what the history mentions (plus one view no TxID names and  *)
 (* one signature to commit the last write), commits happen only before a   *)
 (* final status answer or a session's move (TraceCommit), and sessions     *)
-(* move only just before their own event (TraceMove).                      *)
+(* move only when their branch cannot serve their next step (TraceMove).   *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
