@@ -19,10 +19,11 @@
 (* view), from when it connects.  A client has one request in flight.      *)
 (* Writes run on the branch's leader; a read runs on the leader or on a   *)
 (* backup that lags, so it sees a prefix of the branch, one that holds the *)
-(* session's last TxID.  An idle session may move to the newest branch     *)
-(* once everything it saw of its old branch beyond the new one is provably *)
-(* Invalid (the node rolled back and caught up).  These two rules are what *)
-(* make read-your-writes and monotonic reads hold per session.             *)
+(* session's last TxID.  A session (unless a write of it has executed and  *)
+(* not responded) may move to the newest branch once everything it saw of  *)
+(* its old branch beyond the new one is provably Invalid (the node rolled  *)
+(* back and caught up).  These two rules are what make read-your-writes    *)
+(* and monotonic reads hold per session.                                   *)
 (***************************************************************************)
 EXTENDS ConsistencyEvents, Integers, Sequences, FiniteSets
 
