@@ -17,10 +17,13 @@
 (*                                                                         *)
 (* Sessions: session[c] is the branch that serves client c (its node's     *)
 (* view), from when it connects.  A client has one request in flight.      *)
-(* An idle session may move to the newest branch once everything its old  *)
-(* branch holds beyond the new one is provably Invalid (the node rolled    *)
-(* back and caught up), which is what makes read-your-writes and monotonic *)
-(* reads hold per session.                                                 *)
+(* Writes run on the branch's leader; a read runs on the leader or on a   *)
+(* backup that lags, so it sees a prefix of the branch, one that holds the *)
+(* session's last TxID.  A session (unless a write of it has executed and  *)
+(* not responded) may move to the newest branch once everything it saw of  *)
+(* its old branch beyond the new one is provably Invalid (the node rolled  *)
+(* back and caught up).  These two rules are what make read-your-writes    *)
+(* and monotonic reads hold per session.                                   *)
 (***************************************************************************)
 EXTENDS ConsistencyEvents, Integers, Sequences, FiniteSets
 
@@ -114,15 +117,32 @@ RwTxResponse(c) ==
        /\ inflight' = [inflight EXCEPT ![c] = Idle]
        /\ UNCHANGED <<branches, commitSeq, session>>
 
-\* A read-only transaction executes and responds in one step on the session's
-\* branch: the whole list, and the TxID of the branch's last entry.
+\* The last seqno of branch b that holds a TxID client c was told (0 if none):
+\* what the session has seen of b.  A read of the session must hold it (CCF's
+\* session consistency: a node that lacks the session's last TxID forwards
+\* the read or makes it wait).
+SessionSeq(c, b) ==
+    LET held == {history[i].tx_id[2] : i \in {j \in Idx : /\ IsResponse(j) /\ history[j].client = c
+                                                           /\ history[j].tx_id[2] \in DOMAIN b
+                                                           /\ b[history[j].tx_id[2]].view = history[j].tx_id[1]}}
+    IN IF held = {} THEN 0 ELSE CHOOSE n \in held : \A m \in held : m <= n
+
+\* The answer of a read-only transaction that read log b: every write in it,
+\* and the TxID of its last entry.
+RoRespond(c, b) ==
+    /\ b /= <<>>
+    /\ history' = Append(history, Ev(RoResp, inflight[c].tx, c, <<b[Len(b)].view, Len(b)>>, TxsOf(b), ""))
+    /\ inflight' = [inflight EXCEPT ![c] = Idle]
+    /\ UNCHANGED <<branches, commitSeq, session>>
+
+\* A read-only transaction executes and responds in one step on a node of the
+\* session's view: its leader, or a backup whose log lags behind (a prefix of
+\* the branch, committed or not: CCF serves a read from the node's own state),
+\* as long as that prefix holds the session's last TxID.
 RoTxResponse(c) ==
     LET b == branches[session[c]]
     IN /\ inflight[c].kind = "ro"
-       /\ b /= <<>>
-       /\ history' = Append(history, Ev(RoResp, inflight[c].tx, c, <<b[Len(b)].view, Len(b)>>, TxsOf(b), ""))
-       /\ inflight' = [inflight EXCEPT ![c] = Idle]
-       /\ UNCHANGED <<branches, commitSeq, session>>
+       /\ \E n \in SessionSeq(c, b)..Len(b) : n > 0 /\ RoRespond(c, SubSeq(b, 1, n))
 
 \* A status answer for a TxID one of the client's own responses carried.  A
 \* client stops asking once it was told a final status after its latest
@@ -178,14 +198,18 @@ NewView(v, n) ==
     /\ branches' = Append(branches, SubSeq(branches[v], 1, n))
     /\ UNCHANGED <<history, commitSeq, session, inflight>>
 
-\* A client connects to the newest branch, or an idle session moves there
-\* once every entry its branch holds that the newest lacks is provably Invalid.
+\* A client connects to the newest branch, or a session moves there once
+\* every entry of its branch that it has seen and the newest lacks is
+\* provably Invalid (the entries after them it never saw, as a backup that
+\* lags serves it).  Not while a write of it is executed (its TxID is bound
+\* to its branch); a request not yet executed goes to whichever node holds
+\* the session's last TxID, as in CCF.
 CanMove(c) ==
     LET b == branches[session[c]]
-    IN \A k \in DOMAIN b : (k <= Len(Latest) /\ Latest[k] = b[k]) \/ InvalidNow(<<b[k].view, k>>)
+    IN \A k \in 1..SessionSeq(c, b) : (k <= Len(Latest) /\ Latest[k] = b[k]) \/ InvalidNow(<<b[k].view, k>>)
 
 MoveSession(c) ==
-    /\ inflight[c].kind = "none"
+    /\ inflight[c].at = NoTxId
     /\ session[c] /= Len(branches)
     /\ IF session[c] = 0 THEN TRUE ELSE CanMove(c)
     /\ session' = [session EXCEPT ![c] = Len(branches)]

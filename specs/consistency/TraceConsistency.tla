@@ -17,7 +17,7 @@
 (* stay within what the history mentions (plus one view no TxID names and  *)
 (* one signature to commit the last write), commits happen only before a   *)
 (* final status answer or a session's move (TraceCommit), and sessions     *)
-(* move only just before their own event (TraceMove).                      *)
+(* move only when their branch cannot serve their next step (TraceMove).   *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
@@ -86,26 +86,13 @@ TraceSignature ==
         /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
-\* Before a Committed answer for v.s, the commit advances to the first
-\* signature at or after s only (committing more is never needed later, and
-\* choosing among all signatures would multiply the states by the commit
-\* points); before an Invalid answer or a session's move, to any signature.
-OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
-
-TraceCommit ==
-    /\ l <= Len(TraceLog)
-    /\ \E s \in DOMAIN Latest :
-        /\ IF E.status = Committed
-           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
-           ELSE E.status = Invalid \/ session[E.client] /= Len(branches)
-        /\ AdvanceCommit(s)
-
 \* A view some TxID names may start at any time, from any signed prefix.  A
 \* view no TxID names (an election no client saw) starts only when it may
 \* matter: one between named views just before the first event naming a
-\* later one (for a request: whose response does), as a copy of the
-\* committed prefix (it is only a step to the later view, which may start
-\* from any branch); the one past the last named
+\* later one (for a request: whose response does) or an Invalid answer (a
+\* commit in a later named view may prove it), as a copy of the committed
+\* prefix (an election nobody won: it is only a step to the later view,
+\* which may start from any branch); the one past the last named
 \* view (TraceMaxView) just before an Invalid answer (a commit there may
 \* prove it) or a request (its session may move there), from any signed
 \* prefix.  Any other moment or prefix explains nothing more and would
@@ -125,17 +112,49 @@ TraceNewView ==
     IN /\ u <= TraceMaxView[t]
        /\ \/ u \in TraceViews[t] /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
-             /\ l <= Len(TraceLog) /\ NamedBy(E) > u
+             /\ l <= Len(TraceLog) /\ (NamedBy(E) > u \/ E.status = Invalid)
              /\ NewView(Len(branches), commitSeq)
           \/ /\ u > LastNamedView
              /\ l <= Len(TraceLog) /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
 
 \* A client connects at any time (to the view that is newest then); a
-\* session moves only just before its own event.
+\* session moves only just before its own event that its branch cannot
+\* serve: a write request whose response names another view, a read told a
+\* TxID its branch does not hold (a read told one it holds sees the same
+\* list there: an entry's TxID fixes the log before it); or, with a write in
+\* flight, before the write executes in the newest view.
+HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
+
+WantsMove ==
+    /\ l <= Len(TraceLog) /\ session[E.client] /= 0
+    /\ \/ E.type = RwReq /\ NamedBy(E) \notin {0, session[E.client]} /\ NamedBy(E) = Len(branches)
+       \/ E.type = RoResp /\ ~HoldsId(branches[session[E.client]], E.tx_id) /\ HoldsId(Latest, E.tx_id)
+
+\* A write in flight, not yet executed, whose response names the newest view
+\* (its session moved after the request was sent).
+ExecMove(c) ==
+    /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] \notin {0, Len(branches)}
+    /\ ToldId(inflight[c].tx)[1] = Len(branches)
+
 TraceMove ==
     \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
-    \/ l <= Len(TraceLog) /\ MoveSession(E.client)
+    \/ WantsMove /\ MoveSession(E.client)
+    \/ \E c \in Clients : ExecMove(c) /\ MoveSession(c)
+
+\* Before a Committed answer for v.s, the commit advances to the first
+\* signature at or after s only (committing more is never needed later, and
+\* choosing among all signatures would multiply the states by the commit
+\* points); before an Invalid answer or a session's move, to any signature.
+OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+
+TraceCommit ==
+    /\ l <= Len(TraceLog)
+    /\ \E s \in DOMAIN Latest :
+        /\ IF E.status = Committed
+           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
+           ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
+        /\ AdvanceCommit(s)
 
 TraceServiceStep ==
     /\ TraceExecute \/ TraceSignature \/ TraceCommit \/ TraceNewView \/ TraceMove

@@ -116,7 +116,7 @@ def test_cli_bad_input_exits_2_naming_file_and_line(tmp_path: Path) -> None:
 def test_histories_of_the_specs_own_walks_are_accepted(tmp_path: Path) -> None:
     """Every history the spec produces (SIMConsistency, 3 sessions, 3 views, Pending/Unknown answers) is a
     behaviour the guided trace spec finds: its guidance loses no behaviour on these."""
-    histories = simulate_histories(150, seed=7)
+    histories = simulate_histories(150, seed=3)  # seed 7 has no Invalid answer since reads of lagging backups
     assert len(histories) >= 20
     statuses = {e.get("status") for h in histories for e in h}
     assert {"InvalidStatus", "CommittedStatus", "PendingStatus"} <= statuses
