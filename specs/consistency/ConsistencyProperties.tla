@@ -136,11 +136,15 @@ InvalidNotObservedByCommittedInv ==
 
 \* Committed read-write transactions in TxID order: each observes its own
 \* write last, and a later one strictly extends what an earlier one observed
-\* (not "previous + own": internal entries and unanswered writes sit between).
+\* (not "previous + own": internal entries and unanswered writes sit between);
+\* a committed write another one observed is before it in TxID order (with unique
+\* TxIDs the prefix clause implies it; it also judges two at the same TxID).
 CommittedRwSerializableInv ==
     LET W == CommittedRw(CommittedTxIds)
     IN /\ \A a \in W : H(a).observed /= <<>> /\ H(a).observed[Len(H(a).observed)] = H(a).tx
        /\ \A a, b \in W : TxIdLess(H(a).tx_id, H(b).tx_id) => IsStrictPrefix(H(a).observed, H(b).observed)
+       /\ \A a, b \in W : (H(a).tx /= H(b).tx /\ H(a).tx \in Range(H(b).observed))
+                           => TxIdLess(H(a).tx_id, H(b).tx_id)
 
 \* Real time from the first (speculative) response: a committed read-write
 \* transaction requested after another's response has a larger TxID.  Two

@@ -12,6 +12,12 @@ False == INSTANCE ConsistencyProperties WITH history <-
 False2 == INSTANCE ConsistencyProperties WITH history <-
     << RwQ(0, "a"), RwR(0, "a", <<1, 1>>, <<>>), St("a", <<1, 1>>, Committed) >>
 
+\* two committed writes at one TxID, one observing the other (UniqueTxIds is
+\* false too; this invariant must not need it to judge the pair)
+False3 == INSTANCE ConsistencyProperties WITH history <-
+    << RwQ(0, "a"), RwQ(1, "b"), RwR(0, "a", <<1, 1>>, <<0>>), RwR(1, "b", <<1, 1>>, <<0, 1>>),
+       St("a", <<1, 1>>, Committed) >>
+
 \* tx 1 executed but never answered; only tx 0 and tx 2 respond and commit
 True == INSTANCE ConsistencyProperties WITH history <-
     << RwQ(0, "a"), RwQ(1, "b"), RwQ(2, "c"), RwR(0, "a", <<1, 1>>, <<0>>),
@@ -19,5 +25,6 @@ True == INSTANCE ConsistencyProperties WITH history <-
 
 ASSUME ~False!CommittedRwSerializableInv
 ASSUME ~False2!CommittedRwSerializableInv
+ASSUME ~False3!CommittedRwSerializableInv
 ASSUME True!CommittedRwSerializableInv
 =============================================================================
