@@ -59,14 +59,20 @@ def _prctl() -> Callable[..., int] | None:
     return prctl
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """The ``preexec_fn`` that makes the child get SIGKILL when we die (Linux), or None elsewhere."""
+#: What a signal handler of ours may turn into an exception while a child starts (see run_streaming).
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _die_with_parent() -> Callable[[], None]:
+    """The ``preexec_fn``: the child gets SIGKILL when we die (Linux), and Ctrl-C and SIGTERM unblocked
+    (``run_streaming`` blocks them in this thread while the child starts, and a mask is inherited)."""
     prctl = _prctl()
-    if prctl is None:
-        return None
     parent = os.getpid()
 
     def in_child() -> None:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        if prctl is None:
+            return
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # we died before the request was made: nobody will send the signal
             os.kill(os.getpid(), signal.SIGKILL)
@@ -94,6 +100,11 @@ def run_streaming(
 ) -> ProcResult:
     """Run ``argv`` in ``cwd``; call ``on_line`` for each stdout line; kill the process group on timeout."""
     start = time.monotonic()
+    # A Ctrl-C or SIGTERM while Popen runs would raise out of it after the child started, with no
+    # handle on the child to kill: in the main thread (where handlers run) they wait until ``proc`` is
+    # ours, and are raised inside the try below, which kills it.
+    main = threading.current_thread() is threading.main_thread()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if main else None
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -107,8 +118,12 @@ def run_streaming(
             preexec_fn=_die_with_parent(),
             env=env,
         )
-    except OSError as exc:
-        raise ToolFailed(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+    except BaseException as exc:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if isinstance(exc, OSError):
+            raise ToolFailed(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+        raise
     out_lines: list[str] = []
     err_chunks: list[str] = []
     callback_errors: list[BaseException] = []
@@ -135,6 +150,8 @@ def run_streaming(
     timed_out = False
     try:
         try:
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal sent meanwhile is raised here
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True

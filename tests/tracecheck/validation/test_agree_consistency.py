@@ -199,9 +199,14 @@ def test_two_committed_writes_at_one_txid_one_observing_the_other(name: str) -> 
     assert not isinstance(verdict, BadInput) and not verdict["CommittedRwSerializable"]
 
 
-@pytest.mark.xfail(strict=True, reason="a request sent after its own response (again, or only then): the spec counts "
-                   "responses of the session up to that later request, the checker's one sweep only those "
-                   "before the response (docs/consistency-spec.md)")  # fmt: skip
+_LATE_REQUEST = (
+    "a request sent after its own response (again, or only then): the spec counts responses of the "
+    "session up to that later request, the checker's one sweep only those before the response "
+    "(docs/consistency-spec.md)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=_LATE_REQUEST)
 @pytest.mark.parametrize("name", ["request_after_response_mr", "request_after_response_ryw"])
 def test_a_request_repeated_after_its_response(name: str) -> None:
     a = compare([_saved(name)])
