@@ -133,7 +133,7 @@ def _monotonic(
 ) -> None:
     """Response ``i`` against what the session's first ``p`` responses on ``key`` saw of committed writes."""
     h = a.h
-    txs, txids, observed, c, tx, t = h.tx, h.txid, h.observed, h.client[i], h.tx[i], h.txid[i]
+    txs, txids, observed = h.tx, h.txid, h.observed
     j, state = got.idx[p - 1], got.state[p - 1]
     if state is None:
         prior = observed[j][key]  # type: ignore[index]
@@ -143,36 +143,34 @@ def _monotonic(
         if miss is not None:
             j = state[miss]
     if miss is not None:
-        pt, ptx = txids[j], txs[j]
-        mr.append(Violation(
-            "MonotonicReads",
-            f"client {c!r}: request {tx} ({txid_str(t)}) misses committed write {miss}, which "
-            f"request {ptx} ({txid_str(pt)}) before it observed on key {key!r}",
-            (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-            (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-             Edge(tx, ptx, "rw", f"{tx} read a version before what {ptx} saw")),
-            key,
-        ))  # fmt: skip
+        what = f"committed write {miss}, which request {txs[j]} ({txid_str(txids[j])}) before it observed"
+        mr.append(_missed(a, "MonotonicReads", j, i, key, what, f"before what {txs[j]} saw"))
 
 
 def _own(a: Analysis, writes: list[int], i: int, key: str, lst: list[int], ryw: list[Violation]) -> None:
     """Response ``i`` against the session's committed writes of ``key`` answered before its request."""
     h = a.h
-    txs, txids, c, tx, t = h.tx, h.txid, h.client[i], h.tx[i], h.txid[i]
+    txs, txids, tx = h.tx, h.txid, h.tx[i]
     have = set(lst) if len(writes) > 4 else lst
     for j in reversed(writes):
         if txs[j] != tx and txs[j] not in have:
-            pt, ptx = txids[j], txs[j]
-            ryw.append(Violation(
-                "ReadYourWrites",
-                f"client {c!r}: request {tx} ({txid_str(t)}) misses its own committed write "
-                f"{ptx} ({txid_str(pt)}) on key {key!r}",
-                (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
-                (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
-                 Edge(tx, ptx, "rw", f"{tx} read a version without {ptx}'s write")),
-                key,
-            ))  # fmt: skip
+            what = f"its own committed write {txs[j]} ({txid_str(txids[j])})"
+            ryw.append(_missed(a, "ReadYourWrites", j, i, key, what, f"without {txs[j]}'s write"))
             return
+
+
+def _missed(a: Analysis, prop: str, j: int, i: int, key: str, what: str, version: str) -> Violation:
+    """Response ``i`` misses ``what`` that the session's earlier response ``j`` answered or observed."""
+    h = a.h
+    c, tx, t, ptx, pt = h.client[i], h.tx[i], h.txid[i], h.tx[j], h.txid[j]
+    return Violation(
+        prop,
+        f"client {c!r}: request {tx} ({txid_str(t)}) misses {what} on key {key!r}",
+        (a.ln(j), a.ln(i)), (ptx, tx), (pt, t),  # type: ignore[arg-type]
+        (Edge(ptx, tx, "session", f"{ptx} responded before {tx}, same client"),
+         Edge(tx, ptx, "rw", f"{tx} read a version {version}")),
+        key,
+    )  # fmt: skip
 
 
 def read_your_writes(a: Analysis) -> list[Violation]:
