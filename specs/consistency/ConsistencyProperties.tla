@@ -75,9 +75,13 @@ IsInvalid(t) ==
     \E b \in InvalidIds : /\ b[1] = t[1] /\ b[2] <= t[2]
                          /\ \E k \in KnownIds : k[1] = b[1] /\ k[2] <= b[2]
 
-\* Response a came before response b's request was sent.
+\* Response a came before the request that response b answers was sent: a
+\* request of b's id and kind between them (the latest one before b is the
+\* one b answers; a request after b, a repeat or the only one, answers
+\* nothing b saw, and a history with one breaks ResponseFollowsRequest or
+\* UniqueRequests already).
 RespondedBeforeRequested(a, b) ==
-    \E j \in (a + 1)..Len(history) : H(j).type = RequestOf(H(b).type) /\ H(j).tx = H(b).tx
+    \E j \in (a + 1)..(b - 1) : H(j).type = RequestOf(H(b).type) /\ H(j).tx = H(b).tx
 
 \* Read-write (read-only) responses whose TxID is in the set C of committed TxIDs.
 CommittedRw(C) == {i \in Idx : IsRw(i) /\ H(i).tx_id \in C}

@@ -83,12 +83,13 @@ class Analysis:
         return self.h.line[i]
 
     def request_of(self, i: int) -> int:
-        """The latest request of response ``i``'s id and kind, or ``-1``: a response answered before
-        it is one that responded before the request was sent (the spec's RespondedBeforeRequested)."""
+        """The request response ``i`` answers: the latest of its id and kind before it, or ``-1``. A
+        response answered before it is one that responded before that request was sent (the spec's
+        RespondedBeforeRequested); a request after ``i`` answers nothing ``i`` saw."""
         h = self.h
         tx, want = h.tx[i], h.kind[i] - 1  # RW_REQ, RO_REQ precede RW_RESP, RO_RESP
         first = h.request_at.get(tx, -1)
-        found = [j for j in (first, *h.more_requests.get(tx, ())) if j >= 0 and h.kind[j] == want]
+        found = [j for j in (first, *h.more_requests.get(tx, ())) if 0 <= j < i and h.kind[j] == want]
         return max(found, default=-1)
 
     def committed_writer(self, x: int) -> bool:

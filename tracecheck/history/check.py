@@ -309,6 +309,19 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
     best: tuple[TxId, int] | None = None
     second: tuple[TxId, int] | None = None
     upto, first_resp = a.committed_upto, a.first_resp
+    request_at, more = h.request_at, h.more_requests
+    last_rw: dict[int, int] = {}  # filled on the first irregular request id: its last read-write response
+
+    def answered(tx: int) -> int:
+        """The request that ``tx``'s last read-write response answers (the latest before it)."""
+        j = request_at.get(tx, -1)
+        if tx not in more and first_resp[tx] > j:
+            return j  # one request, before the responses: the usual case
+        if not last_rw:
+            last_rw.update((h.tx[n], n) for n, kn in enumerate(h.kind) if kn == RW_RESP)
+        end = last_rw.get(tx, -1)
+        return max((n for n in (j, *more.get(tx, ())) if 0 <= n < end and h.kind[n] == RW_REQ), default=-1)
+
     for i, k in enumerate(h.kind):
         if k == RW_RESP:
             tx = h.tx[i]
@@ -325,7 +338,7 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
             tx = h.tx[i]
             mine = a.txid_of.get(tx)
             other = best if best[1] != tx else second
-            if mine is None or other is None or not a.committed(mine) or h.request_at.get(tx) != i:
+            if mine is None or other is None or not a.committed(mine) or answered(tx) != i:
                 continue
             if mine <= other[0]:
                 b = other[1]

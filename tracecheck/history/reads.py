@@ -81,7 +81,7 @@ def _reads(a: Analysis) -> tuple[list[Violation], list[Violation]]:
     for i in a.committed_reads():
         t, tx = txids[i], txs[i]
         q = request_at.get(tx, -1)
-        if (q >= 0 and kinds[q] != kinds[i] - 1) or (more and tx in more):
+        if (q >= 0 and (kinds[q] != kinds[i] - 1 or q > i)) or (more and tx in more):
             q = a.request_of(i)
         for key, lst in observed[i].items():  # type: ignore[union-attr]
             chain = chains.get(key)

@@ -68,7 +68,7 @@ def _sessions(a: Analysis) -> tuple[list[Violation], list[Violation]]:
             mine = seen[c] = {}
         elif mine:
             q = request_at.get(tx, -1)
-            if (q >= 0 and kinds[q] != k - 1) or (more and tx in more):
+            if (q >= 0 and (kinds[q] != k - 1 or q > i)) or (more and tx in more):
                 q = a.request_of(i)
         cu = upto.get(t[0], -1)  # type: ignore[index]
         wrote = k == RW_RESP and t[1] <= cu  # type: ignore[index]
