@@ -136,7 +136,11 @@ def cds_jvm_opts() -> list[str]:
     """
     if os.environ.get(CDS_ENV, "").strip() == "0":
         return []
-    return list(_archive_opts(find_java(), find_jar(), cache_folder()))
+    try:
+        folder = cache_folder()
+    except RuntimeError:  # no home folder to find
+        return []
+    return list(_archive_opts(find_java(), find_jar(), folder))
 
 
 def clear_cache_folder() -> None:
