@@ -37,8 +37,15 @@ __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "override_constants
 DEFAULT_JVM_OPTS = ("-XX:+UseParallelGC",)
 #: JVM options of exhaustive model checking with one worker (``run_tlc``, ``workers=1``, no ``simulate``)
 #: instead: the serial collector spends less CPU (system time) than the parallel one's GC
-#: threads, on models of seconds and of minutes alike (bench/bench_mc.py, docs/consensus-spec.md).
-MODEL_CHECK_JVM_OPTS = ("-XX:+UseSerialGC",)
+#: threads, on models of seconds and of minutes alike; C2 compilations cost a quarter to half of a
+#: run's CPU, and thresholds three times the defaults leave lukewarm methods to C1 (bench/bench_mc.py,
+#: docs/consensus-spec.md).
+MODEL_CHECK_JVM_OPTS = (
+    "-XX:+UseSerialGC",
+    "-XX:Tier4InvocationThreshold=15000",
+    "-XX:Tier4CompileThreshold=45000",
+    "-XX:Tier4BackEdgeThreshold=120000",
+)
 #: Extra JVM options that cut start-up (~0.15 s) but slow long runs: for many short runs.
 FAST_START_JVM_OPTS = ("-XX:TieredStopAtLevel=1",)
 #: The environment variable capping the processors each TLC JVM sees, its GC and JIT threads included
