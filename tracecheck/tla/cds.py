@@ -70,10 +70,15 @@ def _stamp(path: Path) -> str:
 
 
 def _maps(java: Path, jar: Path, archive: Path) -> bool:
-    """Whether a JVM maps ``archive`` with the jar on its class path and finds its checksums right."""
-    argv = [str(java), "-Xshare:on", "-XX:+VerifySharedSpaces", f"-XX:SharedArchiveFile={archive}"]
-    proc = subprocess.run([*argv, "-cp", str(jar), "-version"], capture_output=True, timeout=_TIMEOUT_S,
-                          check=False)  # fmt: skip
+    """Whether a JVM maps ``archive`` with the jar on its class path and finds its checksums right.
+
+    A broken archive can crash this JVM: its crash report goes to a scratch folder, not the caller's.
+    """
+    with tempfile.TemporaryDirectory(prefix="tracecheck-cds-") as scratch:
+        argv = [str(java), "-Xshare:on", "-XX:+VerifySharedSpaces", f"-XX:SharedArchiveFile={archive}"]
+        argv += ["-XX:-CreateCoredumpOnCrash", f"-XX:ErrorFile={scratch}/hs_err_%p.log"]
+        proc = subprocess.run([*argv, "-cp", str(jar), "-version"], cwd=scratch, capture_output=True,
+                              timeout=_TIMEOUT_S, check=False)  # fmt: skip
     return proc.returncode == 0
 
 

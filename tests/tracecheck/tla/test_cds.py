@@ -48,8 +48,12 @@ def test_archive_made_on_first_use_and_used_by_model_checking(cache: Path) -> No
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])
-def test_a_broken_archive_is_replaced_not_fatal(cache: Path, damage: str) -> None:
-    """A truncated archive crashes the JVM that maps it (checked: SIGABRT): it must never reach TLC."""
+def test_a_broken_archive_is_replaced_not_fatal(
+    cache: Path, damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A truncated archive crashes the JVM that maps it (checked: SIGABRT): it must never reach TLC, and
+    the probing JVM's crash report is left in no one's working folder."""
+    monkeypatch.chdir(tmp_path)
     archive = archive_of(cds.cds_jvm_opts())
     data = archive.read_bytes()
     archive.chmod(0o644)
@@ -60,6 +64,7 @@ def test_a_broken_archive_is_replaced_not_fatal(cache: Path, damage: str) -> Non
     assert rebuilt == archive and cds._maps(cds.find_java(), cds.find_jar(), rebuilt)
     result = check_counters()
     assert result.status == "ok" and result.distinct_states == 125
+    assert not list(tmp_path.glob("hs_err_pid*.log"))
 
 
 def test_no_archive_when_turned_off_or_when_the_jvm_cannot_make_one(
