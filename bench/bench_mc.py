@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracecheck.tla.tlc import MODEL_CHECK_JVM_OPTS  # noqa: E402
+from tracecheck.tla.tlc import model_check_jvm_opts  # noqa: E402
 from tracecheck.tla.tools import find_jar, find_java  # noqa: E402
 
 CONSENSUS = REPO / "specs" / "consensus"
@@ -108,7 +108,7 @@ def main() -> None:
         before = folder_at(args.before, Path(tmp) / "before")
         after = Path(shutil.copytree(CONSENSUS, Path(tmp) / "after"))
         runs = {f"before ({args.before})": (before, jvm_opts_at(args.before)),
-                "after": (after, list(MODEL_CHECK_JVM_OPTS))}  # fmt: skip
+                "after": (after, model_check_jvm_opts())}  # fmt: skip
         for label, (_, opts) in runs.items():
             print(f"JVM options {label}: {' '.join(opts)}")
         print("| cfg | spec | invariants | status | distinct states | JVM CPU s", end="")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracecheck.errors import BadInput
+from tracecheck.tla.cds import cds_jvm_opts
 from tracecheck.tla.proc import run_streaming, scratch_dir
 from tracecheck.tla.sany import library_property
 from tracecheck.tla.tlcresult import (
@@ -36,8 +37,15 @@ __all__ = ["STATUSES", "Progress", "TlcResult", "TraceStep", "override_constants
 DEFAULT_JVM_OPTS = ("-XX:+UseParallelGC",)
 #: JVM options of exhaustive model checking with one worker (``run_tlc``, ``workers=1``, no ``simulate``)
 #: instead: the serial collector spends less CPU (system time) than the parallel one's GC
-#: threads, on models of seconds and of minutes alike (bench/bench_mc.py, docs/consensus-spec.md).
-MODEL_CHECK_JVM_OPTS = ("-XX:+UseSerialGC",)
+#: threads, on models of seconds and of minutes alike; C2 compilations cost a quarter to half of a
+#: run's CPU, and thresholds three times the defaults leave lukewarm methods to C1 (bench/bench_mc.py,
+#: docs/consensus-spec.md).
+MODEL_CHECK_JVM_OPTS = (
+    "-XX:+UseSerialGC",
+    "-XX:Tier4InvocationThreshold=15000",
+    "-XX:Tier4CompileThreshold=45000",
+    "-XX:Tier4BackEdgeThreshold=120000",
+)
 #: Extra JVM options that cut start-up (~0.15 s) but slow long runs: for many short runs.
 FAST_START_JVM_OPTS = ("-XX:TieredStopAtLevel=1",)
 #: The environment variable capping the processors each TLC JVM sees, its GC and JIT threads included
@@ -48,6 +56,12 @@ JVM_CPUS_ENV = "TRACECHECK_JVM_CPUS"
 #: and a parallel collector touching a heap of gigabytes: about 1.6 cores per campaign batch. The serial
 #: collector and C1 alone cut its CPU by a third (docs/campaign.md), so a one-processor JVM uses them.
 ONE_CPU_JVM_OPTS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+
+
+def model_check_jvm_opts() -> list[str]:
+    """The JVM options of exhaustive model checking with one worker: :data:`MODEL_CHECK_JVM_OPTS` and
+    the class-data-sharing archive of the jar (``tracecheck.tla.cds``), which cuts start-up CPU."""
+    return [*MODEL_CHECK_JVM_OPTS, *cds_jvm_opts()]
 
 
 def jvm_cpu_opts() -> list[str]:
@@ -266,7 +280,7 @@ def run_tlc(
     metadir = scratch / "meta"
     try:
         run_cfg, deadlock_check = _compat_config(cfg, scratch, deadlock_check)
-        base = MODEL_CHECK_JVM_OPTS if workers == 1 and not simulate else DEFAULT_JVM_OPTS
+        base = model_check_jvm_opts() if workers == 1 and not simulate else DEFAULT_JVM_OPTS
         argv = tlc_command(
             spec, run_cfg, metadir, workers=workers, simulate=simulate, depth=depth, num=num, seed=seed,
             heap=heap, jvm_props=jvm_props, jvm_opts=jvm_opts, fast_start=fast_start,
