@@ -41,15 +41,42 @@ Rest == {k \in DOMAIN TraceLog : k >= l}
 ------------------------------------------------------------------------------
 \* Client steps: the spec's action for the event, appending exactly it.
 
+\* A Pending or Unknown answer is quiet: enabled in every state its prefix
+\* reaches (Unknown always; Pending for a TxID a response told the client,
+\* whose entry is then in its view's branch, and branches only grow), and it
+\* changes only the history, which no service action reads but through
+\* responses (SessionSeq).  So every service step taken just before it
+\* commutes with it and can be taken after it instead: a behaviour matching
+\* the history becomes one with no service step before a quiet event, and a
+\* run of quiet events is matched in one step (QuietRun), each event checked
+\* by the spec's own conditions, up to the first one they refuse (where the
+\* history is then rejected, at the same line as event by event).
+QuietAt(k) == TraceLog[k].type = StatusEv /\ TraceLog[k].status \in {Pending, Unknown}
+Quiet == QuietAt(l)
+
+RECURSIVE QuietRun(_, _)
+QuietRun(h, k) ==
+    IF /\ k <= Len(TraceLog) /\ QuietAt(k)
+       /\ LET e == TraceLog[k]
+          IN /\ e = Ev(StatusEv, NoTx, e.client, e.tx_id, <<>>, e.status)
+             /\ MayAsk(h, e.client, e.tx_id) /\ e.status \in StatusOf(e.tx_id)
+    THEN QuietRun(Append(h, TraceLog[k]), k + 1)
+    ELSE <<h, k>>
+
 TraceClientStep ==
     /\ l <= Len(TraceLog)
-    /\ CASE E.type = RwReq -> RwTxRequest(E.client, E.tx)
-         [] E.type = RoReq -> RoTxRequest(E.client, E.tx)
-         [] E.type = RwResp -> RwTxResponse(E.client)
-         [] E.type = RoResp -> RoTxResponse(E.client)
-         [] E.type = StatusEv -> TxStatus(E.client, E.tx_id, E.status)
-    /\ history'[Len(history')] = E
-    /\ l' = l + 1
+    /\ IF Quiet
+       THEN LET r == QuietRun(history, l)
+            IN /\ r[2] > l
+               /\ history' = r[1] /\ l' = r[2]
+               /\ UNCHANGED <<branches, commitSeq, session, inflight>>
+       ELSE /\ CASE E.type = RwReq -> RwTxRequest(E.client, E.tx)
+                  [] E.type = RoReq -> RoTxRequest(E.client, E.tx)
+                  [] E.type = RwResp -> RwTxResponse(E.client)
+                  [] E.type = RoResp -> RoTxResponse(E.client)
+                  [] E.type = StatusEv -> TxStatus(E.client, E.tx_id, E.status)
+            /\ history'[Len(history')] = E
+            /\ l' = l + 1
     /\ UNCHANGED t
 
 ------------------------------------------------------------------------------
@@ -58,6 +85,16 @@ TraceClientStep ==
 \* The TxID the history reports for write x (NoTxId if it is never
 \* answered): TraceToldIds[t][x + 1], precomputed by the adapter.
 ToldId(x) == IF x + 1 \in DOMAIN TraceToldIds[t] THEN TraceToldIds[t][x + 1] ELSE NoTxId
+
+LastNamedView == IF TraceViews[t] = {} THEN 0 ELSE CHOOSE v \in TraceViews[t] : \A w \in TraceViews[t] : w <= v
+
+\* Views no TxID names between two named ones (elections nobody won, or
+\* whose entries no client was told) are interchangeable but for their
+\* numbers: only the last of such a run gets entries of its own (the
+\* earlier ones are copies of the committed prefix; what a commit of an
+\* earlier one proves, the same signature at the same seqno of the last one
+\* proves as well, its view being larger and equally unnamed).
+OwnEntries(v) == v \in TraceViews[t] \/ v + 1 \in TraceViews[t] \/ v > LastNamedView
 
 ObservedLater(x) == \E k \in Rest : x \in Range(TraceLog[k].observed)
 
@@ -77,12 +114,14 @@ NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
     \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
-       /\ v \in {Len(branches), session[E.client]}
+       /\ \/ E.status \in {Committed, Invalid} /\ v = Len(branches)
+          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]}
 
 TraceSignature ==
     \E v \in DOMAIN branches :
         /\ Len(branches[v]) <= TraceMaxSeq[t]
         /\ <<v, Len(branches[v]) + 1>> \notin TraceRwIds[t]
+        /\ OwnEntries(v)
         /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
@@ -105,17 +144,22 @@ NamedBy(e) ==
          IN IF r = {} THEN 0 ELSE TraceLog[CHOOSE k \in r : TRUE].tx_id[1]
     ELSE e.tx_id[1]
 
-LastNamedView == IF TraceViews[t] = {} THEN 0 ELSE CHOOSE v \in TraceViews[t] : \A w \in TraceViews[t] : w <= v
+\* A final answer for v.s needs at most the views up to the first named view
+\* after v (a commit there proves it): a view u starts before it only if no
+\* named view lies between v and u.
+ProofView(u) == E.status \in {Committed, Invalid} /\ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
 
 TraceNewView ==
     LET u == Len(branches) + 1
     IN /\ u <= TraceMaxView[t]
-       /\ \/ u \in TraceViews[t] /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+       /\ l <= Len(TraceLog)
+       /\ \/ /\ u \in TraceViews[t] /\ (NamedBy(E) >= u \/ ProofView(u))
+             /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
-             /\ l <= Len(TraceLog) /\ (NamedBy(E) > u \/ E.status = Invalid)
+             /\ NamedBy(E) > u \/ (E.status = Invalid /\ ProofView(u))
              /\ NewView(Len(branches), commitSeq)
           \/ /\ u > LastNamedView
-             /\ l <= Len(TraceLog) /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
+             /\ E.status = Invalid \/ E.type \in {RwReq, RoReq}
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
 
 \* A client connects at any time (to the view that is newest then); a
@@ -156,7 +200,9 @@ TraceCommit ==
            ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
         /\ AdvanceCommit(s)
 
+\* No service step before a quiet event (see QuietAt) nor after the last event.
 TraceServiceStep ==
+    /\ l <= Len(TraceLog) /\ ~Quiet
     /\ TraceExecute \/ TraceSignature \/ TraceCommit \/ TraceNewView \/ TraceMove
     /\ UNCHANGED <<t, l>>
 
