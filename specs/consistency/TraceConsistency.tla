@@ -15,9 +15,12 @@
 (* report, a signature never takes a seqno some write of that view is     *)
 (* told and is appended only when needed (NeedsEntry), views and seqnos    *)
 (* stay within what the history mentions (plus one view no TxID names and  *)
-(* one signature to commit the last write), commits happen only before a   *)
+(* one signature to commit the last write), views start only just before  *)
+(* an event that needs them (TraceNewView), commits happen only before a   *)
 (* final status answer or a session's move (TraceCommit), and sessions     *)
 (* move only when their branch cannot serve their next step (TraceMove).   *)
+(* No service step comes before a Pending or Unknown answer, and a run of  *)
+(* them is matched in one step (QuietAt: the commutation argument).        *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
@@ -108,8 +111,11 @@ TraceExecute ==
 
 \* A signature is appended only when something needs it: a write of view v
 \* is told a seqno past the next one, or the next event names a seqno at or
-\* past the end of the newest branch (a status to commit) or of its client's
-\* branch (a read told a signature's TxID).
+\* past the end of the newest branch, for a final answer (to commit) or a
+\* read (its session may move there), or of its client's branch, for a read
+\* (told a signature's TxID).  A signature commutes with every other client
+\* step (a write's response reads its branch only up to its own entry; a
+\* status answer, only the committed prefix and its own TxID's entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
@@ -125,17 +131,22 @@ TraceSignature ==
         /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
-\* A view some TxID names may start at any time, from any signed prefix.  A
-\* view no TxID names (an election no client saw) starts only when it may
-\* matter: one between named views just before the first event naming a
-\* later one (for a request: whose response does) or an Invalid answer (a
-\* commit in a later named view may prove it), as a copy of the committed
-\* prefix (an election nobody won: it is only a step to the later view,
-\* which may start from any branch); the one past the last named
-\* view (TraceMaxView) just before an Invalid answer (a commit there may
-\* prove it) or a request (its session may move there), from any signed
-\* prefix.  Any other moment or prefix explains nothing more and would
-\* multiply the states (service runs have runs of elections no client sees).
+\* Views start lazily.  An election commutes with every client step that
+\* neither reads the new branch nor depends on its commit (a status answer
+\* sees the same committed prefix on the new branch), so it can wait until
+\* the first event that needs it.  A view some TxID names starts, from any
+\* signed prefix, just before the first event naming it or a later view (for
+\* a request: whose response does), or before a Committed or Invalid answer
+\* for v.s if no named view lies between v and it (a commit there may prove
+\* the answer; ProofView).  A view no TxID names (an election no client
+\* saw) between named ones starts just before the first event naming a
+\* later one or such an Invalid answer, as a copy of the committed prefix
+\* (an election nobody won: only a step to the later view, which may start
+\* from any branch); the one past the last named view (TraceMaxView) just
+\* before an Invalid answer (a commit there may prove it) or a request (its
+\* session may move there), from any signed prefix.  Any other moment or
+\* prefix explains nothing more and would multiply the states (service runs
+\* have runs of elections no client sees).
 
 \* The view event E names: its TxID's, or for a request its response's (0: none).
 NamedBy(e) ==
@@ -189,15 +200,24 @@ TraceMove ==
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
 \* choosing among all signatures would multiply the states by the commit
-\* points); before an Invalid answer or a session's move, to any signature.
+\* points); before an Invalid answer, for the same reason, to the first
+\* signature whose commit proves it (InvalidNow with the commit there), and
+\* only if nothing proves it yet; before a session's move, to any signature.
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+InvalidAt(id, s) ==
+    \/ id[2] <= s /\ Latest[id[2]].view /= id[1]
+    \/ id[2] > s /\ Latest[s].view > id[1]
+FirstProof(s) ==
+    /\ ~InvalidNow(E.tx_id) /\ InvalidAt(E.tx_id, s)
+    /\ \A k \in (commitSeq + 1)..(s - 1) : OwnSignature(k) => ~InvalidAt(E.tx_id, k)
 
 TraceCommit ==
     /\ l <= Len(TraceLog)
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
-           ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
+           ELSE \/ E.status = Invalid /\ FirstProof(s)
+                \/ WantsMove \/ \E c \in Clients : ExecMove(c)
         /\ AdvanceCommit(s)
 
 \* No service step before a quiet event (see QuietAt) nor after the last event.
