@@ -39,7 +39,6 @@ TraceClients == UNION {TraceClientSets[k] : k \in DOMAIN TraceClientSets}
 
 TraceLog == TraceLogs[t]
 E == TraceLog[l]
-Rest == {k \in DOMAIN TraceLog : k >= l}
 
 ------------------------------------------------------------------------------
 \* Client steps: the spec's action for the event, appending exactly it.
@@ -99,7 +98,8 @@ LastNamedView == IF TraceViews[t] = {} THEN 0 ELSE CHOOSE v \in TraceViews[t] : 
 \* proves as well, its view being larger and equally unnamed).
 OwnEntries(v) == v \in TraceViews[t] \/ v + 1 \in TraceViews[t] \/ v > LastNamedView
 
-ObservedLater(x) == \E k \in Rest : x \in Range(TraceLog[k].observed)
+\* Whether a later event observes write x (TraceLastObserved, precomputed).
+ObservedLater(x) == x + 1 \in DOMAIN TraceLastObserved[t] /\ TraceLastObserved[t][x + 1] >= l
 
 TraceExecute ==
     \E c \in Clients :
@@ -148,12 +148,9 @@ TraceSignature ==
 \* prefix explains nothing more and would multiply the states (service runs
 \* have runs of elections no client sees).
 
-\* The view event E names: its TxID's, or for a request its response's (0: none).
-NamedBy(e) ==
-    IF e.type \in {RwReq, RoReq}
-    THEN LET r == {k \in Rest : TraceLog[k].type \in {RwResp, RoResp} /\ TraceLog[k].tx = e.tx}
-         IN IF r = {} THEN 0 ELSE TraceLog[CHOOSE k \in r : TRUE].tx_id[1]
-    ELSE e.tx_id[1]
+\* The view event E names: its TxID's, or for a request its response's (0:
+\* none); precomputed (TraceNamed).
+NamedNext == TraceNamed[t][l]
 
 \* A final answer for v.s needs at most the views up to the first named view
 \* after v (a commit there proves it): a view u starts before it only if no
@@ -164,10 +161,10 @@ TraceNewView ==
     LET u == Len(branches) + 1
     IN /\ u <= TraceMaxView[t]
        /\ l <= Len(TraceLog)
-       /\ \/ /\ u \in TraceViews[t] /\ (NamedBy(E) >= u \/ ProofView(u))
+       /\ \/ /\ u \in TraceViews[t] /\ (NamedNext >= u \/ ProofView(u))
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
-             /\ NamedBy(E) > u \/ (E.status = Invalid /\ ProofView(u))
+             /\ NamedNext > u \/ (E.status = Invalid /\ ProofView(u))
              /\ NewView(Len(branches), commitSeq)
           \/ /\ u > LastNamedView
              /\ E.status = Invalid \/ E.type \in {RwReq, RoReq}
@@ -183,7 +180,7 @@ HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
 
 WantsMove ==
     /\ l <= Len(TraceLog) /\ session[E.client] /= 0
-    /\ \/ E.type = RwReq /\ NamedBy(E) \notin {0, session[E.client]} /\ NamedBy(E) = Len(branches)
+    /\ \/ E.type = RwReq /\ NamedNext \notin {0, session[E.client]} /\ NamedNext = Len(branches)
        \/ E.type = RoResp /\ ~HoldsId(branches[session[E.client]], E.tx_id) /\ HoldsId(Latest, E.tx_id)
 
 \* A write in flight, not yet executed, whose response names the newest view
