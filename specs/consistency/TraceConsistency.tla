@@ -157,6 +157,18 @@ NamedNext == TraceNamed[t][l]
 \* named view lies between v and u.
 ProofView(u) == E.status \in {Committed, Invalid} /\ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
 
+\* The first named view after u (u < LastNamedView).
+NextNamedAfter(u) == CHOOSE w \in TraceViews[t] : w > u /\ \A x \in TraceViews[t] : x > u => w <= x
+
+\* The k views before the next named one start at once, each a copy of the
+\* committed prefix: k NewView steps from the newest branch's committed
+\* prefix with nothing between them (none gets entries of its own before the
+\* last, OwnEntries, so nothing could happen on them but sessions moving to a
+\* copy that the last copy serves alike).
+UnnamedRun(k) ==
+    /\ branches' = branches \o [i \in 1..k |-> SubSeq(Latest, 1, commitSeq)]
+    /\ UNCHANGED <<history, commitSeq, session, inflight>>
+
 TraceNewView ==
     LET u == Len(branches) + 1
     IN /\ u <= TraceMaxView[t]
@@ -165,7 +177,7 @@ TraceNewView ==
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
              /\ NamedNext > u \/ (E.status = Invalid /\ ProofView(u))
-             /\ NewView(Len(branches), commitSeq)
+             /\ UnnamedRun(NextNamedAfter(u) - u)
           \/ /\ u > LastNamedView
              /\ E.status = Invalid \/ E.type \in {RwReq, RoReq}
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
