@@ -185,15 +185,20 @@ TraceNewView ==
 \* A client connects at any time (to the view that is newest then); a
 \* session moves only just before its own event that its branch cannot
 \* serve: a write request whose response names another view, a read told a
-\* TxID its branch does not hold (a read told one it holds sees the same
-\* list there: an entry's TxID fixes the log before it); or, with a write in
-\* flight, before the write executes in the newest view.
+\* TxID its branch does not hold, or holds below the session's floor (a
+\* read told one it holds at or above it sees the same list there: an
+\* entry's TxID fixes the log before it); or, with a write in flight, before
+\* the write executes in the newest view.
 HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
+\* Whether c's branch can serve a read told id: it holds id at or after the
+\* session's floor (SessionSeq).
+Serves(c, id) ==
+    LET b == branches[session[c]] IN HoldsId(b, id) /\ SessionSeq(c, b) <= id[2]
 
 WantsMove ==
     /\ l <= Len(TraceLog) /\ session[E.client] /= 0
     /\ \/ E.type = RwReq /\ NamedNext \notin {0, session[E.client]} /\ NamedNext = Len(branches)
-       \/ E.type = RoResp /\ ~HoldsId(branches[session[E.client]], E.tx_id) /\ HoldsId(Latest, E.tx_id)
+       \/ E.type = RoResp /\ ~Serves(E.client, E.tx_id) /\ HoldsId(Latest, E.tx_id)
 
 \* A write in flight, not yet executed, whose response names the newest view
 \* (its session moved after the request was sent).
@@ -209,24 +214,18 @@ TraceMove ==
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
 \* choosing among all signatures would multiply the states by the commit
-\* points); before an Invalid answer, for the same reason, to the first
-\* signature whose commit proves it (InvalidNow with the commit there), and
-\* only if nothing proves it yet; before a session's move, to any signature.
+\* points); before an Invalid answer or a session's move, to any signature
+\* (not only the first that proves the answer: a commit in the old view may
+\* have to come first, so that the new view holds what a later read is
+\* told; InvalidWithoutEvidence seed 4, lines 15 and 18).
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
-InvalidAt(id, s) ==
-    \/ id[2] <= s /\ Latest[id[2]].view /= id[1]
-    \/ id[2] > s /\ Latest[s].view > id[1]
-FirstProof(s) ==
-    /\ ~InvalidNow(E.tx_id) /\ InvalidAt(E.tx_id, s)
-    /\ \A k \in (commitSeq + 1)..(s - 1) : OwnSignature(k) => ~InvalidAt(E.tx_id, k)
 
 TraceCommit ==
     /\ l <= Len(TraceLog)
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
-           ELSE \/ E.status = Invalid /\ FirstProof(s)
-                \/ WantsMove \/ \E c \in Clients : ExecMove(c)
+           ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
         /\ AdvanceCommit(s)
 
 \* No service step before a quiet event (see QuietAt) nor after the last event.
