@@ -153,15 +153,20 @@ StatusOf(id) ==
     \cup (IF InvalidNow(id) THEN {Invalid} ELSE {})
     \cup (IF ReportUncertain THEN {Unknown} \cup (IF HeldNow(id) THEN {Pending} ELSE {}) ELSE {})
 
-TxStatus(c, id, st) ==
-    LET told == {i \in Idx : IsResponse(i) /\ history[i].client = c /\ history[i].tx_id = id}
+\* Whether client c may ask about id after history h (its conditions on the
+\* history alone, so that trace validation can check a run of answers at once).
+MayAsk(h, c, id) ==
+    LET told == {i \in DOMAIN h : h[i].type \in {RwResp, RoResp} /\ h[i].client = c /\ h[i].tx_id = id}
         last == CHOOSE i \in told : \A k \in told : k <= i
     IN /\ told /= {}
-       /\ st \in StatusOf(id)
-       /\ ~\E i \in Idx : /\ i > last /\ history[i].type = StatusEv /\ history[i].client = c
-                          /\ history[i].tx_id = id /\ history[i].status \in {Committed, Invalid}
-       /\ history' = Append(history, Ev(StatusEv, NoTx, c, id, <<>>, st))
-       /\ UNCHANGED <<branches, commitSeq, session, inflight>>
+       /\ ~\E i \in DOMAIN h : /\ i > last /\ h[i].type = StatusEv /\ h[i].client = c
+                              /\ h[i].tx_id = id /\ h[i].status \in {Committed, Invalid}
+
+TxStatus(c, id, st) ==
+    /\ MayAsk(history, c, id)
+    /\ st \in StatusOf(id)
+    /\ history' = Append(history, Ev(StatusEv, NoTx, c, id, <<>>, st))
+    /\ UNCHANGED <<branches, commitSeq, session, inflight>>
 
 ------------------------------------------------------------------------------
 \* Service actions: invisible to clients.

@@ -15,9 +15,12 @@
 (* report, a signature never takes a seqno some write of that view is     *)
 (* told and is appended only when needed (NeedsEntry), views and seqnos    *)
 (* stay within what the history mentions (plus one view no TxID names and  *)
-(* one signature to commit the last write), commits happen only before a   *)
+(* one signature to commit the last write), views start only just before  *)
+(* an event that needs them (TraceNewView), commits happen only before a   *)
 (* final status answer or a session's move (TraceCommit), and sessions     *)
 (* move only when their branch cannot serve their next step (TraceMove).   *)
+(* No service step comes before a Pending or Unknown answer, and a run of  *)
+(* them is matched in one step (QuietAt: the commutation argument).        *)
 (*                                                                         *)
 (* Reporting follows the PrintT protocol of tracecheck.validation.tlc_run. *)
 (* The invariants are checked on fully matched behaviours only (a prefix   *)
@@ -36,20 +39,46 @@ TraceClients == UNION {TraceClientSets[k] : k \in DOMAIN TraceClientSets}
 
 TraceLog == TraceLogs[t]
 E == TraceLog[l]
-Rest == {k \in DOMAIN TraceLog : k >= l}
 
 ------------------------------------------------------------------------------
 \* Client steps: the spec's action for the event, appending exactly it.
 
+\* A Pending or Unknown answer is quiet: enabled in every state its prefix
+\* reaches (Unknown always; Pending for a TxID a response told the client,
+\* whose entry is then in its view's branch, and branches only grow), and it
+\* changes only the history, which no service action reads but through
+\* responses (SessionSeq).  So every service step taken just before it
+\* commutes with it and can be taken after it instead: a behaviour matching
+\* the history becomes one with no service step before a quiet event, and a
+\* run of quiet events is matched in one step (QuietRun), each event checked
+\* by the spec's own conditions, up to the first one they refuse (where the
+\* history is then rejected, at the same line as event by event).
+QuietAt(k) == TraceLog[k].type = StatusEv /\ TraceLog[k].status \in {Pending, Unknown}
+Quiet == QuietAt(l)
+
+RECURSIVE QuietRun(_, _)
+QuietRun(h, k) ==
+    IF /\ k <= Len(TraceLog) /\ QuietAt(k)
+       /\ LET e == TraceLog[k]
+          IN /\ e = Ev(StatusEv, NoTx, e.client, e.tx_id, <<>>, e.status)
+             /\ MayAsk(h, e.client, e.tx_id) /\ e.status \in StatusOf(e.tx_id)
+    THEN QuietRun(Append(h, TraceLog[k]), k + 1)
+    ELSE <<h, k>>
+
 TraceClientStep ==
     /\ l <= Len(TraceLog)
-    /\ CASE E.type = RwReq -> RwTxRequest(E.client, E.tx)
-         [] E.type = RoReq -> RoTxRequest(E.client, E.tx)
-         [] E.type = RwResp -> RwTxResponse(E.client)
-         [] E.type = RoResp -> RoTxResponse(E.client)
-         [] E.type = StatusEv -> TxStatus(E.client, E.tx_id, E.status)
-    /\ history'[Len(history')] = E
-    /\ l' = l + 1
+    /\ IF Quiet
+       THEN LET r == QuietRun(history, l)
+            IN /\ r[2] > l
+               /\ history' = r[1] /\ l' = r[2]
+               /\ UNCHANGED <<branches, commitSeq, session, inflight>>
+       ELSE /\ CASE E.type = RwReq -> RwTxRequest(E.client, E.tx)
+                  [] E.type = RoReq -> RoTxRequest(E.client, E.tx)
+                  [] E.type = RwResp -> RwTxResponse(E.client)
+                  [] E.type = RoResp -> RoTxResponse(E.client)
+                  [] E.type = StatusEv -> TxStatus(E.client, E.tx_id, E.status)
+            /\ history'[Len(history')] = E
+            /\ l' = l + 1
     /\ UNCHANGED t
 
 ------------------------------------------------------------------------------
@@ -59,7 +88,18 @@ TraceClientStep ==
 \* answered): TraceToldIds[t][x + 1], precomputed by the adapter.
 ToldId(x) == IF x + 1 \in DOMAIN TraceToldIds[t] THEN TraceToldIds[t][x + 1] ELSE NoTxId
 
-ObservedLater(x) == \E k \in Rest : x \in Range(TraceLog[k].observed)
+LastNamedView == IF TraceViews[t] = {} THEN 0 ELSE CHOOSE v \in TraceViews[t] : \A w \in TraceViews[t] : w <= v
+
+\* Views no TxID names between two named ones (elections nobody won, or
+\* whose entries no client was told) are interchangeable but for their
+\* numbers: only the last of such a run gets entries of its own (the
+\* earlier ones are copies of the committed prefix; what a commit of an
+\* earlier one proves, the same signature at the same seqno of the last one
+\* proves as well, its view being larger and equally unnamed).
+OwnEntries(v) == v \in TraceViews[t] \/ v + 1 \in TraceViews[t] \/ v > LastNamedView
+
+\* Whether a later event observes write x (TraceLastObserved, precomputed).
+ObservedLater(x) == x + 1 \in DOMAIN TraceLastObserved[t] /\ TraceLastObserved[t][x + 1] >= l
 
 TraceExecute ==
     \E c \in Clients :
@@ -71,65 +111,94 @@ TraceExecute ==
 
 \* A signature is appended only when something needs it: a write of view v
 \* is told a seqno past the next one, or the next event names a seqno at or
-\* past the end of the newest branch (a status to commit) or of its client's
-\* branch (a read told a signature's TxID).
+\* past the end of the newest branch, for a final answer (to commit) or a
+\* read (its session may move there), or of its client's branch, for a read
+\* (told a signature's TxID).  A signature commutes with every other client
+\* step (a write's response reads its branch only up to its own entry; a
+\* status answer, only the committed prefix and its own TxID's entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
     \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
-       /\ v \in {Len(branches), session[E.client]}
+       /\ \/ E.status \in {Committed, Invalid} /\ v = Len(branches)
+          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]}
 
 TraceSignature ==
     \E v \in DOMAIN branches :
         /\ Len(branches[v]) <= TraceMaxSeq[t]
         /\ <<v, Len(branches[v]) + 1>> \notin TraceRwIds[t]
+        /\ OwnEntries(v)
         /\ NeedsEntry(v)
         /\ AppendSignature(v)
 
-\* A view some TxID names may start at any time, from any signed prefix.  A
-\* view no TxID names (an election no client saw) starts only when it may
-\* matter: one between named views just before the first event naming a
-\* later one (for a request: whose response does) or an Invalid answer (a
-\* commit in a later named view may prove it), as a copy of the committed
-\* prefix (an election nobody won: it is only a step to the later view,
-\* which may start from any branch); the one past the last named
-\* view (TraceMaxView) just before an Invalid answer (a commit there may
-\* prove it) or a request (its session may move there), from any signed
-\* prefix.  Any other moment or prefix explains nothing more and would
-\* multiply the states (service runs have runs of elections no client sees).
+\* Views start lazily.  An election commutes with every client step that
+\* neither reads the new branch nor depends on its commit (a status answer
+\* sees the same committed prefix on the new branch), so it can wait until
+\* the first event that needs it.  A view some TxID names starts, from any
+\* signed prefix, just before the first event naming it or a later view (for
+\* a request: whose response does), or before a Committed or Invalid answer
+\* for v.s if no named view lies between v and it (a commit there may prove
+\* the answer; ProofView).  A view no TxID names (an election no client
+\* saw) between named ones starts just before the first event naming a
+\* later one or such an Invalid answer, as a copy of the committed prefix
+\* (an election nobody won: only a step to the later view, which may start
+\* from any branch); the one past the last named view (TraceMaxView) just
+\* before an Invalid answer (a commit there may prove it) or a request (its
+\* session may move there), from any signed prefix.  Any other moment or
+\* prefix explains nothing more and would multiply the states (service runs
+\* have runs of elections no client sees).
 
-\* The view event E names: its TxID's, or for a request its response's (0: none).
-NamedBy(e) ==
-    IF e.type \in {RwReq, RoReq}
-    THEN LET r == {k \in Rest : TraceLog[k].type \in {RwResp, RoResp} /\ TraceLog[k].tx = e.tx}
-         IN IF r = {} THEN 0 ELSE TraceLog[CHOOSE k \in r : TRUE].tx_id[1]
-    ELSE e.tx_id[1]
+\* The view event E names: its TxID's, or for a request its response's (0:
+\* none); precomputed (TraceNamed).
+NamedNext == TraceNamed[t][l]
 
-LastNamedView == IF TraceViews[t] = {} THEN 0 ELSE CHOOSE v \in TraceViews[t] : \A w \in TraceViews[t] : w <= v
+\* A final answer for v.s needs at most the views up to the first named view
+\* after v (a commit there proves it): a view u starts before it only if no
+\* named view lies between v and u.
+ProofView(u) == E.status \in {Committed, Invalid} /\ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
+
+\* The first named view after u (u < LastNamedView).
+NextNamedAfter(u) == CHOOSE w \in TraceViews[t] : w > u /\ \A x \in TraceViews[t] : x > u => w <= x
+
+\* The k views before the next named one start at once, each a copy of the
+\* committed prefix: k NewView steps from the newest branch's committed
+\* prefix with nothing between them (none gets entries of its own before the
+\* last, OwnEntries, so nothing could happen on them but sessions moving to a
+\* copy that the last copy serves alike).
+UnnamedRun(k) ==
+    /\ branches' = branches \o [i \in 1..k |-> SubSeq(Latest, 1, commitSeq)]
+    /\ UNCHANGED <<history, commitSeq, session, inflight>>
 
 TraceNewView ==
     LET u == Len(branches) + 1
     IN /\ u <= TraceMaxView[t]
-       /\ \/ u \in TraceViews[t] /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+       /\ l <= Len(TraceLog)
+       /\ \/ /\ u \in TraceViews[t] /\ (NamedNext >= u \/ ProofView(u))
+             /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
-             /\ l <= Len(TraceLog) /\ (NamedBy(E) > u \/ E.status = Invalid)
-             /\ NewView(Len(branches), commitSeq)
+             /\ NamedNext > u \/ (E.status = Invalid /\ ProofView(u))
+             /\ UnnamedRun(NextNamedAfter(u) - u)
           \/ /\ u > LastNamedView
-             /\ l <= Len(TraceLog) /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
+             /\ E.status = Invalid \/ E.type \in {RwReq, RoReq}
              /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
 
 \* A client connects at any time (to the view that is newest then); a
 \* session moves only just before its own event that its branch cannot
 \* serve: a write request whose response names another view, a read told a
-\* TxID its branch does not hold (a read told one it holds sees the same
-\* list there: an entry's TxID fixes the log before it); or, with a write in
-\* flight, before the write executes in the newest view.
+\* TxID its branch does not hold, or holds below the session's floor (a
+\* read told one it holds at or above it sees the same list there: an
+\* entry's TxID fixes the log before it); or, with a write in flight, before
+\* the write executes in the newest view.
 HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
+\* Whether c's branch can serve a read told id: it holds id at or after the
+\* session's floor (SessionSeq).
+Serves(c, id) ==
+    LET b == branches[session[c]] IN HoldsId(b, id) /\ SessionSeq(c, b) <= id[2]
 
 WantsMove ==
     /\ l <= Len(TraceLog) /\ session[E.client] /= 0
-    /\ \/ E.type = RwReq /\ NamedBy(E) \notin {0, session[E.client]} /\ NamedBy(E) = Len(branches)
-       \/ E.type = RoResp /\ ~HoldsId(branches[session[E.client]], E.tx_id) /\ HoldsId(Latest, E.tx_id)
+    /\ \/ E.type = RwReq /\ NamedNext \notin {0, session[E.client]} /\ NamedNext = Len(branches)
+       \/ E.type = RoResp /\ ~Serves(E.client, E.tx_id) /\ HoldsId(Latest, E.tx_id)
 
 \* A write in flight, not yet executed, whose response names the newest view
 \* (its session moved after the request was sent).
@@ -145,7 +214,10 @@ TraceMove ==
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
 \* choosing among all signatures would multiply the states by the commit
-\* points); before an Invalid answer or a session's move, to any signature.
+\* points); before an Invalid answer or a session's move, to any signature
+\* (not only the first that proves the answer: a commit in the old view may
+\* have to come first, so that the new view holds what a later read is
+\* told; InvalidWithoutEvidence seed 4, lines 15 and 18).
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
 
 TraceCommit ==
@@ -156,7 +228,9 @@ TraceCommit ==
            ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
         /\ AdvanceCommit(s)
 
+\* No service step before a quiet event (see QuietAt) nor after the last event.
 TraceServiceStep ==
+    /\ l <= Len(TraceLog) /\ ~Quiet
     /\ TraceExecute \/ TraceSignature \/ TraceCommit \/ TraceNewView \/ TraceMove
     /\ UNCHANGED <<t, l>>
 

@@ -124,3 +124,39 @@ def test_histories_of_the_specs_own_walks_are_accepted(tmp_path: Path) -> None:
     found = validate_paths(paths, adapter=ConsistencyAdapter(), jobs=1, timeout=600, diagnose=False)
     rejected = [v.trace.path.name for v in found if not v.accepted]
     assert not rejected, rejected
+
+
+def _quiet_history(tail: list[dict[str, object]]) -> list[dict[str, object]]:
+    head: list[dict[str, object]] = [
+        {"type": "RwTxRequest", "tx": 0, "client": "a"},
+        {"type": "RwTxResponse", "tx": 0, "client": "a", "tx_id": [2, 1], "observed": [0]},
+        {"type": "TxStatusReceived", "client": "a", "tx_id": [2, 1], "status": "UnknownStatus"},
+        {"type": "TxStatusReceived", "client": "a", "tx_id": [2, 1], "status": "PendingStatus"},
+    ]
+    return head + tail
+
+
+def test_a_run_of_pending_and_unknown_answers_is_checked_answer_by_answer(tmp_path: Path) -> None:
+    """Runs of Pending and Unknown answers are matched in one step (TraceConsistency.QuietRun): a correct
+    run is accepted, and an answer the spec refuses in the middle of a run (one for a TxID the client
+    was never told; one after a final answer) is rejected at its own line, not at the run's first."""
+    pending = {"type": "TxStatusReceived", "client": "a", "tx_id": [2, 1], "status": "PendingStatus"}
+    committed = {"type": "TxStatusReceived", "client": "a", "tx_id": [2, 1], "status": "CommittedStatus"}
+    untold = {"type": "TxStatusReceived", "client": "a", "tx_id": [2, 2], "status": "UnknownStatus"}
+    cases = {
+        "good": (_quiet_history([pending, pending, committed]), None),
+        "untold": (_quiet_history([pending, untold, pending]), 6),
+        "after-final": (_quiet_history([committed, pending]), 6),
+    }
+    paths = []
+    for name, (events, _) in cases.items():
+        path = tmp_path / f"{name}.ndjson"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events))
+        paths.append(path)
+    found = validate_paths(paths, adapter=ConsistencyAdapter(), jobs=1, timeout=600, diagnose=False)
+    for (name, (events, line)), v in zip(cases.items(), found, strict=True):
+        if line is None:
+            assert v.accepted and v.matched == len(events), (name, v.message)
+        else:
+            assert v.status == "rejected" and v.failing is not None, (name, v.message)
+            assert v.failing.line == line, (name, v.message)
