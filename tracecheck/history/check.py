@@ -320,7 +320,7 @@ def committed_rw_real_time(a: Analysis) -> list[Violation]:
         if not last_rw:
             last_rw.update((h.tx[n], n) for n, kn in enumerate(h.kind) if kn == RW_RESP)
         end = last_rw.get(tx, -1)
-        return max((n for n in (j, *more.get(tx, ())) if 0 <= n < end and h.kind[n] == RW_REQ), default=-1)
+        return a.request_of(end) if end >= 0 else -1
 
     for i, k in enumerate(h.kind):
         if k == RW_RESP:
