@@ -67,9 +67,15 @@ def jvm_opts_at(rev: str) -> list[str]:
 
 
 def old_style(folder: Path, cfg: str, source: Path) -> None:
-    """``source`` (a working-tree cfg) written into ``folder`` for a spec without ``InBounds``."""
+    """``source`` (a working-tree cfg) written into ``folder`` for an older spec: overrides of operators
+    that its Consensus.tla does not define (``InBounds``, ``MayAppend``, ...) dropped."""
     text = source.read_text()
-    text = re.sub(r"^\s*InBounds <- StateConstraint\n", "", text, flags=re.M)
+    spec = (folder / "Consensus.tla").read_text()
+
+    def known(m: re.Match[str]) -> str:
+        return m.group(0) if re.search(rf"^{m.group(1)}\b.*==", spec, re.M) else ""
+
+    text = re.sub(r"^\s*(\w+) <- \w+\n", known, text, flags=re.M)
     bounds = "SPECIFICATION Spec\nCONSTRAINT StateConstraint\n"
     text = re.sub(r"^SPECIFICATION Spec\n", bounds, text, flags=re.M)
     (folder / cfg).write_text(text)

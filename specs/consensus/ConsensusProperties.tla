@@ -34,26 +34,30 @@ MessageOK(m) ==
          [] m.type = ProposeVoteRequest -> TRUE
          [] OTHER -> FALSE
 
+\* (Each per-node variable as one function-set membership, which TLC checks
+\* natively, instead of a conjunct per node interpreted: stronger only in that
+\* the domain must be Servers, which every action keeps.)
 TypeOK ==
+    /\ currentTerm \in [Servers -> Nat]
+    /\ leadershipState \in [Servers -> LeadershipStates]
+    /\ membershipState \in [Servers -> MembershipStates]
+    /\ retirementPhase \in [Servers -> RetirementPhases]
+    /\ retirementIdx \in [Servers -> Nat]
+    /\ retirementCommittableIdx \in [Servers -> Nat]
+    /\ retiredCommittedIdx \in [Servers -> Nat]
+    /\ votedFor \in [Servers -> Servers \cup {Nil}]
+    /\ votesGranted \in [Servers -> SUBSET Servers]
+    /\ leaderId \in [Servers -> Servers \cup {Nil}]
+    /\ isNewFollower \in [Servers -> BOOLEAN]
+    /\ preVoteEnabled \in [Servers -> BOOLEAN]
+    /\ commitIndex \in [Servers -> Nat]
+    /\ sentIndex \in [Servers -> [Servers -> Nat]]
+    /\ matchIndex \in [Servers -> [Servers -> Nat]]
     /\ \A i \in Servers :
-        /\ currentTerm[i] \in Nat
-        /\ leadershipState[i] \in LeadershipStates
-        /\ membershipState[i] \in MembershipStates
-        /\ retirementPhase[i] \in RetirementPhases
-        /\ retirementIdx[i] \in Nat /\ retirementCommittableIdx[i] \in Nat
-        /\ retiredCommittedIdx[i] \in Nat
-        /\ votedFor[i] \in Servers \cup {Nil}
-        /\ votesGranted[i] \subseteq Servers
-        /\ leaderId[i] \in Servers \cup {Nil}
-        /\ isNewFollower[i] \in BOOLEAN
-        /\ preVoteEnabled[i] \in BOOLEAN
         /\ \A k \in DOMAIN log[i] : EntryOK(log[i][k])
-        /\ commitIndex[i] \in Nat
         /\ DOMAIN configurations[i] \subseteq 1..Len(log[i])
         /\ \A k \in DOMAIN configurations[i] : configurations[i][k] \subseteq Servers
         /\ peers[i] \subseteq Servers \ {i}
-        /\ sentIndex[i] \in [Servers -> Nat]
-        /\ matchIndex[i] \in [Servers -> Nat]
     /\ \A m \in Net!Messages : MessageOK(m)
 
 ------------------------------------------------------------------------------

@@ -23,21 +23,28 @@ ASSUME StartNode \in InitialConfig /\ InitialConfig \subseteq Servers /\ Initial
 \*   Init <- MCInit                               every cfg
 \*   SendAppendEntries <- MCSendAppendEntries     every cfg
 \*   InBounds <- StateConstraint                  every cfg
+\*   MayRaiseTerm <- MCMayRaiseTerm               every cfg
+\*   MayAppend <- MCMayAppend                     every cfg
 \*   DropMessage <- MCNoLoss                      cfgs of a network without loss
 
 \* The start chosen by the cfg.
 MCInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
+
+\* The largest end in AppendEntriesEnds(NodeState(i), j) for a ledger lg and
+\* sent_idx prev, without building that set: prev when all is sent, else the
+\* last index of the run of entries of one term starting at prev + 1 (an end
+\* is valid iff every entry after prev up to it has its term, so the valid
+\* ends are prev + 1 up to the end of that run).
+RECURSIVE RunEnd(_, _)
+RunEnd(lg, k) == IF k < Len(lg) /\ lg[k + 1].term = lg[k].term THEN RunEnd(lg, k + 1) ELSE k
+MaxBatchEnd(lg, prev) == IF prev >= Len(lg) THEN prev ELSE RunEnd(lg, prev + 1)
 
 \* Model checking sends maximal batches only: CCF's batches hold up to 20
 \* entries of one term, more than these ledgers ever hold.
 MCSendAppendEntries(i, j) ==
     /\ leadershipState[i] = Leader
     /\ j \in peers[i]
-    /\ LET s == NodeState(i)
-           ends == AppendEntriesEnds(s, j)
-       \* ends is {sent_idx} or an interval sent_idx + 1..e: its maximum without a CHOOSE.
-       IN /\ ends /= {}
-          /\ SendAppendEntriesTo(i, j, IF s.sent[j] >= Len(s.log) THEN s.sent[j] ELSE s.sent[j] + Cardinality(ends))
+    /\ SendAppendEntriesTo(i, j, MaxBatchEnd(log[i], sentIndex[i][j]))
 
 \* No message is lost.
 MCNoLoss(m) == FALSE
@@ -48,6 +55,13 @@ MCNoLoss(m) == FALSE
 StateConstraint ==
     /\ \A i \in Servers : currentTerm[i] <= MaxTerm /\ Len(log[i]) <= MaxLogLen
     /\ Net!InFlight <= MaxInFlight
+
+\* StateConstraint's term and ledger bounds, tested before a step raises node
+\* i's term by one or appends one entry to its ledger (Consensus's
+\* MayRaiseTerm and MayAppend).  The message bound has no such test: a step
+\* may send a message already in flight, which leaves their number unchanged.
+MCMayRaiseTerm(i) == currentTerm[i] < MaxTerm
+MCMayAppend(i) == Len(log[i]) < MaxLogLen
 
 \* Nodes other than the start node are interchangeable when no
 \* reconfiguration names them.
