@@ -146,11 +146,12 @@ CommitIndexInv ==
         /\ commitIndex[i] = 0 \/ IsSignature(log[i][commitIndex[i]])
 
 \* Terms in a ledger never decrease and only rise right after a signature.
+\* (Written so that equal terms, the common case, take one comparison.)
 LogTermsInv ==
     \A i \in Servers :
         \A k \in 1..(Len(log[i]) - 1) :
-            /\ log[i][k].term <= log[i][k + 1].term
-            /\ log[i][k].term < log[i][k + 1].term => IsSignature(log[i][k])
+            log[i][k].term /= log[i][k + 1].term =>
+                log[i][k].term < log[i][k + 1].term /\ IsSignature(log[i][k])
 
 \* A leader's and a candidate's term is at least the terms in its ledger.
 TermOfLogInv ==

@@ -25,10 +25,24 @@ ASSUME StartNode \in InitialConfig /\ InitialConfig \subseteq Servers /\ Initial
 \*   InBounds <- StateConstraint                  every cfg
 \*   MayRaiseTerm <- MCMayRaiseTerm               every cfg
 \*   MayAppend <- MCMayAppend                     every cfg
+\*   MaySend <- MCMaySend                         every cfg
 \*   DropMessage <- MCNoLoss                      cfgs of a network without loss
 
 \* The start chosen by the cfg.
 MCInit == InitFrom(StartNode, InitialConfig, InitialPreVote)
+
+\* StateConstraint's bounds, tested before a step raises node i's term by one,
+\* appends one entry to its ledger, or sends one message of a type to each
+\* node of dests (Consensus's MayRaiseTerm, MayAppend and MaySend).  At the
+\* message bound such a send stays within it only if each of its messages is
+\* already in flight (a set of messages), so only if some message of that
+\* type from i is.  (IF, not \/: TLC explores each true disjunct of an action
+\* as a branch of its own, the same successor twice.)
+MCMayRaiseTerm(i) == currentTerm[i] < MaxTerm
+MCMayAppend(i) == Len(log[i]) < MaxLogLen
+MCMaySend(i, type, dests) ==
+    IF dests = {} \/ Net!InFlight < MaxInFlight THEN TRUE
+    ELSE {m \in Net!Messages : m.source = i /\ m.type = type} /= {}
 
 \* The largest end in AppendEntriesEnds(NodeState(i), j) for a ledger lg and
 \* sent_idx prev, without building that set: prev when all is sent, else the
@@ -44,6 +58,7 @@ MaxBatchEnd(lg, prev) == IF prev >= Len(lg) THEN prev ELSE RunEnd(lg, prev + 1)
 MCSendAppendEntries(i, j) ==
     /\ leadershipState[i] = Leader
     /\ j \in peers[i]
+    /\ MCMaySend(i, AppendEntriesRequest, {j})
     /\ SendAppendEntriesTo(i, j, MaxBatchEnd(log[i], sentIndex[i][j]))
 
 \* No message is lost.
@@ -55,13 +70,6 @@ MCNoLoss(m) == FALSE
 StateConstraint ==
     /\ \A i \in Servers : currentTerm[i] <= MaxTerm /\ Len(log[i]) <= MaxLogLen
     /\ Net!InFlight <= MaxInFlight
-
-\* StateConstraint's term and ledger bounds, tested before a step raises node
-\* i's term by one or appends one entry to its ledger (Consensus's
-\* MayRaiseTerm and MayAppend).  The message bound has no such test: a step
-\* may send a message already in flight, which leaves their number unchanged.
-MCMayRaiseTerm(i) == currentTerm[i] < MaxTerm
-MCMayAppend(i) == Len(log[i]) < MaxLogLen
 
 \* Nodes other than the start node are interchangeable when no
 \* reconfiguration names them.

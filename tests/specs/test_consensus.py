@@ -88,6 +88,7 @@ OVERRIDES = (
     "InBounds <- StateConstraint",
     "MayRaiseTerm <- MCMayRaiseTerm",
     "MayAppend <- MCMayAppend",
+    "MaySend <- MCMaySend",
 )
 
 
@@ -129,7 +130,7 @@ def test_bound_tests_keep_the_model(tmp_path: Path) -> None:
     has the same states (a test stricter than its bound would lose some, as `<=` for `<` would)."""
     cfg = "MCConsensusSwap.cfg"
     tested = run_tlc(MC, CONSENSUS / cfg, deadlock_check=False, timeout=TIMEOUT)
-    tests = "    MayRaiseTerm <- MCMayRaiseTerm\n    MayAppend <- MCMayAppend\n"
+    tests = "    MayRaiseTerm <- MCMayRaiseTerm\n    MayAppend <- MCMayAppend\n    MaySend <- MCMaySend\n"
     untested = _variant(tmp_path, cfg, tests, "")
     plain = run_tlc(untested.with_name("MCConsensus.tla"), untested, deadlock_check=False, timeout=TIMEOUT)
     assert tested.status == plain.status == "ok", (plain.status, plain.violated, plain.errors)
