@@ -401,9 +401,15 @@ BecomeLeaderState(s) ==
 
 \* update_commit (leader): the highest signature of the current term held by a
 \* quorum of each active configuration. (Bug CommitPrevTerm: any term.)
+\* A node's index in the leader's view: its own ledger's length, a peer's match_idx.
+MatchOf(id, lg, match, n) == IF n = id THEN Len(lg) ELSE match[n]
 AgreementIndex(s) ==
-    LET idxOf(n) == IF n = s.id THEN Len(s.log) ELSE s.match[n]
+    LET idxOf(n) == MatchOf(s.id, s.log, s.match, n)
     IN Min({QuorumIndex(s.configs[k], idxOf) : k \in DOMAIN s.configs})
+\* AgreementIndex(s) > k, without computing it: a configuration's agreement
+\* index is above k iff a quorum of it holds an index above k.
+AgreesBeyond(id, lg, match, configs, k) ==
+    \A c \in DOMAIN configs : IsQuorumOf({n \in configs[c] : MatchOf(id, lg, match, n) > k}, configs[c])
 LeaderCommitCandidate(s) ==
     IF s.configs = <<>> THEN 0 ELSE LastSignatureIn(s.log, s.commit, AgreementIndex(s))
 CanAdvanceCommit(s) ==
@@ -615,22 +621,27 @@ AppendRetiredCommitted(i) ==
 
 \* send_append_entries_range (leader): entries (sent_idx, end] of one term,
 \* or an empty heartbeat when all is sent; sent_idx advances optimistically.
-IsAppendEntriesEnd(s, j, end) ==
-    LET prev == s.sent[j]
-    IN IF prev >= Len(s.log) THEN end = prev
-       ELSE /\ end \in (prev + 1)..Len(s.log)
-            /\ \A k \in (prev + 1)..end : s.log[k].term = s.log[end].term
+\* For sent_idx prev, the valid ends are prev + 1 up to the end of the run of
+\* entries of one term starting at prev + 1 (prev alone when all is sent).
+RECURSIVE RunEnd(_, _)
+RunEnd(lg, k) == IF k < Len(lg) /\ lg[k + 1].term = lg[k].term THEN RunEnd(lg, k + 1) ELSE k
+LastAppendEntriesEnd(lg, prev) == IF prev >= Len(lg) THEN prev ELSE RunEnd(lg, prev + 1)
 AppendEntriesEnds(s, j) ==
-    {e \in {s.sent[j]} \cup ((s.sent[j] + 1)..Len(s.log)) : IsAppendEntriesEnd(s, j, e)}
+    LET prev == s.sent[j]
+    IN IF prev >= Len(s.log) THEN {prev} ELSE (prev + 1)..LastAppendEntriesEnd(s.log, prev)
+
+\* The send, for an end known to be valid.
+SendAppendEntriesBatch(s, j, end) ==
+    /\ messages' = Net!WithMessage(AppendEntriesMsg(s, j, s.sent[j], end), messages)
+    /\ sentIndex' = [sentIndex EXCEPT ![s.id][j] = end]
+    /\ UNCHANGED <<serverVars, candidateVars, logVars, peers, matchIndex>>
 
 SendAppendEntriesTo(i, j, end) ==
     /\ leadershipState[i] = Leader
     /\ LET s == NodeState(i)
        IN /\ j \in OtherNodes(s)
-          /\ IsAppendEntriesEnd(s, j, end)
-          /\ messages' = Net!WithMessage(AppendEntriesMsg(s, j, s.sent[j], end), messages)
-          /\ sentIndex' = [sentIndex EXCEPT ![i][j] = end]
-          /\ UNCHANGED <<serverVars, candidateVars, logVars, peers, matchIndex>>
+          /\ end \in AppendEntriesEnds(s, j)
+          /\ SendAppendEntriesBatch(s, j, end)
 
 SendAppendEntries(i, j) ==
     \E end \in AppendEntriesEnds(NodeState(i), j) : SendAppendEntriesTo(i, j, end)
@@ -724,10 +735,7 @@ AdvanceCommitIndex(i) ==
     \* agreement index of a configuration is above the commit index only then).
     \* (Tests, not \E or \/: TLC explores each witness of those as a branch.)
     /\ LastSignatureIn(log[i], commitIndex[i], Len(log[i])) > 0
-    /\ \A c \in DOMAIN configurations[i] :
-          IsQuorumOf({n \in configurations[i][c] : IF n = i THEN Len(log[i]) > commitIndex[i]
-                                                    ELSE matchIndex[i][n] > commitIndex[i]},
-                     configurations[i][c])
+    /\ AgreesBeyond(i, log[i], matchIndex[i], configurations[i], commitIndex[i])
     /\ LET s == NodeState(i)
        IN /\ CanAdvanceCommit(s)
           /\ LET s1 == Commit(s, LeaderCommitCandidate(s))

@@ -44,22 +44,13 @@ MCMaySend(i, type, dests) ==
     IF dests = {} \/ Net!InFlight < MaxInFlight THEN TRUE
     ELSE {m \in Net!Messages : m.source = i /\ m.type = type} /= {}
 
-\* The largest end in AppendEntriesEnds(NodeState(i), j) for a ledger lg and
-\* sent_idx prev, without building that set: prev when all is sent, else the
-\* last index of the run of entries of one term starting at prev + 1 (an end
-\* is valid iff every entry after prev up to it has its term, so the valid
-\* ends are prev + 1 up to the end of that run).
-RECURSIVE RunEnd(_, _)
-RunEnd(lg, k) == IF k < Len(lg) /\ lg[k + 1].term = lg[k].term THEN RunEnd(lg, k + 1) ELSE k
-MaxBatchEnd(lg, prev) == IF prev >= Len(lg) THEN prev ELSE RunEnd(lg, prev + 1)
-
 \* Model checking sends maximal batches only: CCF's batches hold up to 20
 \* entries of one term, more than these ledgers ever hold.
 MCSendAppendEntries(i, j) ==
     /\ leadershipState[i] = Leader
     /\ j \in peers[i]
     /\ MCMaySend(i, AppendEntriesRequest, {j})
-    /\ SendAppendEntriesTo(i, j, MaxBatchEnd(log[i], sentIndex[i][j]))
+    /\ LET s == NodeState(i) IN SendAppendEntriesBatch(s, j, LastAppendEntriesEnd(s.log, s.sent[j]))
 
 \* No message is lost.
 MCNoLoss(m) == FALSE

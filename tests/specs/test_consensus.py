@@ -125,9 +125,10 @@ def test_loss_override_removes_loss(tmp_path: Path) -> None:
 
 
 def test_bound_tests_keep_the_model(tmp_path: Path) -> None:
-    """The early bound tests (MayRaiseTerm, MayAppend: MCConsensus's term and ledger bounds before a step
-    raises a term or appends an entry) only skip successors beyond the bounds: without them the model
-    has the same states (a test stricter than its bound would lose some, as `<=` for `<` would)."""
+    """The early bound tests (MayRaiseTerm, MayAppend, MaySend: MCConsensus's term, ledger and in-flight
+    bounds before a step raises a term, appends an entry or sends) only skip successors beyond the
+    bounds: without them the model has the same states (a test stricter than its bound would lose some,
+    as `<=` for `<` would)."""
     cfg = "MCConsensusSwap.cfg"
     tested = run_tlc(MC, CONSENSUS / cfg, deadlock_check=False, timeout=TIMEOUT)
     tests = "    MayRaiseTerm <- MCMayRaiseTerm\n    MayAppend <- MCMayAppend\n    MaySend <- MCMaySend\n"
