@@ -51,6 +51,25 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+#: Environment variables that product code sets for its whole process: a campaign worker's functions
+#: (``run_services``, ``run_batch``, ``shrink_seed``) set TRACECHECK_JVM_CPUS=1, meant for a Dask worker
+#: process. A test that calls one in-process would leave every later TLC run of its pytest worker on one
+#: processor with C1 alone, four to five times slower (a stop's CI: consistency models past 600 s).
+PROCESS_ENV = ("TRACECHECK_JVM_CPUS",)
+
+
+@pytest.fixture(autouse=True)
+def process_env_restored() -> Iterator[None]:
+    """Each test ends with :data:`PROCESS_ENV` as it found it."""
+    before = {name: os.environ.get(name) for name in PROCESS_ENV}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

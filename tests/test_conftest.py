@@ -83,3 +83,33 @@ def test_missing_shared_data_is_skipped_unless_required(
     message = [line for line in strict.stderr.lines if "PYCCF_REQUIRE_SHARED" in line]
     assert len(message) == 1 and str(pytester.path / "nonexistent") in message[0], strict.stderr.str()
     assert "Traceback" not in strict.stderr.str() and "passed" not in strict.stdout.str()
+
+
+LEAK = """
+import os
+
+from pyccf.campaign.settings import one_core_per_worker
+
+
+def test_a_worker_function_in_process():
+    one_core_per_worker()
+    assert os.environ["TRACECHECK_JVM_CPUS"] == "1"
+
+
+def test_a_later_test_of_the_same_process():
+    assert "TRACECHECK_JVM_CPUS" not in os.environ
+"""
+
+
+def test_a_campaign_workers_jvm_setting_does_not_outlive_its_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tests in one process: the second must not inherit the first's one-processor JVM setting."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.delenv("TRACECHECK_JVM_CPUS", raising=False)
+    pytester.makepyfile(test_leak=LEAK)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(
+        passed=1, failed=1
+    )  # without this repository's conftest the setting leaks
+    pytester.makeconftest("from tests.conftest import *  # noqa: F403\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
