@@ -132,12 +132,21 @@ QuorumLogInv ==
                        configurations[i][Min(DOMAIN configurations[i])])
 
 \* Every committed signature, with all before it, is held by a quorum of the
-\* configuration in force at that signature.
+\* configuration in force at that signature.  (Checked at the last committed
+\* signature of each configuration's span of the ledger: a node holding the
+\* prefix up to it holds every shorter prefix, so a quorum there is a quorum
+\* at every earlier signature of the span.  A committed signature before the
+\* first configuration has none in force: a violation.)
 ReplicationInv ==
     \A i \in Servers :
         LET cfgs == ConfigsOfLog(log[i])
-        IN \A k \in SignaturesIn(log[i], 0, commitIndex[i]) :
-               IsQuorumOf({j \in Servers : AgreeUpTo(log[i], log[j], k)}, cfgs[Max({c \in DOMAIN cfgs : c <= k})])
+            first == IF cfgs = <<>> THEN commitIndex[i] + 1 ELSE Min(DOMAIN cfgs)
+        IN /\ LastSignatureIn(log[i], 0, Min2(commitIndex[i], first - 1)) = 0
+           /\ \A c \in DOMAIN cfgs :
+                 LET later == {d \in DOMAIN cfgs : d > c}
+                     k == LastSignatureIn(log[i], c, IF later = {} THEN commitIndex[i]
+                                                     ELSE Min2(commitIndex[i], Min(later) - 1))
+                 IN k > 0 => IsQuorumOf({j \in Servers : AgreeUpTo(log[i], log[j], k)}, cfgs[c])
 
 \* The commit index is 0 or a signature, and within the ledger.
 CommitIndexInv ==
@@ -162,20 +171,22 @@ ConfigurationsInv ==
     \A i \in Servers : configurations[i] = ActiveConfigsOf(log[i], commitIndex[i])
 
 \* Membership and retirement agree with the ledger.
+\* (The common case, no retirement, decided by its two conjuncts alone.)
 MembershipInv ==
     \A i \in Servers :
-        /\ (membershipState[i] = Active) <=> (retirementPhase[i] = NoRetirement)
-        /\ retirementPhase[i] \in {PhaseOrdered, PhaseSigned, PhaseCompleted} =>
-            /\ retirementIdx[i] \in DOMAIN log[i]
-            /\ IsReconfiguration(log[i][retirementIdx[i]])
-            /\ i \notin log[i][retirementIdx[i]].nodes
-        /\ retirementPhase[i] \in {PhaseSigned, PhaseCompleted} =>
-            /\ retirementCommittableIdx[i] \in DOMAIN log[i]
-            /\ retirementCommittableIdx[i] > retirementIdx[i]
-            /\ IsSignature(log[i][retirementCommittableIdx[i]])
-        /\ retirementPhase[i] = PhaseCompleted => commitIndex[i] >= retirementCommittableIdx[i]
-        /\ retirementPhase[i] = PhaseRetiredCommitted => leadershipState[i] \in {None, Follower}
         /\ leadershipState[i] = Leader => leaderId[i] = i
+        /\ IF retirementPhase[i] = NoRetirement THEN membershipState[i] = Active
+           ELSE /\ membershipState[i] /= Active
+                /\ retirementPhase[i] \in {PhaseOrdered, PhaseSigned, PhaseCompleted} =>
+                    /\ retirementIdx[i] \in DOMAIN log[i]
+                    /\ IsReconfiguration(log[i][retirementIdx[i]])
+                    /\ i \notin log[i][retirementIdx[i]].nodes
+                /\ retirementPhase[i] \in {PhaseSigned, PhaseCompleted} =>
+                    /\ retirementCommittableIdx[i] \in DOMAIN log[i]
+                    /\ retirementCommittableIdx[i] > retirementIdx[i]
+                    /\ IsSignature(log[i][retirementCommittableIdx[i]])
+                /\ retirementPhase[i] = PhaseCompleted => commitIndex[i] >= retirementCommittableIdx[i]
+                /\ retirementPhase[i] = PhaseRetiredCommitted => leadershipState[i] \in {None, Follower}
 
 \* A node in None has never taken part, unless its retirement is committed.
 NoneInv ==
