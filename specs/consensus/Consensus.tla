@@ -399,10 +399,10 @@ BecomeLeaderState(s) ==
                   !.sent = [n \in Servers |-> Len(s1.log)],
                   !.match = [n \in Servers |-> 0]]
 
-\* update_commit (leader): the highest signature of the current term held by a
-\* quorum of each active configuration. (Bug CommitPrevTerm: any term.)
 \* A node's index in the leader's view: its own ledger's length, a peer's match_idx.
 MatchOf(id, lg, match, n) == IF n = id THEN Len(lg) ELSE match[n]
+\* update_commit (leader): the highest signature of the current term held by a
+\* quorum of each active configuration. (Bug CommitPrevTerm: any term.)
 AgreementIndex(s) ==
     LET idxOf(n) == MatchOf(s.id, s.log, s.match, n)
     IN Min({QuorumIndex(s.configs[k], idxOf) : k \in DOMAIN s.configs})
