@@ -108,8 +108,7 @@ def test_a_campaign_workers_jvm_setting_does_not_outlive_its_test(
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.delenv("TRACECHECK_JVM_CPUS", raising=False)
     pytester.makepyfile(test_leak=LEAK)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(
-        passed=1, failed=1
-    )  # without this repository's conftest the setting leaks
+    # without this repository's conftest the setting leaks
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
     pytester.makeconftest("from tests.conftest import *  # noqa: F403\n")
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)

@@ -628,7 +628,7 @@ RunEnd(lg, k) == IF k < Len(lg) /\ lg[k + 1].term = lg[k].term THEN RunEnd(lg, k
 LastAppendEntriesEnd(lg, prev) == IF prev >= Len(lg) THEN prev ELSE RunEnd(lg, prev + 1)
 AppendEntriesEnds(s, j) ==
     LET prev == s.sent[j]
-    IN IF prev >= Len(s.log) THEN {prev} ELSE (prev + 1)..LastAppendEntriesEnd(s.log, prev)
+    IN IF prev >= Len(s.log) THEN {prev} ELSE (prev + 1)..RunEnd(s.log, prev + 1)
 
 \* The send, for an end known to be valid.
 SendAppendEntriesBatch(s, j, end) ==
