@@ -116,12 +116,17 @@ TraceExecute ==
 \* (told a signature's TxID).  A signature commutes with every other client
 \* step (a write's response reads its branch only up to its own entry; a
 \* status answer, only the committed prefix and its own TxID's entry).
+\* Whether seqno s of the newest branch is a signature of its own view (a
+\* commit point).
+OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
-    \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId /\ E.tx_id[2] >= Len(branches[v])
-       /\ \/ E.status \in {Committed, Invalid} /\ v = Len(branches)
-          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]}
+    \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId
+       /\ \/ E.status = Committed /\ v = Len(branches) /\ ~\E k \in E.tx_id[2]..Len(Latest) : OwnSignature(k)
+          \/ E.status = Invalid /\ v = Len(branches) /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
+          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
 
 TraceSignature ==
     \E v \in DOMAIN branches :
@@ -155,7 +160,14 @@ NamedNext == TraceNamed[t][l]
 \* A final answer for v.s needs at most the views up to the first named view
 \* after v (a commit there proves it): a view u starts before it only if no
 \* named view lies between v and u.
-ProofView(u) == E.status \in {Committed, Invalid} /\ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
+\* Views up to the next record view named (TraceAhead: larger than every view
+\* named before it) start before it anyway, so they may start before the
+\* answer too: a commit in the first named view after v may contradict a
+\* later event (seed 14: 2.7 Invalid at line 30 is proved by the commit of
+\* 9.5, which line 32 names; a commit in view 3 would take seqno 5).
+ProofView(u) ==
+    /\ E.status \in {Committed, Invalid}
+    /\ u <= TraceAhead[t][l] \/ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
 
 \* The first named view after u (u < LastNamedView).
 NextNamedAfter(u) == CHOOSE w \in TraceViews[t] : w > u /\ \A x \in TraceViews[t] : x > u => w <= x
@@ -169,18 +181,29 @@ UnnamedRun(k) ==
     /\ branches' = branches \o [i \in 1..k |-> SubSeq(Latest, 1, commitSeq)]
     /\ UNCHANGED <<history, commitSeq, session, inflight>>
 
+\* Of a run of signatures, a new view starts after the first (the others
+\* hold nothing more) unless a TxID names a later one (what was told of it
+\* may need it): the committed prefix, a signature just after a write, or a
+\* named signature.
+CanonStart(v, n) ==
+    IF n = commitSeq THEN TRUE
+    ELSE IF n > 1 /\ branches[v][n - 1].tx /= NoTx THEN TRUE
+    ELSE <<branches[v][n].view, n>> \in TraceIds[t]
+
+NewCanonView == \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : CanonStart(v, n) /\ NewView(v, n)
+
 TraceNewView ==
     LET u == Len(branches) + 1
     IN /\ u <= TraceMaxView[t]
        /\ l <= Len(TraceLog)
        /\ \/ /\ u \in TraceViews[t] /\ (NamedNext >= u \/ ProofView(u))
-             /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+             /\ NewCanonView
           \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
              /\ NamedNext > u \/ (E.status = Invalid /\ ProofView(u))
              /\ UnnamedRun(NextNamedAfter(u) - u)
           \/ /\ u > LastNamedView
              /\ E.status = Invalid \/ E.type \in {RwReq, RoReq}
-             /\ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)
+             /\ NewCanonView
 
 \* A client connects at any time (to the view that is newest then); a
 \* session moves only just before its own event that its branch cannot
@@ -206,10 +229,17 @@ ExecMove(c) ==
     /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] \notin {0, Len(branches)}
     /\ ToldId(inflight[c].tx)[1] = Len(branches)
 
+\* A session whose next write is told a view that a later view is named
+\* before (a deposed leader's write: TraceNextWrite) moves there while it is
+\* the newest: a session moves only to the newest view.
+EarlyMove(c) ==
+    /\ l <= Len(TraceLog) /\ c \in DOMAIN TraceNextWrite[t][l]  \* the batch's other histories' clients: no
+    /\ TraceNextWrite[t][l][c] = Len(branches) /\ session[c] \notin {0, Len(branches)}
+
 TraceMove ==
     \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
     \/ WantsMove /\ MoveSession(E.client)
-    \/ \E c \in Clients : ExecMove(c) /\ MoveSession(c)
+    \/ \E c \in Clients : (ExecMove(c) \/ EarlyMove(c)) /\ MoveSession(c)
 
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
@@ -218,14 +248,14 @@ TraceMove ==
 \* (not only the first that proves the answer: a commit in the old view may
 \* have to come first, so that the new view holds what a later read is
 \* told; InvalidWithoutEvidence seed 4, lines 15 and 18).
-OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
 
 TraceCommit ==
     /\ l <= Len(TraceLog)
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
-           ELSE E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
+           ELSE \/ E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
+                \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
         /\ AdvanceCommit(s)
 
 \* No service step before a quiet event (see QuietAt) nor after the last event.
@@ -239,7 +269,18 @@ TraceNext == TraceClientStep \/ TraceServiceStep
 \* States are told apart without the history: it is TraceLog[1..l-1] in
 \* every state that matched l-1 events, and fingerprinting it (observed
 \* lists grow with the history) would make each state cost its length.
-TraceView == <<t, l, branches, commitSeq, session, inflight>>
+\* A branch neither newest nor serving a session gets no more entries; only
+\* a new view's start (a canonical signed prefix) and a Pending answer (a
+\* named TxID it holds) read it, so its tail past the last of those is
+\* dropped too.
+Dead(v) == v < Len(branches) /\ \A c \in Clients : session[c] /= v
+Kept(v) ==
+    LET b == branches[v]
+        keep == {n \in SignedPrefixes(v) : CanonStart(v, n)} \cup {k \in DOMAIN b : <<b[k].view, k>> \in TraceIds[t]}
+    IN SubSeq(b, 1, IF keep = {} THEN 0 ELSE CHOOSE n \in keep : \A m \in keep : m <= n)
+
+TraceView ==
+    <<t, l, [v \in DOMAIN branches |-> IF Dead(v) THEN Kept(v) ELSE branches[v]], commitSeq, session, inflight>>
 
 TraceInit ==
     /\ t \in DOMAIN TraceLogs
@@ -266,10 +307,15 @@ TraceInvariantsHold ==
     /\ TraceCheck("ReadYourWritesInv", ReadYourWritesInv)
     /\ TraceCheck("MonotonicReadsInv", MonotonicReadsInv)
 
-\* A fully matched behaviour counts only if it satisfies the invariants.
+\* A fully matched behaviour counts only if it satisfies the invariants.  Once
+\* every history of the batch is matched, the search stops (unless it runs
+\* to diagnose, which needs every state before the failing event).
+AllMatched == \A k \in DOMAIN TraceLogs : TLCGet(k) > Len(TraceLogs[k])
+
 TraceReach ==
     IF TLCGet(t) < l /\ (l <= Len(TraceLog) \/ ~TraceCheckInvariants \/ TraceInvariantsHold)
-    THEN TLCSet(t, l) /\ PrintT(<<"tv-reach", t, l>>)
+    THEN /\ TLCSet(t, l) /\ PrintT(<<"tv-reach", t, l>>)
+         /\ (~TraceDiagnose /\ AllMatched) => TLCSet("exit", TRUE)
     ELSE TRUE
 
 \* What the spec would answer for event e now (diagnosis runs only).
