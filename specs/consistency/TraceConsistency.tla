@@ -192,18 +192,20 @@ CanonStart(v, n) ==
 
 NewCanonView == \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : CanonStart(v, n) /\ NewView(v, n)
 
+\* Whether the view after the newest may start before E (the guards of the
+\* three kinds above).
+NewViewDue(u) ==
+    /\ u <= TraceMaxView[t]
+    /\ l <= Len(TraceLog)
+    /\ \/ u \in TraceViews[t] /\ (NamedNext >= u \/ ProofView(u))
+       \/ u \notin TraceViews[t] /\ u < LastNamedView /\ (NamedNext > u \/ ProofView(u))
+       \/ u > LastNamedView /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
+
 TraceNewView ==
     LET u == Len(branches) + 1
-    IN /\ u <= TraceMaxView[t]
-       /\ l <= Len(TraceLog)
-       /\ \/ /\ u \in TraceViews[t] /\ (NamedNext >= u \/ ProofView(u))
-             /\ NewCanonView
-          \/ /\ u \notin TraceViews[t] /\ u < LastNamedView
-             /\ NamedNext > u \/ (E.status = Invalid /\ ProofView(u))
-             /\ UnnamedRun(NextNamedAfter(u) - u)
-          \/ /\ u > LastNamedView
-             /\ E.status = Invalid \/ E.type \in {RwReq, RoReq}
-             /\ NewCanonView
+    IN /\ NewViewDue(u)
+       /\ IF u \notin TraceViews[t] /\ u < LastNamedView THEN UnnamedRun(NextNamedAfter(u) - u)
+          ELSE NewCanonView
 
 \* A client connects at any time (to the view that is newest then); a
 \* session moves only just before its own event that its branch cannot
@@ -249,6 +251,16 @@ TraceMove ==
 \* have to come first, so that the new view holds what a later read is
 \* told; InvalidWithoutEvidence seed 4, lines 15 and 18).
 
+\* Before a new view starts, the newest may commit to the first signature of
+\* its own after a TxID it holds that a later answer reports Committed (a
+\* later view can commit it only past a signature of its own; seed 25: 2.4
+\* Committed at line 10 is possible only if view 2 commits it before view 3
+\* starts, since 3.5 is rolled back and 10.5 is a write).
+CommitsLater(s) ==
+    \E k \in (commitSeq + 1)..s :
+        /\ <<Latest[k].view, k>> \in TraceCommittedIds[t]
+        /\ \A j \in k..(s - 1) : ~OwnSignature(j)
+
 TraceCommit ==
     /\ l <= Len(TraceLog)
     /\ \E s \in DOMAIN Latest :
@@ -256,6 +268,7 @@ TraceCommit ==
            THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
            ELSE \/ E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
                 \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
+                \/ NewViewDue(Len(branches) + 1) /\ CommitsLater(s)
         /\ AdvanceCommit(s)
 
 \* No service step before a quiet event (see QuietAt) nor after the last event.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyccf.formats.history import REQUESTS, RESPONSES, EventType
+from pyccf.formats.history import REQUESTS, RESPONSES, EventType, HistoryStatus
 from tracecheck.tla.values import to_tla
 from tracecheck.validation.consistency.history import NO_TX_ID, History, HistoryEvent
 
@@ -87,7 +87,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
     logs, clients, first, max_view, max_seq, rw_ids, told, views = [], [], [], [], [], [], [], []
     named: list[str] = []
     observed: list[str] = []
-    all_ids, ahead, writes = [], [], []
+    all_ids, ahead, writes, committed = [], [], [], []
     for k, history in enumerate(histories):
         events = history.events
         if prefix_lengths and prefix_lengths[k] is not None:
@@ -107,6 +107,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         named.append(to_tla(named_views(events)))
         observed.append(to_tla(last_observed(events)))
         all_ids.append(to_tla(frozenset(ids)))
+        committed.append(to_tla(frozenset(e.tx_id for e in events if e.status == HistoryStatus.COMMITTED)))
         ahead.append(to_tla(ahead_views(events, int(max_view[-1]))))
         writes.append(to_tla(next_writes(events, sorted(history.clients))))
     return (
@@ -122,6 +123,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         f"TraceNamed == << {', '.join(named)} >>\n"
         f"TraceLastObserved == << {', '.join(observed)} >>\n"
         f"TraceIds == << {', '.join(all_ids)} >>\n"
+        f"TraceCommittedIds == << {', '.join(committed)} >>\n"
         f"TraceAhead == << {', '.join(ahead)} >>\n"
         f"TraceNextWrite == << {', '.join(writes)} >>\n"
         "TraceLogs == <<\n" + ",\n".join(logs) + "\n  >>\n"
