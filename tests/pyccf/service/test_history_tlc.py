@@ -148,7 +148,7 @@ def test_single_field_mutations_of_an_accepted_history_are_rejected_by_tlc(tmp_p
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=False,
-    reason="not yet run in full: a 25 s scan of the 50 seeds (session 14's guidance) accepts 12, TLC "
+    reason="not yet run in full: a 25 s scan of the 50 seeds (stop 14's guidance) accepts 12, TLC "
     "rejects 21, 25, 30 and 43 (the Python checker accepts them), the rest did not finish "
     "(docs/consistency-spec.md)",
 )
