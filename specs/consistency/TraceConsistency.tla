@@ -17,7 +17,8 @@
 (* stay within what the history mentions (plus one view no TxID names and  *)
 (* one signature to commit the last write), views start only just before  *)
 (* an event that needs them (TraceNewView), commits happen only before a   *)
-(* final status answer or a session's move (TraceCommit), and sessions     *)
+(* final status answer, a session's move or an election (TraceCommit),     *)
+(* new views start from canonical prefixes (CanonStart), and sessions      *)
 (* move only when their branch cannot serve their next step (TraceMove).   *)
 (* No service step comes before a Pending or Unknown answer, and a run of  *)
 (* them is matched in one step (QuietAt: the commutation argument).        *)
@@ -109,17 +110,19 @@ TraceExecute ==
               ELSE id = <<session[c], Len(branches[session[c]]) + 1>>
         /\ RwTxExecute(c)
 
-\* A signature is appended only when something needs it: a write of view v
-\* is told a seqno past the next one, or the next event names a seqno at or
-\* past the end of the newest branch, for a final answer (to commit) or a
-\* read (its session may move there), or of its client's branch, for a read
-\* (told a signature's TxID).  A signature commutes with every other client
-\* step (a write's response reads its branch only up to its own entry; a
-\* status answer, only the committed prefix and its own TxID's entry).
 \* Whether seqno s of the newest branch is a signature of its own view (a
 \* commit point).
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
 
+\* A signature is appended only when something needs it: a write of view v
+\* is told a seqno past the next one; the next event is a Committed answer
+\* for v.s and the newest branch has no commit point at or after s, or an
+\* Invalid answer and it has none past the commit (to commit); or a read is
+\* told a seqno past the end of the newest branch (its session may move
+\* there) or of its client's branch (told a signature's TxID).  A signature
+\* commutes with every other client step (a write's response reads its
+\* branch only up to its own entry; a status answer, only the committed
+\* prefix and its own TxID's entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
@@ -159,12 +162,11 @@ NamedNext == TraceNamed[t][l]
 
 \* A final answer for v.s needs at most the views up to the first named view
 \* after v (a commit there proves it): a view u starts before it only if no
-\* named view lies between v and u.
-\* Views up to the next record view named (TraceAhead: larger than every view
-\* named before it) start before it anyway, so they may start before the
-\* answer too: a commit in the first named view after v may contradict a
-\* later event (seed 14: 2.7 Invalid at line 30 is proved by the commit of
-\* 9.5, which line 32 names; a commit in view 3 would take seqno 5).
+\* named view lies between v and u, or u is at most the next record view
+\* named (TraceAhead: larger than every view named before it), which starts
+\* before that event anyway: a commit in the first named view after v may
+\* contradict a later event (seed 14: 2.7 Invalid at line 30 is proved by the
+\* commit of 9.5, which line 32 names; a commit in view 3 would take seqno 5).
 ProofView(u) ==
     /\ E.status \in {Committed, Invalid}
     /\ u <= TraceAhead[t][l] \/ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
@@ -235,21 +237,14 @@ ExecMove(c) ==
 \* before (a deposed leader's write: TraceNextWrite) moves there while it is
 \* the newest: a session moves only to the newest view.
 EarlyMove(c) ==
-    /\ l <= Len(TraceLog) /\ c \in DOMAIN TraceNextWrite[t][l]  \* the batch's other histories' clients: no
+    \* (Clients is the whole batch's; a client of another history has no entry)
+    /\ l <= Len(TraceLog) /\ c \in DOMAIN TraceNextWrite[t][l]
     /\ TraceNextWrite[t][l][c] = Len(branches) /\ session[c] \notin {0, Len(branches)}
 
 TraceMove ==
     \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
     \/ WantsMove /\ MoveSession(E.client)
     \/ \E c \in Clients : (ExecMove(c) \/ EarlyMove(c)) /\ MoveSession(c)
-
-\* Before a Committed answer for v.s, the commit advances to the first
-\* signature at or after s only (committing more is never needed later, and
-\* choosing among all signatures would multiply the states by the commit
-\* points); before an Invalid answer or a session's move, to any signature
-\* (not only the first that proves the answer: a commit in the old view may
-\* have to come first, so that the new view holds what a later read is
-\* told; InvalidWithoutEvidence seed 4, lines 15 and 18).
 
 \* Before a new view starts, the newest may commit to the first signature of
 \* its own after a TxID it holds that a later answer reports Committed (a
@@ -261,6 +256,14 @@ CommitsLater(s) ==
         /\ <<Latest[k].view, k>> \in TraceCommittedIds[t]
         /\ \A j \in k..(s - 1) : ~OwnSignature(j)
 
+\* Before a Committed answer for v.s, the commit advances to the first
+\* signature at or after s only (committing more is never needed later, and
+\* choosing among all signatures would multiply the states by the commit
+\* points); before an Invalid answer or a session's move, to any signature
+\* (not only the first that proves the answer: a commit in the old view may
+\* have to come first, so that the new view holds what a later read is
+\* told; InvalidWithoutEvidence seed 4, lines 15 and 18); before a new
+\* view starts, as CommitsLater says.
 TraceCommit ==
     /\ l <= Len(TraceLog)
     /\ \E s \in DOMAIN Latest :
