@@ -113,6 +113,9 @@ TraceExecute ==
 \* Whether seqno s of the newest branch is a signature of its own view (a
 \* commit point).
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+\* Whether no commit point of the newest branch lies in k..s-1 (s itself is
+\* one when AdvanceCommit(s) is taken).
+FirstCommitPointFrom(k, s) == s >= k /\ \A j \in k..(s - 1) : ~OwnSignature(j)
 
 \* A signature is appended only when something needs it: a write of view v
 \* is told a seqno past the next one; the next event is a Committed answer
@@ -252,9 +255,7 @@ TraceMove ==
 \* Committed at line 10 is possible only if view 2 commits it before view 3
 \* starts, since 3.5 is rolled back and 10.5 is a write).
 CommitsLater(s) ==
-    \E k \in (commitSeq + 1)..s :
-        /\ <<Latest[k].view, k>> \in TraceCommittedIds[t]
-        /\ \A j \in k..(s - 1) : ~OwnSignature(j)
+    \E k \in (commitSeq + 1)..s : <<Latest[k].view, k>> \in TraceCommittedIds[t] /\ FirstCommitPointFrom(k, s)
 
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
@@ -268,7 +269,7 @@ TraceCommit ==
     /\ l <= Len(TraceLog)
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
-           THEN s >= E.tx_id[2] /\ \A k \in E.tx_id[2]..(s - 1) : ~OwnSignature(k)
+           THEN FirstCommitPointFrom(E.tx_id[2], s)
            ELSE \/ E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
                 \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
                 \/ NewViewDue(Len(branches) + 1) /\ CommitsLater(s)

@@ -89,10 +89,11 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
     observed: list[str] = []
     all_ids, ahead, writes, committed = [], [], [], []
     for k, history in enumerate(histories):
+        # A diagnosis run cuts the log only: the guidance below comes from the whole history, so the
+        # states before the failing event are the main run's.
         events = history.events
-        if prefix_lengths and prefix_lengths[k] is not None:
-            events = events[: prefix_lengths[k]]
-        body = ",\n    ".join(to_tla(e.record()) for e in events)
+        cut = events[: prefix_lengths[k]] if prefix_lengths and prefix_lengths[k] is not None else events
+        body = ",\n    ".join(to_tla(e.record()) for e in cut)
         logs.append(f"  << \\* {history.name}\n    {body} >>")
         ids = [e.tx_id for e in history.events if e.tx_id != NO_TX_ID]
         clients.append(to_tla(history.clients))
