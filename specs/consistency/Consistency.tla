@@ -20,10 +20,11 @@
 (* Writes run on the branch's leader; a read runs on the leader or on a   *)
 (* backup that lags, so it sees a prefix of the branch, one that holds the *)
 (* session's last TxID.  A session (unless a write of it has executed and  *)
-(* not responded) may move to the newest branch once everything it saw of  *)
-(* its old branch beyond the new one is provably Invalid (the node rolled  *)
-(* back and caught up).  These two rules are what make read-your-writes    *)
-(* and monotonic reads hold per session.                                   *)
+(* not responded) may move to another branch once everything it saw of its *)
+(* old branch that the other lacks is provably Invalid (the node rolled    *)
+(* back and caught up, or the client went to another node, even a deposed  *)
+(* leader's).  These two rules make read-your-writes and monotonic reads   *)
+(* hold per session.                                                       *)
 (***************************************************************************)
 EXTENDS ConsistencyEvents, Integers, Sequences, FiniteSets
 
@@ -203,22 +204,27 @@ NewView(v, n) ==
     /\ branches' = Append(branches, SubSeq(branches[v], 1, n))
     /\ UNCHANGED <<history, commitSeq, session, inflight>>
 
-\* A client connects to the newest branch, or a session moves there once
-\* every entry of its branch that it has seen and the newest lacks is
-\* provably Invalid (the entries after them it never saw, as a backup that
-\* lags serves it).  Not while a write of it is executed (its TxID is bound
-\* to its branch); a request not yet executed goes to whichever node holds
-\* the session's last TxID, as in CCF.
-CanMove(c) ==
+\* A client connects to the newest branch; a session moves to a branch w
+\* (another node, which may be a deposed leader's or follow one) once every
+\* entry of its branch that it has seen and w lacks is provably Invalid (the
+\* entries after them it never saw, as a backup that lags serves it).  Not
+\* while a write of it is executed (its TxID is bound to its branch); a
+\* request not yet executed goes to whichever node holds the session's last
+\* TxID, as in CCF.
+CanMoveTo(c, w) ==
     LET b == branches[session[c]]
-    IN \A k \in 1..SessionSeq(c, b) : (k <= Len(Latest) /\ Latest[k] = b[k]) \/ InvalidNow(<<b[k].view, k>>)
+        d == branches[w]
+    IN \A k \in 1..SessionSeq(c, b) : (k <= Len(d) /\ d[k] = b[k]) \/ InvalidNow(<<b[k].view, k>>)
 
-MoveSession(c) ==
+MoveSessionTo(c, w) ==
     /\ inflight[c].at = NoTxId
-    /\ session[c] /= Len(branches)
-    /\ IF session[c] = 0 THEN TRUE ELSE CanMove(c)
-    /\ session' = [session EXCEPT ![c] = Len(branches)]
+    /\ session[c] /= w
+    /\ IF session[c] = 0 THEN w = Len(branches) ELSE CanMoveTo(c, w)
+    /\ session' = [session EXCEPT ![c] = w]
     /\ UNCHANGED <<history, branches, commitSeq, inflight>>
+
+CanMove(c) == CanMoveTo(c, Len(branches))
+MoveSession(c) == MoveSessionTo(c, Len(branches))
 
 ------------------------------------------------------------------------------
 
@@ -235,7 +241,7 @@ ClientNext ==
              IsResponse(i) /\ TxStatus(c, history[i].tx_id, st)
 
 ServiceNext ==
-    \/ \E c \in Clients : RwTxExecute(c) \/ MoveSession(c)
+    \/ \E c \in Clients : RwTxExecute(c) \/ \E w \in DOMAIN branches : MoveSessionTo(c, w)
     \/ \E v \in DOMAIN branches : AppendSignature(v)
     \/ \E s \in DOMAIN Latest : AdvanceCommit(s)
     \/ \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : NewView(v, n)

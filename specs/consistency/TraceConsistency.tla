@@ -117,31 +117,6 @@ OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
 \* one when AdvanceCommit(s) is taken).
 FirstCommitPointFrom(k, s) == s >= k /\ \A j \in k..(s - 1) : ~OwnSignature(j)
 
-\* A signature is appended only when something needs it: a write of view v
-\* is told a seqno past the next one; the next event is a Committed answer
-\* for v.s and the newest branch has no commit point at or after s, or an
-\* Invalid answer and it has none past the commit (to commit); or a read is
-\* told a seqno past the end of the newest branch (its session may move
-\* there) or of its client's branch (told a signature's TxID).  A signature
-\* commutes with every other client step (a write's response reads its
-\* branch only up to its own entry; a status answer, only the committed
-\* prefix and its own TxID's entry).
-NeedsEntry(v) ==
-    \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] = v
-                         /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
-    \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId
-       /\ \/ E.status = Committed /\ v = Len(branches) /\ ~\E k \in E.tx_id[2]..Len(Latest) : OwnSignature(k)
-          \/ E.status = Invalid /\ v = Len(branches) /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
-          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
-
-TraceSignature ==
-    \E v \in DOMAIN branches :
-        /\ Len(branches[v]) <= TraceMaxSeq[t]
-        /\ <<v, Len(branches[v]) + 1>> \notin TraceRwIds[t]
-        /\ OwnEntries(v)
-        /\ NeedsEntry(v)
-        /\ AppendSignature(v)
-
 \* Views start lazily.  An election commutes with every client step that
 \* neither reads the new branch nor depends on its commit (a status answer
 \* sees the same committed prefix on the new branch), so it can wait until
@@ -214,31 +189,50 @@ TraceNewView ==
 
 \* A client connects at any time (to the view that is newest then); a
 \* session moves only just before its own event that its branch cannot
-\* serve: a write request whose response names another view, a read told a
-\* TxID its branch does not hold, or holds below the session's floor (a
-\* read told one it holds at or above it sees the same list there: an
+\* serve: a write request whose response names another view that exists
+\* (to it), a read told a TxID its branch does not hold, or holds below the
+\* session's floor (to a branch that holds it: a read told one at or above
+\* the floor sees the same list on every branch holding it, since an
 \* entry's TxID fixes the log before it); or, with a write in flight, before
-\* the write executes in the newest view.
+\* the write executes in the view its response names (the newest, if it is
+\* never answered but observed).
 HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
 \* Whether c's branch can serve a read told id: it holds id at or after the
 \* session's floor (SessionSeq).
 Serves(c, id) ==
     LET b == branches[session[c]] IN HoldsId(b, id) /\ SessionSeq(c, b) <= id[2]
 
+\* Where: the view the write's response names, or a branch holding the TxID
+\* the read is told (the newest, or a deposed one whose node serves it).
+MoveTargets ==
+    IF E.type = RwReq THEN {NamedNext} ELSE {w \in DOMAIN branches : HoldsId(branches[w], E.tx_id)}
+
 WantsMove ==
     /\ l <= Len(TraceLog) /\ session[E.client] /= 0
-    /\ \/ E.type = RwReq /\ NamedNext \notin {0, session[E.client]} /\ NamedNext = Len(branches)
-       \/ E.type = RoResp /\ ~Serves(E.client, E.tx_id) /\ HoldsId(Latest, E.tx_id)
+    /\ \/ E.type = RwReq /\ NamedNext \notin {0, session[E.client]} /\ NamedNext \in DOMAIN branches
+       \/ E.type = RoResp /\ ~Serves(E.client, E.tx_id) /\ MoveTargets /= {}
 
-\* A write in flight, not yet executed, whose response names the newest view
-\* (its session moved after the request was sent).
+\* A write in flight, not yet executed, whose response names another view
+\* that exists (its session moved after the request was sent), or that is
+\* never answered but a later event observes (to the newest view: a session
+\* that connected before the view its write executes in started).
+ExecTarget(c) == IF ToldId(inflight[c].tx) = NoTxId THEN Len(branches) ELSE ToldId(inflight[c].tx)[1]
 ExecMove(c) ==
-    /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] \notin {0, Len(branches)}
-    /\ ToldId(inflight[c].tx)[1] = Len(branches)
+    /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId /\ session[c] \notin {0, ExecTarget(c)}
+    /\ ExecTarget(c) \in DOMAIN branches
+    /\ ToldId(inflight[c].tx) /= NoTxId \/ ObservedLater(inflight[c].tx)
+
+\* A move that a commit may have to enable: to the newest view (whose commit
+\* may also have to come before the next view starts), or to an older one
+\* that the session cannot reach yet; for a write never answered, only one
+\* the session cannot reach yet.
+CommitToMove(c, w) == w = Len(branches) \/ ~CanMoveTo(c, w)
+ExecCommit(c) == IF ToldId(inflight[c].tx) = NoTxId THEN ~CanMove(c) ELSE CommitToMove(c, ExecTarget(c))
 
 \* A session whose next write is told a view that a later view is named
-\* before (a deposed leader's write: TraceNextWrite) moves there while it is
-\* the newest: a session moves only to the newest view.
+\* before (a deposed leader's write: TraceNextWrite) may move there while it
+\* is the newest (what lets it move may be a commit of that view, which only
+\* the newest makes; seed 10).
 EarlyMove(c) ==
     \* (Clients is the whole batch's; a client of another history has no entry)
     /\ l <= Len(TraceLog) /\ c \in DOMAIN TraceNextWrite[t][l]
@@ -246,8 +240,43 @@ EarlyMove(c) ==
 
 TraceMove ==
     \/ \E c \in Clients : session[c] = 0 /\ MoveSession(c)
-    \/ WantsMove /\ MoveSession(E.client)
-    \/ \E c \in Clients : (ExecMove(c) \/ EarlyMove(c)) /\ MoveSession(c)
+    \/ WantsMove /\ \E w \in MoveTargets : MoveSessionTo(E.client, w)
+    \/ \E c \in Clients : ExecMove(c) /\ MoveSessionTo(c, ExecTarget(c))
+    \/ \E c \in Clients : EarlyMove(c) /\ MoveSession(c)
+
+\* A move above that only a commit of the newest view can enable.
+MoveNeedsCommit ==
+    \/ WantsMove /\ \E w \in MoveTargets : ~CanMoveTo(E.client, w)
+    \/ \E c \in Clients : ExecMove(c) /\ ~CanMoveTo(c, ExecTarget(c))
+    \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
+
+\* A signature is appended only when something needs it: a write in flight
+\* on v or told view v is told a seqno past the next one; the next event is
+\* a Committed answer for v.s and the newest branch has no commit point at
+\* or after s, or an Invalid answer or a move only a commit enables and it
+\* has none past the commit (to commit); or a read is told a seqno past the
+\* end of the newest branch (its session may move there) or of its client's
+\* branch (told a signature's TxID).  A signature
+\* commutes with every other client step (a write's response reads its
+\* branch only up to its own entry; a status answer, only the committed
+\* prefix and its own TxID's entry).
+NeedsEntry(v) ==
+    \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
+                         /\ v \in {session[c], ToldId(inflight[c].tx)[1]}
+                         /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
+    \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId
+       /\ \/ E.status = Committed /\ v = Len(branches) /\ ~\E k \in E.tx_id[2]..Len(Latest) : OwnSignature(k)
+          \/ E.status = Invalid /\ v = Len(branches) /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
+          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
+    \/ v = Len(branches) /\ MoveNeedsCommit /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
+
+TraceSignature ==
+    \E v \in DOMAIN branches :
+        /\ Len(branches[v]) <= TraceMaxSeq[t]
+        /\ <<v, Len(branches[v]) + 1>> \notin TraceRwIds[t]
+        /\ OwnEntries(v)
+        /\ NeedsEntry(v)
+        /\ AppendSignature(v)
 
 \* Before a new view starts, the newest may commit to the first signature of
 \* its own after a TxID it holds that a later answer reports Committed (a
@@ -270,7 +299,9 @@ TraceCommit ==
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN FirstCommitPointFrom(E.tx_id[2], s)
-           ELSE \/ E.status = Invalid \/ WantsMove \/ \E c \in Clients : ExecMove(c)
+           ELSE \/ E.status = Invalid
+                \/ WantsMove /\ \E w \in MoveTargets : CommitToMove(E.client, w)
+                \/ \E c \in Clients : ExecMove(c) /\ ExecCommit(c)
                 \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
                 \/ NewViewDue(Len(branches) + 1) /\ CommitsLater(s)
         /\ AdvanceCommit(s)
@@ -286,11 +317,12 @@ TraceNext == TraceClientStep \/ TraceServiceStep
 \* States are told apart without the history: it is TraceLog[1..l-1] in
 \* every state that matched l-1 events, and fingerprinting it (observed
 \* lists grow with the history) would make each state cost its length.
-\* A branch neither newest nor serving a session gets no more entries; only
-\* a new view's start (a canonical signed prefix) and a Pending answer (a
-\* named TxID it holds) read it, so its tail past the last of those is
-\* dropped too.
-Dead(v) == v < Len(branches) /\ \A c \in Clients : session[c] /= v
+\* A branch neither newest nor serving a session nor named by a later write
+\* response (a session may move to it for that write: TraceLastWrite) gets
+\* no more entries; only a new view's start (a canonical signed prefix) and
+\* a Pending answer (a named TxID it holds) read it, so its tail past the
+\* last of those is dropped too.
+Dead(v) == v < Len(branches) /\ TraceLastWrite[t][v] < l /\ \A c \in Clients : session[c] /= v
 Kept(v) ==
     LET b == branches[v]
         keep == {n \in SignedPrefixes(v) : CanonStart(v, n)} \cup {k \in DOMAIN b : <<b[k].view, k>> \in TraceIds[t]}
