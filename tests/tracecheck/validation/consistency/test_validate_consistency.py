@@ -126,7 +126,6 @@ def test_histories_of_the_specs_own_walks_are_accepted(tmp_path: Path) -> None:
     assert not rejected, rejected
 
 
-
 @pytest.mark.slow
 def test_a_wider_sweep_of_the_specs_own_walks_is_accepted(tmp_path: Path) -> None:
     """Ten more seeds of spec walks (about 600 histories, a few minutes): the normal suite samples one.
@@ -138,6 +137,7 @@ def test_a_wider_sweep_of_the_specs_own_walks_is_accepted(tmp_path: Path) -> Non
         found = validate_paths(paths, adapter=ConsistencyAdapter(), jobs=2, timeout=600, diagnose=False)
         rejected += [f"seed {seed}: {v.trace.path.name}" for v in found if not v.accepted]
     assert not rejected, rejected
+
 
 def _quiet_history(tail: list[dict[str, object]]) -> list[dict[str, object]]:
     head: list[dict[str, object]] = [
