@@ -145,12 +145,10 @@ NamedNext == TraceNamed[t][l]
 \* before that event anyway: a commit in the first named view after v may
 \* contradict a later event (seed 14: 2.7 Invalid at line 30 is proved by the
 \* commit of 9.5, which line 32 names; a commit in view 3 would take seqno 5).
-\* So may the views up to the first u past that record view that a later
-\* TxID u.k names, with k <= s for an Invalid answer (u's branch cannot hold
-\* v.s), k > s for a Committed one (TraceProofView; seed 43: 2.5 Invalid at
-\* line 48 is proved by view 7, which 7.5 names at line 53, though view 6
-\* is named first, at line 50; seed 30: 2.5 Committed at line 67 by view 8,
-\* while a deposed view-7 leader still serves a write).
+\* For an Invalid answer, so may the views up to the first u past that
+\* record view that a later TxID u.k with k <= s names (TraceProofView: u's
+\* branch cannot hold v.s; seed 43: 2.5 Invalid at line 48 is proved by view
+\* 7, which 7.5 names at line 53, though view 6 is named first, at line 50).
 ProofView(u) ==
     /\ E.status \in {Committed, Invalid}
     /\ \/ u <= TraceAhead[t][l] \/ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
@@ -263,10 +261,7 @@ MoveNeedsCommit ==
 \* or after s, or an Invalid answer or a move only a commit enables and it
 \* has none past the commit (to commit); or a read is told a seqno past the
 \* end of the newest branch (its session may move there) or of its client's
-\* branch (told a signature's TxID); or v ends with a write, the next view
-\* is due and it is named only past v's next seqno (it may start from v
-\* there, CanonStart; seed 30: view 7 starts from view 2's signature 2.7,
-\* after its writes 2.5 and 2.6, and is named only by 7.8).  A signature
+\* branch (told a signature's TxID).  A signature
 \* commutes with every other client step (a write's response reads its
 \* branch only up to its own entry; a status answer, only the committed
 \* prefix and its own TxID's entry).
@@ -279,9 +274,6 @@ NeedsEntry(v) ==
           \/ E.status = Invalid /\ v = Len(branches) /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
           \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
     \/ v = Len(branches) /\ MoveNeedsCommit /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
-    \/ LET u == Len(branches) + 1
-       IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
-          /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
 
 TraceSignature ==
     \E v \in DOMAIN branches :
