@@ -261,10 +261,10 @@ MoveNeedsCommit ==
 \* or after s, or an Invalid answer or a move only a commit enables and it
 \* has none past the commit (to commit); or a read is told a seqno past the
 \* end of the newest branch (its session may move there) or of its client's
-\* branch (told a signature's TxID).  A signature
-\* commutes with every other client step (a write's response reads its
-\* branch only up to its own entry; a status answer, only the committed
-\* prefix and its own TxID's entry).
+\* branch (told a signature's TxID).  A signature commutes with every other
+\* client step (a write's response reads its branch only up to its own
+\* entry; a status answer, only the committed prefix and its own TxID's
+\* entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
                          /\ v \in {session[c], ToldId(inflight[c].tx)[1]}
