@@ -227,13 +227,6 @@ ExecMove(c) ==
     /\ ExecTarget(c) \in DOMAIN branches
     /\ ToldId(inflight[c].tx) /= NoTxId \/ ObservedLater(inflight[c].tx)
 
-\* A move that a commit may have to enable: to the newest view (whose commit
-\* may also have to come before the next view starts), or to an older one
-\* that the session cannot reach yet; for a write never answered, only one
-\* the session cannot reach yet.
-CommitToMove(c, w) == w = Len(branches) \/ ~CanMoveTo(c, w)
-ExecCommit(c) == IF ToldId(inflight[c].tx) = NoTxId THEN ~CanMove(c) ELSE CommitToMove(c, ExecTarget(c))
-
 \* A session whose next write is told a view that a later view is named
 \* before (a deposed leader's write: TraceNextWrite) may move there while it
 \* is the newest (what lets it move may be a commit of that view, which only
@@ -254,6 +247,11 @@ MoveNeedsCommit ==
     \/ WantsMove /\ \E w \in MoveTargets : ~CanMoveTo(E.client, w)
     \/ \E c \in Clients : ExecMove(c) /\ ~CanMoveTo(c, ExecTarget(c))
     \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
+\* A move above to the newest view that an event names (the commit may also
+\* have to come before the next view starts; not for a write never answered).
+MoveToNewest ==
+    \/ WantsMove /\ Len(branches) \in MoveTargets
+    \/ \E c \in Clients : ExecMove(c) /\ ToldId(inflight[c].tx) /= NoTxId /\ ExecTarget(c) = Len(branches)
 
 \* A signature is appended only when something needs it: a write in flight
 \* on v or told view v is told a seqno past the next one; the next event is
@@ -304,10 +302,7 @@ TraceCommit ==
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN FirstCommitPointFrom(E.tx_id[2], s)
-           ELSE \/ E.status = Invalid
-                \/ WantsMove /\ \E w \in MoveTargets : CommitToMove(E.client, w)
-                \/ \E c \in Clients : ExecMove(c) /\ ExecCommit(c)
-                \/ \E c \in Clients : EarlyMove(c) /\ ~CanMove(c)
+           ELSE \/ E.status = Invalid \/ MoveNeedsCommit \/ MoveToNewest
                 \/ NewViewDue(Len(branches) + 1) /\ CommitsLater(s)
         /\ AdvanceCommit(s)
 
