@@ -113,6 +113,8 @@ TraceExecute ==
 \* Whether seqno s of the newest branch is a signature of its own view (a
 \* commit point).
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+\* Whether log b holds TxID id.
+HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
 \* Whether no commit point of the newest branch lies in k..s-1 (s itself is
 \* one when AdvanceCommit(s) is taken).
 FirstCommitPointFrom(k, s) == s >= k /\ \A j \in k..(s - 1) : ~OwnSignature(j)
@@ -138,6 +140,20 @@ FirstCommitPointFrom(k, s) == s >= k /\ \A j \in k..(s - 1) : ~OwnSignature(j)
 \* none); precomputed (TraceNamed).
 NamedNext == TraceNamed[t][l]
 
+\* Whether the final answer E gives holds already: a new view then explains
+\* nothing more (it keeps the committed prefix, which alone decides the
+\* answer, so it can start after the answer instead).
+Proved ==
+    \/ E.status = Committed /\ CommittedNow(E.tx_id)
+    \/ E.status = Invalid /\ InvalidNow(E.tx_id)
+
+\* Whether the newest branch holds id but cannot commit it: it has no commit
+\* point at or after it and cannot append one (a write is told its next seqno).
+NewestBlocked(id) ==
+    /\ HoldsId(Latest, id)
+    /\ ~\E k \in id[2]..Len(Latest) : OwnSignature(k)
+    /\ <<Len(branches), Len(Latest) + 1>> \in TraceRwIds[t]
+
 \* A final answer for v.s needs at most the views up to the first named view
 \* after v (a commit there proves it): a view u starts before it only if no
 \* named view lies between v and u, or u is at most the next record view
@@ -145,14 +161,19 @@ NamedNext == TraceNamed[t][l]
 \* before that event anyway: a commit in the first named view after v may
 \* contradict a later event (seed 14: 2.7 Invalid at line 30 is proved by the
 \* commit of 9.5, which line 32 names; a commit in view 3 would take seqno 5).
-\* For an Invalid answer, so may the views up to the first u past that
-\* record view that a later TxID u.k with k <= s names (TraceProofView: u's
-\* branch cannot hold v.s; seed 43: 2.5 Invalid at line 48 is proved by view
-\* 7, which 7.5 names at line 53, though view 6 is named first, at line 50).
+\* So may the views up to the first u past that record view that a later
+\* TxID u.k names, with k <= s for an Invalid answer (u's branch cannot hold
+\* v.s), k > s for a Committed one that the newest branch holds but cannot
+\* commit (TraceProofView; seed 43: 2.5 Invalid at line 48 is proved by view
+\* 7, which 7.5 names at line 53, though view 6 is named first, at line 50;
+\* seed 30: 2.5 Committed at line 67 by view 8, while a deposed view-7
+\* leader, told 7.8 next, still serves a write).  None starts for an answer
+\* that holds already (Proved; an early view that lacks what a later event
+\* needs lingers until that event rejects it: seed 22's states fell 4x).
 ProofView(u) ==
-    /\ E.status \in {Committed, Invalid}
+    /\ E.status \in {Committed, Invalid} /\ ~Proved
     /\ \/ u <= TraceAhead[t][l] \/ ~\E w \in TraceViews[t] : E.tx_id[1] < w /\ w < u
-       \/ u <= TraceProofView[t][l]
+       \/ u <= TraceProofView[t][l] /\ (E.status = Invalid \/ NewestBlocked(E.tx_id))
 
 \* The first named view after u (u < LastNamedView).
 NextNamedAfter(u) == CHOOSE w \in TraceViews[t] : w > u /\ \A x \in TraceViews[t] : x > u => w <= x
@@ -184,7 +205,7 @@ NewViewDue(u) ==
     /\ l <= Len(TraceLog)
     /\ \/ u \in TraceViews[t] /\ (NamedNext >= u \/ ProofView(u))
        \/ u \notin TraceViews[t] /\ u < LastNamedView /\ (NamedNext > u \/ ProofView(u))
-       \/ u > LastNamedView /\ (E.status = Invalid \/ E.type \in {RwReq, RoReq})
+       \/ u > LastNamedView /\ ((E.status = Invalid /\ ~Proved) \/ E.type \in {RwReq, RoReq})
 
 TraceNewView ==
     LET u == Len(branches) + 1
@@ -201,7 +222,6 @@ TraceNewView ==
 \* entry's TxID fixes the log before it); or, with a write in flight, before
 \* the write executes in the view its response names (the newest, if it is
 \* never answered but observed).
-HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
 \* Whether c's branch can serve a read told id: it holds id at or after the
 \* session's floor (SessionSeq).
 Serves(c, id) ==
@@ -254,24 +274,31 @@ MoveToNewest ==
     \/ \E c \in Clients : ExecMove(c) /\ ToldId(inflight[c].tx) /= NoTxId /\ ExecTarget(c) = Len(branches)
 
 \* A signature is appended only when something needs it: a write in flight
-\* on v or told view v is told a seqno past the next one; the next event is
+\* told view v is told a seqno past the next one (not one on v told another
+\* view: it executes only after its session moved there); the next event is
 \* a Committed answer for v.s and the newest branch has no commit point at
 \* or after s, or an Invalid answer or a move only a commit enables and it
 \* has none past the commit (to commit); or a read is told a seqno past the
 \* end of the newest branch (its session may move there) or of its client's
-\* branch (told a signature's TxID).  A signature commutes with every other
-\* client step (a write's response reads its branch only up to its own
+\* branch (told a signature's TxID); or v ends with a write, the next view
+\* is due and it is named only past v's next seqno (it may start from v
+\* there, CanonStart; seed 30: view 7 starts from view 2's signature 2.7,
+\* after its writes 2.5 and 2.6, and is named only by 7.8).  A signature
+\* commutes with every other client step (a write's response reads its branch only up to its own
 \* entry; a status answer, only the committed prefix and its own TxID's
 \* entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
-                         /\ v \in {session[c], ToldId(inflight[c].tx)[1]}
+                         /\ v = ToldId(inflight[c].tx)[1]
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
     \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId
        /\ \/ E.status = Committed /\ v = Len(branches) /\ ~\E k \in E.tx_id[2]..Len(Latest) : OwnSignature(k)
           \/ E.status = Invalid /\ v = Len(branches) /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
           \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
     \/ v = Len(branches) /\ MoveNeedsCommit /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
+    \/ LET u == Len(branches) + 1
+       IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
+          /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
 
 TraceSignature ==
     \E v \in DOMAIN branches :

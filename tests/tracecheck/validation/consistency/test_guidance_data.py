@@ -12,6 +12,7 @@ from tracecheck.validation.consistency.history import load_history
 from tracecheck.validation.consistency.module import (
     ahead_views,
     data_module,
+    first_seqnos,
     last_writes,
     proof_views,
 )
@@ -39,15 +40,15 @@ def _history(tmp_path: Path, status: str, last_read: list[int]) -> Path:
         # 4.2 cannot hold 2.3 (its seqno 2 is view 4's already): view 4 may prove 2.3 Invalid, though
         # view 3, the next record view, is named first.
         ("InvalidStatus", [4, 2], 4),
-        # 4.6 may hold 2.3: it proves nothing by that TxID.
-        ("InvalidStatus", [4, 6], 0),
-        # Only Invalid answers: a commit proving 2.3 Committed needs a view that holds it.
         ("CommittedStatus", [4, 2], 0),
+        # 4.6 may hold 2.3 and commit it; it cannot prove it Invalid by that TxID.
+        ("CommittedStatus", [4, 6], 4),
+        ("InvalidStatus", [4, 6], 0),
         # View 3 is the next record view: it may start before the answer anyway.
         ("InvalidStatus", [3, 2], 0),
     ],
 )
-def test_an_invalid_answer_may_be_proved_by_a_view_past_the_next_record_view(
+def test_a_final_answer_may_be_proved_by_a_view_past_the_next_record_view(
     tmp_path: Path, status: str, last_read: list[int], proof: int
 ) -> None:
     events = load_history(_history(tmp_path, status, last_read)).events
@@ -56,10 +57,12 @@ def test_an_invalid_answer_may_be_proved_by_a_view_past_the_next_record_view(
     assert proof_views(events, ahead) == (0, 0, proof, 0, 0, 0, 0)
 
 
-def test_last_writes_per_view(tmp_path: Path) -> None:
+def test_first_seqnos_and_last_writes_per_view(tmp_path: Path) -> None:
     history = load_history(_history(tmp_path, "InvalidStatus", [4, 2]))
-    # Only view 2 is named by a write response (index 2).
+    # View 1 and 5 are named by no TxID; view 2 only by the write at index 2 and its answer.
+    assert first_seqnos(history.events, 5) == (0, 3, 5, 2, 0)
     assert last_writes(history.events, 5) == (0, 2, 0, 0, 0)
     text = data_module([history])
+    assert "TraceFirstSeq == << <<0, 3, 5, 2, 0>> >>" in text
     assert "TraceLastWrite == << <<0, 2, 0, 0, 0>> >>" in text
     assert "TraceProofView == << <<0, 0, 4, 0, 0, 0, 0>> >>" in text
