@@ -68,7 +68,9 @@ InvalidNow(id) ==
 HeldNow(id) ==
     id[1] \in DOMAIN branches /\ id[2] \in DOMAIN branches[id[1]] /\ branches[id[1]][id[2]].view = id[1]
 
-Requested == {history[i].tx : i \in {j \in Idx : IsRequest(j)}}
+\* The requests of history h, and of the history so far.
+RequestedIn(h) == {h[i].tx : i \in {j \in DOMAIN h : h[j].type \in {RwReq, RoReq}}}
+Requested == RequestedIn(history)
 Executed == UNION {{branches[v][k].tx : k \in DOMAIN branches[v]} : v \in DOMAIN branches}
 
 TypeOK ==
@@ -118,14 +120,16 @@ RwTxResponse(c) ==
        /\ inflight' = [inflight EXCEPT ![c] = Idle]
        /\ UNCHANGED <<branches, commitSeq, session>>
 
+\* The TxIDs that responses in history h told client c, and so far.
+ToldIn(h, c) == {h[i].tx_id : i \in {j \in DOMAIN h : h[j].type \in {RwResp, RoResp} /\ h[j].client = c}}
+Told(c) == ToldIn(history, c)
+
 \* The last seqno of branch b that holds a TxID client c was told (0 if none):
 \* what the session has seen of b.  A read of the session must hold it (CCF's
 \* session consistency: a node that lacks the session's last TxID forwards
 \* the read or makes it wait).
 SessionSeq(c, b) ==
-    LET held == {history[i].tx_id[2] : i \in {j \in Idx : /\ IsResponse(j) /\ history[j].client = c
-                                                           /\ history[j].tx_id[2] \in DOMAIN b
-                                                           /\ b[history[j].tx_id[2]].view = history[j].tx_id[1]}}
+    LET held == {id[2] : id \in {x \in Told(c) : x[2] \in DOMAIN b /\ b[x[2]].view = x[1]}}
     IN IF held = {} THEN 0 ELSE CHOOSE n \in held : \A m \in held : m <= n
 
 \* The answer of a read-only transaction that read log b: every write in it,
@@ -163,11 +167,13 @@ MayAsk(h, c, id) ==
        /\ ~\E i \in DOMAIN h : /\ i > last /\ h[i].type = StatusEv /\ h[i].client = c
                               /\ h[i].tx_id = id /\ h[i].status \in {Committed, Invalid}
 
-TxStatus(c, id, st) ==
-    /\ MayAsk(history, c, id)
+\* The answer itself, once the client may ask.
+TxAnswer(c, id, st) ==
     /\ st \in StatusOf(id)
     /\ history' = Append(history, Ev(StatusEv, NoTx, c, id, <<>>, st))
     /\ UNCHANGED <<branches, commitSeq, session, inflight>>
+
+TxStatus(c, id, st) == MayAsk(history, c, id) /\ TxAnswer(c, id, st)
 
 ------------------------------------------------------------------------------
 \* Service actions: invisible to clients.

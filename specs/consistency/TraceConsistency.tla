@@ -54,6 +54,28 @@ E == TraceLog[l]
 \* run of quiet events is matched in one step (QuietRun), each event checked
 \* by the spec's own conditions, up to the first one they refuse (where the
 \* history is then rejected, at the same line as event by event).
+\* What the spec reads from the history, as constants.  The history is
+\* exactly TraceLog[1..l-1] in every state that matched l-1 events, so what
+\* the spec computes from it is a constant per l, which TLC evaluates once
+\* with the spec's own operators (scanning the history per state took most
+\* of the time on histories of 200 events).  TraceAskable[t][k]: whether
+\* the client of status event k may ask (MayAsk) after the events before it.
+\* TraceToldNow and TraceRequested replace Told and Requested (the cfg's
+\* overrides).
+Before(k, i) == SubSeq(TraceLogs[k], 1, i - 1)
+TraceAskable ==
+    [k \in DOMAIN TraceLogs |->
+        [i \in DOMAIN TraceLogs[k] |->
+            LET e == TraceLogs[k][i]
+            IN e.type = StatusEv /\ MayAsk(Before(k, i), e.client, e.tx_id)]]
+TraceToldBefore ==
+    [k \in DOMAIN TraceLogs |->
+        [i \in 1..Len(TraceLogs[k]) + 1 |-> [c \in TraceClients |-> ToldIn(Before(k, i), c)]]]
+TraceRequestedBefore ==
+    [k \in DOMAIN TraceLogs |-> [i \in 1..Len(TraceLogs[k]) + 1 |-> RequestedIn(Before(k, i))]]
+TraceToldNow(c) == TraceToldBefore[t][l][c]
+TraceRequested == TraceRequestedBefore[t][l]
+
 QuietAt(k) == TraceLog[k].type = StatusEv /\ TraceLog[k].status \in {Pending, Unknown}
 Quiet == QuietAt(l)
 
@@ -62,7 +84,7 @@ QuietRun(h, k) ==
     IF /\ k <= Len(TraceLog) /\ QuietAt(k)
        /\ LET e == TraceLog[k]
           IN /\ e = Ev(StatusEv, NoTx, e.client, e.tx_id, <<>>, e.status)
-             /\ MayAsk(h, e.client, e.tx_id) /\ e.status \in StatusOf(e.tx_id)
+             /\ TraceAskable[t][k] /\ e.status \in StatusOf(e.tx_id)
     THEN QuietRun(Append(h, TraceLog[k]), k + 1)
     ELSE <<h, k>>
 
@@ -77,7 +99,7 @@ TraceClientStep ==
                   [] E.type = RoReq -> RoTxRequest(E.client, E.tx)
                   [] E.type = RwResp -> RwTxResponse(E.client)
                   [] E.type = RoResp -> RoTxResponse(E.client)
-                  [] E.type = StatusEv -> TxStatus(E.client, E.tx_id, E.status)
+                  [] E.type = StatusEv -> TraceAskable[t][l] /\ TxAnswer(E.client, E.tx_id, E.status)
             /\ history'[Len(history')] = E
             /\ l' = l + 1
     /\ UNCHANGED t
@@ -350,10 +372,16 @@ TraceNext == TraceClientStep \/ TraceServiceStep
 \* a Pending answer (a named TxID it holds) read it, so its tail past the
 \* last of those is dropped too.
 Dead(v) == v < Len(branches) /\ TraceLastWrite[t][v] < l /\ \A c \in Clients : session[c] /= v
+\* (Kept scans back from the end: the view is computed for every state TLC
+\* generates, and building the set of signed prefixes there was its largest
+\* cost.)
 Kept(v) ==
     LET b == branches[v]
-        keep == {n \in SignedPrefixes(v) : CanonStart(v, n)} \cup {k \in DOMAIN b : <<b[k].view, k>> \in TraceIds[t]}
-    IN SubSeq(b, 1, IF keep = {} THEN 0 ELSE CHOOSE n \in keep : \A m \in keep : m <= n)
+        Keep(k) == \/ k >= commitSeq /\ (k = commitSeq \/ b[k].tx = NoTx) /\ CanonStart(v, k)
+                   \/ <<b[k].view, k>> \in TraceIds[t]
+        RECURSIVE Last(_)
+        Last(k) == IF k = 0 \/ Keep(k) THEN k ELSE Last(k - 1)
+    IN SubSeq(b, 1, Last(Len(b)))
 
 TraceView ==
     <<t, l, [v \in DOMAIN branches |-> IF Dead(v) THEN Kept(v) ELSE branches[v]], commitSeq, session, inflight>>

@@ -46,7 +46,7 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
     "UniqueRequestsInv": (
         "request ids counted per kind of request",
         [
-            ("Requested == {history[i].tx : i \\in {j \\in Idx : IsRequest(j)}}", "Requested == {}"),
+            ("Requested == RequestedIn(history)", "Requested == {}"),
             (
                 "NextTx == Cardinality({i \\in Idx : IsRequest(i)})",
                 "NextTx == Cardinality({i \\in Idx : history[i].type = RwReq})",
