@@ -92,8 +92,9 @@ from pyccf.campaign.settings import one_core_per_worker
 
 
 def test_a_worker_function_in_process():
-    one_core_per_worker()
-    assert os.environ["TRACECHECK_JVM_CPUS"] == "1"
+    with one_core_per_worker():
+        assert os.environ["TRACECHECK_JVM_CPUS"] == "1"
+    os.environ["TRACECHECK_JVM_CPUS"] = "1"  # as a worker function that sets it itself would
 
 
 def test_a_later_test_of_the_same_process():

@@ -78,9 +78,9 @@ class _Run:
     checks: list[tuple[SeedVerdict, str, str, str]]  # verdict, kind, where, message
 
 
+@one_core_per_worker()
 def run_services(seeds: Sequence[int], settings: ServiceSettings) -> list[dict[str, Any]]:
     """The finished records of ``seeds``, in order. Runs in a worker process."""
-    one_core_per_worker()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="pyccf-campaign-") as tmp:
         runs = [_run(seed, Path(tmp) / f"run_{seed}", settings) for seed in seeds]

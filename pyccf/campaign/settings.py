@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -69,12 +72,32 @@ class SeedSettings:
         return replay_flags(self.bugs, self.ccf_version)
 
 
-def one_core_per_worker() -> None:
+_LOCK = threading.Lock()
+_SETTERS = [0]  # calls under one_core_per_worker that rely on the variable it set
+
+
+@contextmanager
+def one_core_per_worker() -> Iterator[None]:
     """A campaign worker is one core, and so are the TLC JVMs it starts (unless its environment already
-    says how many processors they may use): a JVM free to use every core slows the other workers."""
+    says how many processors they may use): a JVM free to use every core slows the other workers.
+
+    Scoped to the call (a decorator or a ``with``): a task run in the caller's own process, as Dask's
+    synchronous and threaded schedulers do, leaves the caller's environment as it found it."""
     from tracecheck.tla.tlc import JVM_CPUS_ENV
 
-    os.environ.setdefault(JVM_CPUS_ENV, "1")
+    with _LOCK:
+        owned = _SETTERS[0] > 0 or JVM_CPUS_ENV not in os.environ
+        if owned:
+            _SETTERS[0] += 1
+            os.environ[JVM_CPUS_ENV] = "1"
+    try:
+        yield
+    finally:
+        if owned:
+            with _LOCK:
+                _SETTERS[0] -= 1
+                if _SETTERS[0] == 0:
+                    os.environ.pop(JVM_CPUS_ENV, None)
 
 
 #: The validation engine's ``max_events`` for the traces a worker validates together (a batch's, a shrink

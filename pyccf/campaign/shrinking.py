@@ -41,10 +41,10 @@ def needs_shrink(result: SimulationResult, verdict: SeedVerdict) -> bool:
     return sim or verdict is SeedVerdict.REJECTED
 
 
+@one_core_per_worker()
 def shrink_seed(record: dict[str, Any], settings: SeedSettings) -> dict[str, Any]:
     """The ``shrink`` line of a failing seed's record (its ``seed``, ``verdict`` and ``kind``). Runs in a
     worker process."""
-    one_core_per_worker()
     seed, verdict, kind = int(record["seed"]), SeedVerdict(record["verdict"]), str(record["kind"])
     result = simulate(seed, steps=settings.steps, nodes=settings.nodes, bugs=settings.bugs,
                       name=f"seed_{seed}", ccf_version=settings.ccf_version)  # fmt: skip
@@ -150,10 +150,10 @@ def _groups(traces: dict[int, str], n: int) -> list[dict[int, str]]:
     return [g for g in groups if g]
 
 
+@one_core_per_worker()
 def judge(traces: dict[int, str], kind: str, settings: SeedSettings) -> tuple[dict[int, bool], str]:
     """Whether each trace is rejected at an event of ``kind``, all in one validation call; and where it
     ran (``host:pid``)."""
-    one_core_per_worker()
     from tracecheck.errors import TracecheckError
     from tracecheck.validation.engine import validate
     from tracecheck.validation.raft.adapter import RaftAdapter

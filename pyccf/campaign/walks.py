@@ -37,12 +37,12 @@ class WalkSettings:
         return f"tracecheck check {self.spec}{config} {walks}"
 
 
+@one_core_per_worker()
 def run_walks(seeds: Sequence[int], settings: WalkSettings) -> list[dict[str, Any]]:
     """One finished record per seed: TLC's verdict on its walks. Runs in a worker process."""
     from tracecheck.errors import TracecheckError
     from tracecheck.tla.tlc import run_tlc
 
-    one_core_per_worker()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     records = []
     for seed in seeds:

@@ -26,9 +26,9 @@ from pyccf.sim.simulate import SimulationResult, simulate
 _ORDER = list(SeedVerdict)
 
 
+@one_core_per_worker()
 def run_batch(seeds: Sequence[int], settings: SeedSettings) -> list[dict[str, Any]]:
     """The finished records of ``seeds``, in order. Runs in a worker process."""
-    one_core_per_worker()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="pyccf-campaign-") as tmp:
         work = Path(tmp)

@@ -47,9 +47,9 @@ def _worker_setup() -> tuple[bool, list[str]]:
     from pyccf.campaign.settings import one_core_per_worker
     from tracecheck.tla.tlc import tlc_command
 
-    one_core_per_worker()
     folder = REPO / "specs" / "consensus"
-    argv = tlc_command(folder / "Spec.tla", folder / "Spec.cfg", Path("states"))
+    with one_core_per_worker():
+        argv = tlc_command(folder / "Spec.tla", folder / "Spec.cfg", Path("states"))
     return bool(dask.config.get("distributed.worker.profile.enabled")), argv
 
 

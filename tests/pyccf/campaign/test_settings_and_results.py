@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from pyccf.campaign.report import junit, summary_text
 from pyccf.campaign.results import ResultsFile, summarise
 from pyccf.campaign.runner import CampaignError, batches, prepare
-from pyccf.campaign.settings import SeedsError, SeedSettings, parse_seeds
+from pyccf.campaign.settings import SeedsError, SeedSettings, one_core_per_worker, parse_seeds
 from pyccf.cli import main
 
 
@@ -150,3 +151,23 @@ def test_a_batchs_traces_are_one_tlc_run(tmp_path: Path, monkeypatch: pytest.Mon
     found = validate_traces(paths, CCF_VERSION_DEFAULT)
     assert runs == [8] and sorted(found) == list(range(8))
     assert all(v.status == "accepted" for v, _ in found.values())
+
+
+def test_one_core_per_worker_is_scoped_to_its_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker function run in the caller's process (Dask's synchronous scheduler) sets the JVMs'
+    processor count for its own call only, nested calls included, and leaves a value the caller set."""
+    from tracecheck.tla.tlc import JVM_CPUS_ENV
+
+    monkeypatch.delenv(JVM_CPUS_ENV, raising=False)
+
+    @one_core_per_worker()
+    def task() -> str | None:
+        with one_core_per_worker():
+            pass
+        return os.environ.get(JVM_CPUS_ENV)  # still set after the nested call ended
+
+    assert task() == "1"
+    assert JVM_CPUS_ENV not in os.environ
+    monkeypatch.setenv(JVM_CPUS_ENV, "2")
+    assert task() == "2"
+    assert os.environ[JVM_CPUS_ENV] == "2"
