@@ -218,7 +218,12 @@ CanonStart(v, n) ==
     ELSE IF n > 1 /\ branches[v][n - 1].tx /= NoTx THEN TRUE
     ELSE <<branches[v][n].view, n>> \in TraceIds[t]
 
-NewCanonView == \E v \in DOMAIN branches : \E n \in SignedPrefixes(v) : CanonStart(v, n) /\ NewView(v, n)
+\* (Not from a view without entries of its own but the newest: such a
+\* branch is a copy of a committed prefix, so what starts from it starts
+\* from the newest branch's committed prefix as well.)
+NewCanonView ==
+    \E v \in {w \in DOMAIN branches : OwnEntries(w) \/ w = Len(branches)} :
+        \E n \in SignedPrefixes(v) : CanonStart(v, n) /\ NewView(v, n)
 
 \* Whether the view after the newest may start before E (the guards of the
 \* three kinds above).
