@@ -44,16 +44,6 @@ E == TraceLog[l]
 ------------------------------------------------------------------------------
 \* Client steps: the spec's action for the event, appending exactly it.
 
-\* A Pending or Unknown answer is quiet: enabled in every state its prefix
-\* reaches (Unknown always; Pending for a TxID a response told the client,
-\* whose entry is then in its view's branch, and branches only grow), and it
-\* changes only the history, which no service action reads but through
-\* responses (SessionSeq).  So every service step taken just before it
-\* commutes with it and can be taken after it instead: a behaviour matching
-\* the history becomes one with no service step before a quiet event, and a
-\* run of quiet events is matched in one step (QuietRun), each event checked
-\* by the spec's own conditions, up to the first one they refuse (where the
-\* history is then rejected, at the same line as event by event).
 \* What the spec reads from the history, as constants.  The history is
 \* exactly TraceLog[1..l-1] in every state that matched l-1 events, so what
 \* the spec computes from it is a constant per l, which TLC evaluates once
@@ -76,6 +66,16 @@ TraceRequestedBefore ==
 TraceToldNow(c) == TraceToldBefore[t][l][c]
 TraceRequested == TraceRequestedBefore[t][l]
 
+\* A Pending or Unknown answer is quiet: enabled in every state its prefix
+\* reaches (Unknown always; Pending for a TxID a response told the client,
+\* whose entry is then in its view's branch, and branches only grow), and it
+\* changes only the history, which no service action reads but through
+\* responses (SessionSeq).  So every service step taken just before it
+\* commutes with it and can be taken after it instead: a behaviour matching
+\* the history becomes one with no service step before a quiet event, and a
+\* run of quiet events is matched in one step (QuietRun), each event checked
+\* by the spec's own conditions, up to the first one they refuse (where the
+\* history is then rejected, at the same line as event by event).
 QuietAt(k) == TraceLog[k].type = StatusEv /\ TraceLog[k].status \in {Pending, Unknown}
 Quiet == QuietAt(l)
 
@@ -311,9 +311,9 @@ MoveToNewest ==
 \* is due and it is named only past v's next seqno (it may start from v
 \* there, CanonStart; seed 30: view 7 starts from view 2's signature 2.7,
 \* after its writes 2.5 and 2.6, and is named only by 7.8).  A signature
-\* commutes with every other client step (a write's response reads its branch only up to its own
-\* entry; a status answer, only the committed prefix and its own TxID's
-\* entry).
+\* commutes with every other client step (a write's response reads its
+\* branch only up to its own entry; a status answer, only the committed
+\* prefix and its own TxID's entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
                          /\ v = ToldId(inflight[c].tx)[1]
