@@ -201,8 +201,8 @@ AdvanceCommit(s) ==
 
 \* An election: the new view's log is a signed prefix of some branch that
 \* holds the committed prefix; the rest of that branch is rolled back.
-SignedPrefixes(v) ==
-    {n \in commitSeq..Len(branches[v]) : n = commitSeq \/ branches[v][n].tx = NoTx}
+SignedAt(v, n) == n = commitSeq \/ branches[v][n].tx = NoTx
+SignedPrefixes(v) == {n \in commitSeq..Len(branches[v]) : SignedAt(v, n)}
 
 NewView(v, n) ==
     /\ SubSeq(branches[v], 1, commitSeq) = SubSeq(Latest, 1, commitSeq)

@@ -135,6 +135,8 @@ TraceExecute ==
 \* Whether seqno s of the newest branch is a signature of its own view (a
 \* commit point).
 OwnSignature(s) == Latest[s].tx = NoTx /\ Latest[s].view = Len(branches)
+\* Whether the newest branch has a commit point at or after seqno k.
+CommitPointFrom(k) == \E j \in k..Len(Latest) : OwnSignature(j)
 \* Whether log b holds TxID id.
 HoldsId(b, id) == id[2] \in DOMAIN b /\ b[id[2]].view = id[1]
 \* Whether no commit point of the newest branch lies in k..s-1 (s itself is
@@ -173,7 +175,7 @@ Proved ==
 \* point at or after it and cannot append one (a write is told its next seqno).
 NewestBlocked(id) ==
     /\ HoldsId(Latest, id)
-    /\ ~\E k \in id[2]..Len(Latest) : OwnSignature(k)
+    /\ ~CommitPointFrom(id[2])
     /\ <<Len(branches), Len(Latest) + 1>> \in TraceRwIds[t]
 
 \* A final answer for v.s needs at most the views up to the first named view
@@ -319,10 +321,10 @@ NeedsEntry(v) ==
                          /\ v = ToldId(inflight[c].tx)[1]
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
     \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId
-       /\ \/ E.status = Committed /\ v = Len(branches) /\ ~\E k \in E.tx_id[2]..Len(Latest) : OwnSignature(k)
-          \/ E.status = Invalid /\ v = Len(branches) /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
+       /\ \/ E.status = Committed /\ v = Len(branches) /\ ~CommitPointFrom(E.tx_id[2])
+          \/ E.status = Invalid /\ v = Len(branches) /\ ~CommitPointFrom(commitSeq + 1)
           \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
-    \/ v = Len(branches) /\ MoveNeedsCommit /\ ~\E k \in (commitSeq + 1)..Len(Latest) : OwnSignature(k)
+    \/ v = Len(branches) /\ MoveNeedsCommit /\ ~CommitPointFrom(commitSeq + 1)
     \/ LET u == Len(branches) + 1
        IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
           /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
@@ -382,7 +384,7 @@ Dead(v) == v < Len(branches) /\ TraceLastWrite[t][v] < l /\ \A c \in Clients : s
 \* cost.)
 Kept(v) ==
     LET b == branches[v]
-        Keep(k) == \/ k >= commitSeq /\ (k = commitSeq \/ b[k].tx = NoTx) /\ CanonStart(v, k)
+        Keep(k) == \/ k >= commitSeq /\ SignedAt(v, k) /\ CanonStart(v, k)
                    \/ <<b[k].view, k>> \in TraceIds[t]
         RECURSIVE Last(_)
         Last(k) == IF k = 0 \/ Keep(k) THEN k ELSE Last(k - 1)
