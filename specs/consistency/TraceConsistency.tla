@@ -322,8 +322,8 @@ NeedsEntry(v) ==
                          /\ ToldId(inflight[c].tx)[2] > Len(branches[v]) + 1
     \/ /\ l <= Len(TraceLog) /\ E.tx_id /= NoTxId
        /\ \/ E.status = Committed /\ v = Len(branches) /\ ~CommitPointFrom(E.tx_id[2])
-          \/ E.status = Invalid /\ v = Len(branches) /\ ~CommitPointFrom(commitSeq + 1)
-          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client]} /\ E.tx_id[2] > Len(branches[v])
+          \/ E.status = Invalid /\ ~Proved /\ v = Len(branches) /\ ~CommitPointFrom(commitSeq + 1)
+          \/ E.type = RoResp /\ v \in {Len(branches), session[E.client], E.tx_id[1]} /\ E.tx_id[2] > Len(branches[v])
     \/ v = Len(branches) /\ MoveNeedsCommit /\ ~CommitPointFrom(commitSeq + 1)
     \/ LET u == Len(branches) + 1
        IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
@@ -358,7 +358,7 @@ TraceCommit ==
     /\ \E s \in DOMAIN Latest :
         /\ IF E.status = Committed
            THEN FirstCommitPointFrom(E.tx_id[2], s)
-           ELSE \/ E.status = Invalid \/ MoveNeedsCommit \/ MoveToNewest
+           ELSE \/ (E.status = Invalid /\ ~Proved) \/ MoveNeedsCommit \/ MoveToNewest
                 \/ NewViewDue(Len(branches) + 1) /\ CommitsLater(s)
         /\ AdvanceCommit(s)
 
@@ -373,12 +373,13 @@ TraceNext == TraceClientStep \/ TraceServiceStep
 \* States are told apart without the history: it is TraceLog[1..l-1] in
 \* every state that matched l-1 events, and fingerprinting it (observed
 \* lists grow with the history) would make each state cost its length.
-\* A branch neither newest nor serving a session nor named by a later write
-\* response (a session may move to it for that write: TraceLastWrite) gets
-\* no more entries; only a new view's start (a canonical signed prefix) and
-\* a Pending answer (a named TxID it holds) read it, so its tail past the
+\* A branch neither newest nor serving a session nor named by a later
+\* response (a session may move to it for a write, its deposed leader may
+\* append signatures for a read: TraceLastResponse) gets no more entries;
+\* only a new view's start (a canonical signed prefix), a Pending answer and
+\* a session's move (a named TxID it holds) read it, so its tail past the
 \* last of those is dropped too.
-Dead(v) == v < Len(branches) /\ TraceLastWrite[t][v] < l /\ \A c \in Clients : session[c] /= v
+Dead(v) == v < Len(branches) /\ TraceLastResponse[t][v] < l /\ \A c \in Clients : session[c] /= v
 \* (Kept scans back from the end: the view is computed for every state TLC
 \* generates, and building the set of signed prefixes there was its largest
 \* cost.)
@@ -390,8 +391,21 @@ Kept(v) ==
         Last(k) == IF k = 0 \/ Keep(k) THEN k ELSE Last(k - 1)
     IN SubSeq(b, 1, Last(Len(b)))
 
+\* Below the commit point, a signature no TxID of the history names that a
+\* branch shares with the newest is told apart by nothing but its view: a
+\* step compares such entries only for equality (moves, new views), and
+\* the newest branch holds it, so it is not Invalid.  Which view wrote it (a
+\* commit chosen early: states that differ only there never merge) becomes
+\* a placeholder (view 0, which no branch has).
+Placeholder == [view |-> 0, tx |-> NoTx]
+Unnamed(b) ==
+    [k \in DOMAIN b |->
+        IF /\ k < commitSeq /\ b[k].tx = NoTx /\ b[k] = Latest[k]
+           /\ <<b[k].view, k>> \notin TraceIds[t]
+        THEN Placeholder ELSE b[k]]
+
 TraceView ==
-    <<t, l, [v \in DOMAIN branches |-> IF Dead(v) THEN Kept(v) ELSE branches[v]], commitSeq, session, inflight>>
+    <<t, l, [v \in DOMAIN branches |-> Unnamed(IF Dead(v) THEN Kept(v) ELSE branches[v])], commitSeq, session, inflight>>
 
 TraceInit ==
     /\ t \in DOMAIN TraceLogs

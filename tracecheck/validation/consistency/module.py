@@ -83,12 +83,13 @@ def next_writes(events: Sequence[HistoryEvent], clients: Sequence[str]) -> tuple
     return tuple(out)
 
 
-def last_writes(events: Sequence[HistoryEvent], views: int) -> tuple[int, ...]:
-    """View v -> the index (from 1) of the last read-write response naming it, 0 if none, as a sequence
-    indexed by v (1..views): a branch no session is on is dead only past it."""
+def last_responses(events: Sequence[HistoryEvent], views: int) -> tuple[int, ...]:
+    """View v -> the index (from 1) of the last response naming it, 0 if none, as a sequence indexed by
+    v (1..views): a branch no session is on is dead only past it (a session may move to it for a write,
+    and a read told a TxID past its end may need its deposed leader to append signatures)."""
     last = [0] * views
     for k, e in enumerate(events, start=1):
-        if e.type is EventType.RW_RESPONSE and 1 <= e.tx_id[0] <= views:
+        if e.type in RESPONSES and 1 <= e.tx_id[0] <= views:
             last[e.tx_id[0] - 1] = k
     return tuple(last)
 
@@ -123,7 +124,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
     logs, clients, first, max_view, max_seq, rw_ids, told, views = [], [], [], [], [], [], [], []
     named: list[str] = []
     observed: list[str] = []
-    all_ids, ahead, writes, committed, last_write, proof, first_seq = [], [], [], [], [], [], []
+    all_ids, ahead, writes, committed, last_response, proof, first_seq = [], [], [], [], [], [], []
     for k, history in enumerate(histories):
         # A diagnosis run cuts the log only: the guidance below comes from the whole history, so the
         # states before the failing event are the main run's.
@@ -148,7 +149,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         record = ahead_views(events, int(max_view[-1]))
         ahead.append(to_tla(record))
         writes.append(to_tla(next_writes(events, sorted(history.clients))))
-        last_write.append(to_tla(last_writes(events, int(max_view[-1]))))
+        last_response.append(to_tla(last_responses(events, int(max_view[-1]))))
         proof.append(to_tla(proof_views(events, record)))
         first_seq.append(to_tla(first_seqnos(events, int(max_view[-1]))))
     return (
@@ -167,7 +168,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         f"TraceCommittedIds == << {', '.join(committed)} >>\n"
         f"TraceAhead == << {', '.join(ahead)} >>\n"
         f"TraceNextWrite == << {', '.join(writes)} >>\n"
-        f"TraceLastWrite == << {', '.join(last_write)} >>\n"
+        f"TraceLastResponse == << {', '.join(last_response)} >>\n"
         f"TraceProofView == << {', '.join(proof)} >>\n"
         f"TraceFirstSeq == << {', '.join(first_seq)} >>\n"
         "TraceLogs == <<\n" + ",\n".join(logs) + "\n  >>\n"

@@ -13,7 +13,7 @@ from tracecheck.validation.consistency.module import (
     ahead_views,
     data_module,
     first_seqnos,
-    last_writes,
+    last_responses,
     proof_views,
 )
 
@@ -57,12 +57,13 @@ def test_a_final_answer_may_be_proved_by_a_view_past_the_next_record_view(
     assert proof_views(events, ahead) == (0, 0, proof, 0, 0, 0, 0)
 
 
-def test_first_seqnos_and_last_writes_per_view(tmp_path: Path) -> None:
+def test_first_seqnos_and_last_responses_per_view(tmp_path: Path) -> None:
     history = load_history(_history(tmp_path, "InvalidStatus", [4, 2]))
-    # View 1 and 5 are named by no TxID; view 2 only by the write at index 2 and its answer.
+    # View 1 and 5 are named by no TxID; view 2 only by the write at index 2 and its answer, views 3
+    # and 4 by the reads at 5 and 7.
     assert first_seqnos(history.events, 5) == (0, 3, 5, 2, 0)
-    assert last_writes(history.events, 5) == (0, 2, 0, 0, 0)
+    assert last_responses(history.events, 5) == (0, 2, 5, 7, 0)
     text = data_module([history])
     assert "TraceFirstSeq == << <<0, 3, 5, 2, 0>> >>" in text
-    assert "TraceLastWrite == << <<0, 2, 0, 0, 0>> >>" in text
+    assert "TraceLastResponse == << <<0, 2, 5, 7, 0>> >>" in text
     assert "TraceProofView == << <<0, 0, 4, 0, 0, 0, 0>> >>" in text
