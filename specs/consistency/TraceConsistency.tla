@@ -302,20 +302,30 @@ MoveToNewest ==
     \/ WantsMove /\ Len(branches) \in MoveTargets
     \/ \E c \in Clients : ExecMove(c) /\ ToldId(inflight[c].tx) /= NoTxId /\ ExecTarget(c) = Len(branches)
 
+\* Whether the newest branch holds, past the commit, a TxID a later answer
+\* reports Committed with no commit point at or after it (CommitsLater needs
+\* a signature first; seed 41: 4.16 Committed at line 49 needs view 4 to sign
+\* and commit 4.17 before view 5 starts at line 37).
+UnsignedLater ==
+    \E k \in (commitSeq + 1)..Len(Latest) : <<Latest[k].view, k>> \in TraceCommittedIds[t] /\ ~CommitPointFrom(k)
+
 \* A signature is appended only when something needs it: a write in flight
 \* told view v is told a seqno past the next one (not one on v told another
 \* view: it executes only after its session moved there); the next event is
 \* a Committed answer for v.s and the newest branch has no commit point at
-\* or after s, or an Invalid answer or a move only a commit enables and it
-\* has none past the commit (to commit); or a read is told a seqno past the
-\* end of the newest branch (its session may move there) or of its client's
-\* branch (told a signature's TxID); or v ends with a write, the next view
-\* is due and it is named only past v's next seqno (it may start from v
-\* there, CanonStart; seed 30: view 7 starts from view 2's signature 2.7,
-\* after its writes 2.5 and 2.6, and is named only by 7.8).  A signature
-\* commutes with every other client step (a write's response reads its
-\* branch only up to its own entry; a status answer, only the committed
-\* prefix and its own TxID's entry).
+\* or after s, or an Invalid answer not yet proved or a move only a commit
+\* enables and it has none past the commit (to commit); or a read is told a
+\* seqno past the end of the newest branch (its session may move there), of
+\* its client's branch (told a signature's TxID) or of the branch of the view
+\* it is told (a deposed leader signs on; seed 19, line 102: 10.8 after view
+\* 12 took over from 10.5); or the next view is due and the newest must
+\* first commit a TxID reported Committed later (UnsignedLater); or v ends
+\* with a write, the next view is due and it is named only past v's next
+\* seqno (it may start from v there, CanonStart; seed 30: view 7 starts from
+\* view 2's signature 2.7, after its writes 2.5 and 2.6, and is named only
+\* by 7.8).  A signature commutes with every other client step (a write's
+\* response reads its branch only up to its own entry; a status answer, only
+\* the committed prefix and its own TxID's entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
                          /\ v = ToldId(inflight[c].tx)[1]
@@ -325,6 +335,7 @@ NeedsEntry(v) ==
           \/ E.status = Invalid /\ ~Proved /\ v = Len(branches) /\ ~CommitPointFrom(commitSeq + 1)
           \/ E.type = RoResp /\ v \in {Len(branches), session[E.client], E.tx_id[1]} /\ E.tx_id[2] > Len(branches[v])
     \/ v = Len(branches) /\ MoveNeedsCommit /\ ~CommitPointFrom(commitSeq + 1)
+    \/ v = Len(branches) /\ NewViewDue(v + 1) /\ UnsignedLater
     \/ LET u == Len(branches) + 1
        IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
           /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
