@@ -415,8 +415,23 @@ Unnamed(b) ==
            /\ <<b[k].view, k>> \notin TraceIds[t]
         THEN Placeholder ELSE b[k]]
 
+\* A dead branch that no new view can start from (it lacks the committed
+\* prefix, which the newest keeps for good) and that holds no TxID a later
+\* read is told (TraceLastRead: a session may move to it for that read) is
+\* read only by a Pending answer for a TxID of its own view it holds
+\* (HeldNow): those TxIDs are all the VIEW keeps of it (seed 23 at line 157:
+\* five dead branches in two to five variants each).
+Source(v) ==
+    /\ OwnEntries(v) /\ Len(branches[v]) >= commitSeq
+    /\ SubSeq(branches[v], 1, commitSeq) = SubSeq(Latest, 1, commitSeq)
+LaterReadHeld(v) ==
+    \E id \in DOMAIN TraceLastRead[t] : TraceLastRead[t][id] >= l /\ HoldsId(branches[v], id)
+DeadView(v) ==
+    IF Source(v) \/ LaterReadHeld(v) THEN Unnamed(Kept(v))
+    ELSE {k \in DOMAIN branches[v] : branches[v][k].view = v /\ <<v, k>> \in TraceIds[t]}
+
 TraceView ==
-    <<t, l, [v \in DOMAIN branches |-> Unnamed(IF Dead(v) THEN Kept(v) ELSE branches[v])], commitSeq, session, inflight>>
+    <<t, l, [v \in DOMAIN branches |-> IF Dead(v) THEN DeadView(v) ELSE Unnamed(branches[v])], commitSeq, session, inflight>>
 
 TraceInit ==
     /\ t \in DOMAIN TraceLogs

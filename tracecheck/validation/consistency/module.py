@@ -94,6 +94,12 @@ def last_responses(events: Sequence[HistoryEvent], views: int) -> tuple[int, ...
     return tuple(last)
 
 
+def last_reads(events: Sequence[HistoryEvent]) -> dict[tuple[int, int], int]:
+    """TxID -> the index (from 1) of the last read-only response told it: a dead branch holding it may
+    still be moved to until then."""
+    return {e.tx_id: k for k, e in enumerate(events, start=1) if e.type is EventType.RO_RESPONSE}
+
+
 def first_seqnos(events: Sequence[HistoryEvent], views: int) -> tuple[int, ...]:
     """View v -> the smallest seqno a TxID of v names, 0 if none, as a sequence indexed by v (1..views):
     the branch a named view starts from may need signatures up to just before it."""
@@ -125,6 +131,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
     named: list[str] = []
     observed: list[str] = []
     all_ids, ahead, writes, committed, last_response, proof, first_seq = [], [], [], [], [], [], []
+    last_read: list[str] = []
     for k, history in enumerate(histories):
         # A diagnosis run cuts the log only: the guidance below comes from the whole history, so the
         # states before the failing event are the main run's.
@@ -150,6 +157,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         ahead.append(to_tla(record))
         writes.append(to_tla(next_writes(events, sorted(history.clients))))
         last_response.append(to_tla(last_responses(events, int(max_view[-1]))))
+        last_read.append(to_tla(last_reads(events)))
         proof.append(to_tla(proof_views(events, record)))
         first_seq.append(to_tla(first_seqnos(events, int(max_view[-1]))))
     return (
@@ -169,6 +177,7 @@ def data_module(histories: Sequence[History], prefix_lengths: Sequence[int | Non
         f"TraceAhead == << {', '.join(ahead)} >>\n"
         f"TraceNextWrite == << {', '.join(writes)} >>\n"
         f"TraceLastResponse == << {', '.join(last_response)} >>\n"
+        f"TraceLastRead == << {', '.join(last_read)} >>\n"
         f"TraceProofView == << {', '.join(proof)} >>\n"
         f"TraceFirstSeq == << {', '.join(first_seq)} >>\n"
         "TraceLogs == <<\n" + ",\n".join(logs) + "\n  >>\n"

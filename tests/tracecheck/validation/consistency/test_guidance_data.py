@@ -13,6 +13,7 @@ from tracecheck.validation.consistency.module import (
     ahead_views,
     data_module,
     first_seqnos,
+    last_reads,
     last_responses,
     proof_views,
 )
@@ -63,7 +64,10 @@ def test_first_seqnos_and_last_responses_per_view(tmp_path: Path) -> None:
     # and 4 by the reads at 5 and 7.
     assert first_seqnos(history.events, 5) == (0, 3, 5, 2, 0)
     assert last_responses(history.events, 5) == (0, 2, 5, 7, 0)
+    # The reads at 5 and 7 are told 3.5 and 4.2; a dead branch holding either may be moved to until then.
+    assert last_reads(history.events) == {(3, 5): 5, (4, 2): 7}
     text = data_module([history])
     assert "TraceFirstSeq == << <<0, 3, 5, 2, 0>> >>" in text
     assert "TraceLastResponse == << <<0, 2, 5, 7, 0>> >>" in text
     assert "TraceProofView == << <<0, 0, 4, 0, 0, 0, 0>> >>" in text
+    assert "TraceLastRead == << (<<3, 5>> :> 5 @@ <<4, 2>> :> 7) >>" in text
