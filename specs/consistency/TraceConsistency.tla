@@ -319,13 +319,16 @@ UnsignedLater ==
 \* its client's branch (told a signature's TxID) or of the branch of the view
 \* it is told (a deposed leader signs on; seed 19, line 102: 10.8 after view
 \* 12 took over from 10.5); or the next view is due and the newest must
-\* first commit a TxID reported Committed later (UnsignedLater); or v ends
-\* with a write, the next view is due and it is named only past v's next
-\* seqno (it may start from v there, CanonStart; seed 30: view 7 starts from
-\* view 2's signature 2.7, after its writes 2.5 and 2.6, and is named only
-\* by 7.8).  A signature commutes with every other client step (a write's
-\* response reads its branch only up to its own entry; a status answer, only
-\* the committed prefix and its own TxID's entry).
+\* first commit a TxID reported Committed later (UnsignedLater) or v's next
+\* signature is one a TxID names (a new view may start after it, CanonStart;
+\* seed 19: view 24 starts from 21.9, which a read is told only after 24.10
+\* responded, line 139); or v ends with a write, the next view is due and it
+\* is named only past v's next seqno (it may start from v there, CanonStart;
+\* seed 30: view 7 starts from view 2's signature 2.7, after its writes 2.5
+\* and 2.6, and is named only by 7.8).  A signature commutes with every other
+\* client step (a write's response reads its branch only up to its own
+\* entry; a status answer, only the committed prefix and its own TxID's
+\* entry).
 NeedsEntry(v) ==
     \/ \E c \in Clients : /\ inflight[c].kind = "rw" /\ inflight[c].at = NoTxId
                          /\ v = ToldId(inflight[c].tx)[1]
@@ -336,6 +339,7 @@ NeedsEntry(v) ==
           \/ E.type = RoResp /\ v \in {Len(branches), session[E.client], E.tx_id[1]} /\ E.tx_id[2] > Len(branches[v])
     \/ v = Len(branches) /\ MoveNeedsCommit /\ ~CommitPointFrom(commitSeq + 1)
     \/ v = Len(branches) /\ NewViewDue(v + 1) /\ UnsignedLater
+    \/ NewViewDue(Len(branches) + 1) /\ <<v, Len(branches[v]) + 1>> \in TraceIds[t]
     \/ LET u == Len(branches) + 1
        IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
           /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
