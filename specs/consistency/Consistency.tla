@@ -203,9 +203,12 @@ AdvanceCommit(s) ==
 \* holds the committed prefix; the rest of that branch is rolled back.
 SignedAt(v, n) == n = commitSeq \/ branches[v][n].tx = NoTx
 SignedPrefixes(v) == {n \in commitSeq..Len(branches[v]) : SignedAt(v, n)}
+\* Whether branch v holds the committed prefix (a new view may start from it).
+HoldsCommitted(v) ==
+    Len(branches[v]) >= commitSeq /\ SubSeq(branches[v], 1, commitSeq) = SubSeq(Latest, 1, commitSeq)
 
 NewView(v, n) ==
-    /\ SubSeq(branches[v], 1, commitSeq) = SubSeq(Latest, 1, commitSeq)
+    /\ HoldsCommitted(v)
     /\ n \in SignedPrefixes(v)
     /\ branches' = Append(branches, SubSeq(branches[v], 1, n))
     /\ UNCHANGED <<history, commitSeq, session, inflight>>

@@ -306,8 +306,9 @@ MoveToNewest ==
 \* reports Committed with no commit point at or after it (CommitsLater needs
 \* a signature first; seed 41: 4.16 Committed at line 49 needs view 4 to sign
 \* and commit 4.17 before view 5 starts at line 37).
-UnsignedLater ==
-    \E k \in (commitSeq + 1)..Len(Latest) : <<Latest[k].view, k>> \in TraceCommittedIds[t] /\ ~CommitPointFrom(k)
+\* Whether a later answer reports the TxID at seqno k of the newest branch Committed.
+CommittedLater(k) == <<Latest[k].view, k>> \in TraceCommittedIds[t]
+UnsignedLater == \E k \in (commitSeq + 1)..Len(Latest) : CommittedLater(k) /\ ~CommitPointFrom(k)
 
 \* A signature is appended only when something needs it: a write in flight
 \* told view v is told a seqno past the next one (not one on v told another
@@ -338,11 +339,12 @@ NeedsEntry(v) ==
           \/ E.status = Invalid /\ ~Proved /\ v = Len(branches) /\ ~CommitPointFrom(commitSeq + 1)
           \/ E.type = RoResp /\ v \in {Len(branches), session[E.client], E.tx_id[1]} /\ E.tx_id[2] > Len(branches[v])
     \/ v = Len(branches) /\ MoveNeedsCommit /\ ~CommitPointFrom(commitSeq + 1)
-    \/ v = Len(branches) /\ NewViewDue(v + 1) /\ UnsignedLater
-    \/ NewViewDue(Len(branches) + 1) /\ <<v, Len(branches[v]) + 1>> \in TraceIds[t]
     \/ LET u == Len(branches) + 1
-       IN /\ NewViewDue(u) /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
-          /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
+       IN /\ NewViewDue(u)
+          /\ \/ v = Len(branches) /\ UnsignedLater
+             \/ <<v, Len(branches[v]) + 1>> \in TraceIds[t]
+             \/ /\ u \in TraceViews[t] /\ Len(branches[v]) + 1 < TraceFirstSeq[t][u]
+                /\ branches[v] /= <<>> /\ branches[v][Len(branches[v])].tx /= NoTx
 
 TraceSignature ==
     \E v \in DOMAIN branches :
@@ -358,7 +360,7 @@ TraceSignature ==
 \* Committed at line 10 is possible only if view 2 commits it before view 3
 \* starts, since 3.5 is rolled back and 10.5 is a write).
 CommitsLater(s) ==
-    \E k \in (commitSeq + 1)..s : <<Latest[k].view, k>> \in TraceCommittedIds[t] /\ FirstCommitPointFrom(k, s)
+    \E k \in (commitSeq + 1)..s : CommittedLater(k) /\ FirstCommitPointFrom(k, s)
 
 \* Before a Committed answer for v.s, the commit advances to the first
 \* signature at or after s only (committing more is never needed later, and
@@ -425,9 +427,7 @@ Unnamed(b) ==
 \* read only by a Pending answer for a TxID of its own view it holds
 \* (HeldNow): those TxIDs are all the VIEW keeps of it (seed 23 at line 157:
 \* five dead branches in two to five variants each).
-Source(v) ==
-    /\ OwnEntries(v) /\ Len(branches[v]) >= commitSeq
-    /\ SubSeq(branches[v], 1, commitSeq) = SubSeq(Latest, 1, commitSeq)
+Source(v) == OwnEntries(v) /\ HoldsCommitted(v)
 LaterReadHeld(v) ==
     \E id \in DOMAIN TraceLastRead[t] : TraceLastRead[t][id] >= l /\ HoldsId(branches[v], id)
 DeadView(v) ==

@@ -147,7 +147,7 @@ def test_single_field_mutations_of_an_accepted_history_are_rejected_by_tlc(tmp_p
 
 @pytest.mark.slow
 def test_fifty_fault_runs_are_accepted_by_both_checkers(tmp_path: Path) -> None:
-    """Seeds 0-49 (elections, rollbacks with seqno reuse, three sessions): about 11 minutes on two cores
+    """Seeds 0-49 (elections, rollbacks with seqno reuse, three sessions): about 11 minutes, one TLC job
     (docs/consistency-spec.md, stop 17's round)."""
     paths = [one_key_history(tmp_path, seed) for seed in SLOW_SEEDS]
     python_rejects = [p.name for p in paths if not check_file(p).ok]
